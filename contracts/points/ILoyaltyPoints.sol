@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title ILoyaltyPoints
+/// @notice The loyalty program's points ledger: roles, issuance, tiers, expiry, donations and the
+/// hooks the reward catalog uses. Events carry who, what, how much and why, because the indexer and
+/// auditors rebuild the whole program from them.
+interface ILoyaltyPoints {
+    /// @notice One row of a single-purchase issuance, kept so that a refund can claw it back.
+    struct Issuance {
+        address merchant;
+        uint96 amount;
+        address member;
+        uint96 clawedBack;
+    }
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice `merchant` joined the coalition under `name` with an issuance allowance.
+    event MerchantOnboarded(address indexed merchant, string name, uint256 allowance);
+    /// @notice `merchant` left the coalition; it can no longer issue points or create rewards.
+    event MerchantOffboarded(address indexed merchant);
+    /// @notice The operator changed how many more points `merchant` may issue.
+    event IssuanceAllowanceSet(address indexed merchant, uint256 previousAllowance, uint256 newAllowance);
+    /// @notice `merchant` issued `amount` points to `member` for `ref` (a purchase or a campaign).
+    event PointsIssued(address indexed merchant, address indexed member, bytes32 indexed ref, uint256 amount);
+    /// @notice `merchant` took back `amount` points that `ref` had issued to `member` (a refund).
+    event PointsClawedBack(address indexed merchant, address indexed member, bytes32 indexed ref, uint256 amount);
+    /// @notice `member` spent `amount` points on reward `rewardId`.
+    event PointsRedeemed(address indexed member, uint256 indexed rewardId, uint256 amount);
+    /// @notice `member`'s whole balance expired after inactivity since `lastActivity`.
+    event PointsExpired(address indexed member, uint256 amount, uint256 lastActivity, address indexed triggeredBy);
+    /// @notice `member` gave `amount` points to the registered charity `charity`.
+    event PointsDonated(address indexed member, address indexed charity, uint256 amount);
+    /// @notice The operator registered `charity` as a donation target.
+    event CharityRegistered(address indexed charity, string name);
+    /// @notice The operator removed `charity` from the donation targets.
+    event CharityRemoved(address indexed charity);
+    /// @notice Lifetime earned points needed for each tier above the base tier 0, ascending.
+    event TierThresholdsSet(uint256[] thresholds);
+    /// @notice Points of a member with no activity for `period` seconds may be expired (0: never).
+    event InactivityPeriodSet(uint256 previousPeriod, uint256 newPeriod);
+
+    // ---------------------------------------------------------------- errors
+
+    /// @dev `amount` is zero where a positive amount is required.
+    error ZeroAmount();
+    /// @dev `merchant` asked to issue `requested` points with only `available` left in its allowance.
+    error IssuanceAllowanceExceeded(address merchant, uint256 available, uint256 requested);
+    /// @dev `ref` has already been used for an issuance.
+    error RefAlreadyUsed(bytes32 ref);
+    /// @dev `ref` issued nothing that can be clawed back by the caller.
+    error UnknownIssuance(bytes32 ref);
+    /// @dev `ref` was not issued by `caller`.
+    error NotIssuingMerchant(bytes32 ref, address caller);
+    /// @dev Clawing back `requested` points of `ref` exceeds the `remaining` it issued.
+    error ClawbackExceedsIssuance(bytes32 ref, uint256 remaining, uint256 requested);
+    /// @dev A merchant cannot issue points to itself.
+    error SelfIssuance(address merchant);
+    /// @dev The batch's `members` and `amounts` differ in length, or are empty.
+    error InvalidBatch();
+    /// @dev `member` has been active too recently to expire: it may expire at `expiresAt`.
+    error NotExpirable(address member, uint256 expiresAt);
+    /// @dev `charity` is not a registered charity.
+    error UnknownCharity(address charity);
+    /// @dev Tier thresholds must be positive and strictly ascending.
+    error InvalidTierThresholds();
+    /// @dev Minting `amount` would take the total supply above `cap`.
+    error SupplyCapExceeded(uint256 amount, uint256 cap);
+    /// @dev `account` is the zero address where a real account is required.
+    error InvalidAccount(address account);
+
+    // ---------------------------------------------------------------- views
+
+    function tierOf(address member) external view returns (uint256);
+    function lifetimeEarned(address member) external view returns (uint256);
+    function lastActivity(address member) external view returns (uint256);
+
+    // ---------------------------------------------------------------- reward hook
+
+    function burnForRedemption(address member, uint256 amount, uint256 rewardId) external;
+}

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
+import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
+import {Context} from "@openzeppelin/contracts/utils/Context.sol";
+import {Base64} from "@openzeppelin/contracts/utils/Base64.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {LoyaltyPoints} from "../points/LoyaltyPoints.sol";
+import {IRewardNFT} from "./IRewardNFT.sol";
+
+/// @title RewardNFT
+/// @notice The reward catalog of the coalition. Merchants create rewards (cost in points, supply
+/// cap, minimum tier, validity window, soulbound or not, metadata); members redeem them, which
+/// burns the points and mints the token in one transaction; merchants mint exclusive rewards (VIP
+/// drops, badges) and accept tokens as vouchers in the shop with the holder's EIP-712 signature.
+///
+/// @dev Token ids are `rewardId << 128 | serial`, so a token's reward needs no storage. Roles and
+/// the emergency pause are the points contract's: one place onboards a merchant, one switch
+/// freezes the program.
+///
+/// Security considerations:
+/// - Only holders of the points contract's `MERCHANT_ROLE` create rewards; only a reward's own
+///   merchant (or the operator, to pause) manages it, mints it exclusively, or consumes its vouchers.
+/// - A voucher signature binds the chain id and this contract (EIP-712 domain), the token, its
+///   holder, the merchant, a nonce and a deadline. Nonces are unordered (any unused value), so a
+///   member can show several QR codes at once; {cancelVoucherNonce} withdraws one. ERC-1271 smart
+///   wallets can sign too.
+/// - {redeem} burns before it mints and updates the count before `_safeMint`'s receiver callback.
+/// - Gasless use goes through the trusted ERC-2771 forwarder; never add Multicall (CVE-2023-49145).
+contract RewardNFT is ERC721, EIP712, ERC2771Context, IRewardNFT {
+    using SafeCast for uint256;
+
+    /// @notice EIP-712 type of the holder's consent to use a token as a voucher.
+    bytes32 public constant VOUCHER_USE_TYPEHASH =
+        keccak256("VoucherUse(uint256 tokenId,address holder,address merchant,uint256 nonce,uint256 deadline)");
+
+    /// @dev Packed storage of a reward's rules (two slots for the hot path of {redeem}).
+    struct RewardState {
+        address merchant;
+        uint64 supplyCap;
+        uint8 minTier;
+        bool soulbound;
+        bool mintOnly;
+        bool paused;
+        uint96 cost;
+        uint64 minted;
+        uint40 validFrom;
+        uint40 validUntil;
+        RewardCategory category;
+    }
+
+    /// @notice The points contract: currency, roles and pause switch of the program.
+    LoyaltyPoints public immutable points;
+    bytes32 private immutable _merchantRole;
+
+    /// @notice Number of rewards created; reward ids run from 1 to `rewardCount`.
+    uint256 public rewardCount;
+    mapping(uint256 rewardId => RewardState) private _rewards;
+    mapping(uint256 rewardId => RewardMetadata) private _metadata;
+    mapping(uint256 tokenId => bool) private _consumed;
+    mapping(address holder => mapping(uint256 nonce => bool)) private _usedVoucherNonces;
+
+    /// @param points_ The program's points contract.
+    /// @param trustedForwarder The ERC-2771 forwarder relaying gasless requests.
+    constructor(LoyaltyPoints points_, address trustedForwarder)
+        ERC721("Loyalty Rewards", "LRWD")
+        EIP712("RewardNFT", "1")
+        ERC2771Context(trustedForwarder)
+    {
+        points = points_;
+        _merchantRole = points_.MERCHANT_ROLE();
+    }
+
+    // ================================================================ merchants
+
+    /// @notice Lists a new reward sold by the caller, which must be a merchant of the program.
+    /// @return rewardId The new reward's id, from 1 up.
+    function createReward(RewardTerms calldata terms, RewardMetadata calldata metadata)
+        external
+        returns (uint256 rewardId)
+    {
+        address merchant = _msgSender();
+        if (!points.hasRole(_merchantRole, merchant)) revert NotMerchant(merchant);
+        if (
+            terms.supplyCap == 0 || bytes(metadata.name).length == 0
+                || (terms.validUntil != 0 && terms.validUntil < terms.validFrom)
+        ) revert InvalidReward();
+
+        rewardId = ++rewardCount;
+        _rewards[rewardId] = RewardState({
+            merchant: merchant,
+            supplyCap: terms.supplyCap,
+            minTier: terms.minTier,
+            soulbound: terms.soulbound,
+            mintOnly: terms.mintOnly,
+            paused: false,
+            cost: terms.cost.toUint96(),
+            minted: 0,
+            validFrom: terms.validFrom,
+            validUntil: terms.validUntil,
+            category: terms.category
+        });
+        _metadata[rewardId] = metadata;
+        emit RewardCreated(rewardId, merchant, terms, metadata);
+    }
+
+    /// @notice Stops (or resumes) redemption and exclusive minting of `rewardId`.
+    /// @dev Its merchant or the operator. Tokens already minted are unaffected.
+    function setRewardPaused(uint256 rewardId, bool paused) external {
+        RewardState storage reward = _existingReward(rewardId);
+        address account = _msgSender();
+        if (account != reward.merchant && !points.hasRole(points.DEFAULT_ADMIN_ROLE(), account)) {
+            revert NotRewardMerchant(rewardId, account);
+        }
+        reward.paused = paused;
+        emit RewardPauseSet(rewardId, account, paused);
+    }
+
+    /// @notice Mints a token of `rewardId` to `member` without points: VIP drops, badges.
+    /// @dev Only the reward's merchant, while it is a merchant; within the supply cap; not while paused.
+    function mintExclusive(uint256 rewardId, address member) external returns (uint256 tokenId) {
+        address merchant = _requireActiveRewardMerchant(rewardId);
+        tokenId = _mintReward(rewardId, member);
+        emit ExclusiveMinted(rewardId, merchant, member, tokenId);
+    }
+
+    /// @notice {mintExclusive} to each of `members`, for drops to a whole segment.
+    function mintExclusiveBatch(uint256 rewardId, address[] calldata members)
+        external
+        returns (uint256[] memory tokenIds)
+    {
+        address merchant = _requireActiveRewardMerchant(rewardId);
+        tokenIds = new uint256[](members.length);
+        for (uint256 i = 0; i < members.length; ++i) {
+            tokenIds[i] = _mintReward(rewardId, members[i]);
+            emit ExclusiveMinted(rewardId, merchant, members[i], tokenIds[i]);
+        }
+    }
+
+    /// @notice Accepts token `tokenId` as a voucher in the shop, once.
+    /// @dev Only the merchant of the token's reward, with the current holder's EIP-712 signature of
+    /// {VOUCHER_USE_TYPEHASH} over (tokenId, holder, merchant, nonce, deadline).
+    function consumeVoucher(uint256 tokenId, uint256 nonce, uint256 deadline, bytes calldata signature) external {
+        uint256 rewardId = rewardOf(tokenId);
+        address merchant = _msgSender();
+        if (_rewards[rewardId].merchant != merchant) revert NotRewardMerchant(rewardId, merchant);
+        if (block.timestamp > deadline) revert VoucherSignatureExpired(deadline);
+        if (_consumed[tokenId]) revert VoucherAlreadyConsumed(tokenId);
+        address holder = _requireOwned(tokenId);
+        if (_usedVoucherNonces[holder][nonce]) revert VoucherNonceUsed(holder, nonce);
+
+        bytes32 digest =
+            _hashTypedDataV4(keccak256(abi.encode(VOUCHER_USE_TYPEHASH, tokenId, holder, merchant, nonce, deadline)));
+        if (!SignatureChecker.isValidSignatureNow(holder, digest, signature)) {
+            revert InvalidVoucherSignature(tokenId, holder);
+        }
+        _usedVoucherNonces[holder][nonce] = true;
+        _consumed[tokenId] = true;
+        emit VoucherConsumed(tokenId, rewardId, merchant, holder, nonce);
+    }
+
+    // ================================================================ members
+
+    /// @notice Spends the reward's cost in points and mints a token of `rewardId` to the caller.
+    /// @dev Checks, in this order: the reward exists, is not paused nor mint-only, is within its
+    /// validity window, is not sold out, the caller's tier and balance. Burn and mint are atomic.
+    function redeem(uint256 rewardId) external returns (uint256 tokenId) {
+        address member = _msgSender();
+        RewardState storage reward = _existingReward(rewardId);
+        if (reward.paused) revert RewardIsPaused(rewardId);
+        if (reward.mintOnly) revert RewardNotRedeemable(rewardId);
+        if (block.timestamp < reward.validFrom) revert RewardNotYetValid(rewardId, reward.validFrom);
+        if (reward.validUntil != 0 && block.timestamp > reward.validUntil) {
+            revert RewardEnded(rewardId, reward.validUntil);
+        }
+        uint256 tier = points.tierOf(member);
+        if (tier < reward.minTier) revert TierTooLow(member, tier, reward.minTier);
+        uint256 cost = reward.cost;
+        uint256 balance = points.balanceOf(member);
+        if (balance < cost) revert InsufficientPoints(member, balance, cost);
+
+        if (cost != 0) points.burnForRedemption(member, cost, rewardId);
+        tokenId = _mintReward(rewardId, member);
+        emit RewardRedeemed(rewardId, member, tokenId, cost);
+    }
+
+    /// @notice Withdraws a voucher signature the caller handed out (e.g. a QR code shown but unused).
+    function cancelVoucherNonce(uint256 nonce) external {
+        address holder = _msgSender();
+        if (_usedVoucherNonces[holder][nonce]) revert VoucherNonceUsed(holder, nonce);
+        _usedVoucherNonces[holder][nonce] = true;
+        emit VoucherNonceCancelled(holder, nonce);
+    }
+
+    // ================================================================ views
+
+    /// @notice The reward `tokenId` belongs to (whether or not the token exists).
+    function rewardOf(uint256 tokenId) public pure returns (uint256) {
+        return tokenId >> 128;
+    }
+
+    /// @notice Everything about reward `rewardId`.
+    function getReward(uint256 rewardId) external view returns (Reward memory) {
+        RewardState storage s = _existingReward(rewardId);
+        return Reward({
+            merchant: s.merchant,
+            minted: s.minted,
+            paused: s.paused,
+            terms: RewardTerms({
+                cost: s.cost,
+                supplyCap: s.supplyCap,
+                minTier: s.minTier,
+                validFrom: s.validFrom,
+                validUntil: s.validUntil,
+                soulbound: s.soulbound,
+                mintOnly: s.mintOnly,
+                category: s.category
+            }),
+            metadata: _metadata[rewardId]
+        });
+    }
+
+    /// @notice Whether token `tokenId` has been used as a voucher.
+    function isConsumed(uint256 tokenId) external view returns (bool) {
+        return _consumed[tokenId];
+    }
+
+    /// @notice Whether `holder` has used or cancelled voucher signature `nonce`.
+    function isVoucherNonceUsed(address holder, uint256 nonce) external view returns (bool) {
+        return _usedVoucherNonces[holder][nonce];
+    }
+
+    /// @notice The EIP-712 domain separator of voucher signatures (chain id and this contract).
+    function DOMAIN_SEPARATOR() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    /// @notice ERC-721 metadata JSON of `tokenId`, inline as a base64 `data:` URI.
+    function tokenURI(uint256 tokenId) public view override returns (string memory) {
+        _requireOwned(tokenId);
+        uint256 rewardId = rewardOf(tokenId);
+        RewardState storage reward = _rewards[rewardId];
+        RewardMetadata storage metadata = _metadata[rewardId];
+        bytes memory json = abi.encodePacked(
+            '{"name":"',
+            Strings.escapeJSON(metadata.name),
+            " #",
+            Strings.toString(uint128(tokenId)),
+            '","description":"',
+            Strings.escapeJSON(metadata.description),
+            '","image":"',
+            Strings.escapeJSON(metadata.image),
+            '","attributes":[',
+            _attributes(tokenId, rewardId, reward),
+            "]}"
+        );
+        return string.concat("data:application/json;base64,", Base64.encode(json));
+    }
+
+    // ================================================================ internals
+
+    function _attributes(uint256 tokenId, uint256 rewardId, RewardState storage reward)
+        private
+        view
+        returns (bytes memory)
+    {
+        return abi.encodePacked(
+            '{"trait_type":"Reward","value":',
+            Strings.toString(rewardId),
+            '},{"trait_type":"Category","value":"',
+            _categoryName(reward.category),
+            '"},{"trait_type":"Merchant","value":"',
+            Strings.toHexString(reward.merchant),
+            '"},{"trait_type":"Minimum tier","value":',
+            Strings.toString(reward.minTier),
+            '},{"trait_type":"Soulbound","value":"',
+            reward.soulbound ? "yes" : "no",
+            '"},{"trait_type":"Consumed","value":"',
+            _consumed[tokenId] ? "yes" : "no",
+            '"}'
+        );
+    }
+
+    function _categoryName(RewardCategory category) private pure returns (string memory) {
+        if (category == RewardCategory.Discount) return "Discount";
+        if (category == RewardCategory.FreeProduct) return "Free product";
+        if (category == RewardCategory.EarlyAccess) return "Early access";
+        if (category == RewardCategory.Experience) return "Experience";
+        return "Badge";
+    }
+
+    function _existingReward(uint256 rewardId) private view returns (RewardState storage reward) {
+        reward = _rewards[rewardId];
+        if (reward.merchant == address(0)) revert UnknownReward(rewardId);
+    }
+
+    function _requireActiveRewardMerchant(uint256 rewardId) private view returns (address merchant) {
+        RewardState storage reward = _existingReward(rewardId);
+        merchant = _msgSender();
+        if (merchant != reward.merchant || !points.hasRole(_merchantRole, merchant)) {
+            revert NotRewardMerchant(rewardId, merchant);
+        }
+        if (reward.paused) revert RewardIsPaused(rewardId);
+    }
+
+    function _mintReward(uint256 rewardId, address member) private returns (uint256 tokenId) {
+        RewardState storage reward = _rewards[rewardId];
+        uint64 minted = reward.minted;
+        if (minted >= reward.supplyCap) revert RewardSoldOut(rewardId, reward.supplyCap);
+        reward.minted = minted + 1;
+        tokenId = (rewardId << 128) | (minted + 1);
+        _safeMint(member, tokenId);
+    }
+
+    /// @dev Soulbound tokens move only at mint; every movement stops while the program is paused.
+    function _update(address to, uint256 tokenId, address auth) internal override returns (address from) {
+        if (points.paused()) revert Pausable.EnforcedPause();
+        from = super._update(to, tokenId, auth);
+        if (from != address(0) && to != address(0) && _rewards[rewardOf(tokenId)].soulbound) {
+            revert SoulboundToken(tokenId);
+        }
+    }
+
+    function _msgSender() internal view override(Context, ERC2771Context) returns (address) {
+        return ERC2771Context._msgSender();
+    }
+
+    function _msgData() internal view override(Context, ERC2771Context) returns (bytes calldata) {
+        return ERC2771Context._msgData();
+    }
+
+    function _contextSuffixLength() internal view override(Context, ERC2771Context) returns (uint256) {
+        return ERC2771Context._contextSuffixLength();
+    }
+}

@@ -1,0 +1,61 @@
+/**
+ * The shared shape of every command-line tool: `--help`, typed options, a clear message and a
+ * non-zero exit on bad input, never a stack trace for a user error.
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+export interface CliSpec<O extends Options> {
+  name: string;
+  summary: string;
+  usage: string;
+  options: O;
+  /** One line per option, shown by --help. */
+  help: Partial<Record<keyof O, string>>;
+}
+
+export function parseCli<O extends Options>(spec: CliSpec<O>, argv = process.argv.slice(2)) {
+  const options = { ...spec.options, help: { type: "boolean", short: "h" } } as O & { help: { type: "boolean"; short: "h" } };
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: false, strict: true });
+  } catch (error) {
+    fail(spec, (error as Error).message);
+  }
+  if (parsed.values.help) {
+    console.log(helpText(spec));
+    process.exit(0);
+  }
+  return parsed.values as ReturnType<typeof parseArgs<{ options: O }>>["values"];
+}
+
+export function helpText<O extends Options>(spec: CliSpec<O>) {
+  const rows = Object.entries(spec.options).map(([name, o]) => {
+    const flag = `--${name}${o.type === "string" ? " <value>" : ""}`;
+    return `  ${flag.padEnd(28)} ${spec.help[name as keyof O] ?? ""}${o.default !== undefined ? ` (default: ${String(o.default)})` : ""}`;
+  });
+  rows.push(`  ${"--help, -h".padEnd(28)} show this help`);
+  return `${spec.name}: ${spec.summary}\n\nUsage: ${spec.usage}\n\nOptions:\n${rows.join("\n")}`;
+}
+
+export function fail(spec: { name: string }, message: string): never {
+  console.error(`${spec.name}: ${message}\nRun with --help for the options.`);
+  process.exit(2);
+}
+
+/** Runs `main`, turning a thrown error into one line on stderr and exit code 1. */
+export async function runMain(name: string, main: () => Promise<void>) {
+  try {
+    await main();
+  } catch (error) {
+    const e = error as Error;
+    console.error(`${name}: ${e instanceof UsageError ? "" : "error: "}${e.message}`);
+    if (process.env.DEBUG) console.error(e.stack);
+    process.exit(e instanceof UsageError ? 2 : 1);
+  }
+}
