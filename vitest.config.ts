@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+// TypeScript suites other than the Hardhat contract tests (test/contracts, run by `hardhat test`).
+export default defineConfig({
+  test: {
+    include: ["indexer/**/*.test.ts", "scripts/**/*.test.ts", "web/**/*.test.ts", "test/**/*.test.ts"],
+    exclude: ["**/node_modules/**", "test/contracts/**", "test/e2e/**", "web/.next/**"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Suites start their own Hardhat nodes and databases; two cores cannot run many at once.
+    maxWorkers: 2,
+    fileParallelism: true,
+  },
+});
