@@ -1,0 +1,107 @@
+/** EIP-712 signatures of the program: ERC-2612 permits, ERC-2771 forward requests, voucher uses. */
+import type { Address, Hex, LocalAccount } from "viem";
+import type { WalletClient } from "@nomicfoundation/hardhat-viem/types";
+import { TOKEN_NAME } from "./program.ts";
+
+export type Signer = WalletClient | LocalAccount;
+
+export const CHAIN_ID = 31337;
+
+/** Signs typed data with a node-managed wallet (eth_signTypedData_v4) or a local key. */
+export async function signTypedData(signer: Signer, typedData: Parameters<LocalAccount["signTypedData"]>[0]) {
+  if ("type" in signer && signer.type === "local") return signer.signTypedData(typedData);
+  const wallet = signer as WalletClient;
+  return wallet.signTypedData({ account: wallet.account, ...(typedData as any) });
+}
+
+export function signerAddress(signer: Signer): Address {
+  return "type" in signer && signer.type === "local" ? signer.address : (signer as WalletClient).account.address;
+}
+
+export async function signPermit(
+  signer: Signer,
+  token: Address,
+  message: { owner: Address; spender: Address; value: bigint; nonce: bigint; deadline: bigint },
+  domainName = TOKEN_NAME,
+): Promise<{ v: number; r: Hex; s: Hex; signature: Hex }> {
+  const signature = await signTypedData(signer, {
+    domain: { name: domainName, version: "1", chainId: CHAIN_ID, verifyingContract: token },
+    types: {
+      Permit: [
+        { name: "owner", type: "address" },
+        { name: "spender", type: "address" },
+        { name: "value", type: "uint256" },
+        { name: "nonce", type: "uint256" },
+        { name: "deadline", type: "uint256" },
+      ],
+    },
+    primaryType: "Permit",
+    message,
+  });
+  const r = `0x${signature.slice(2, 66)}` as Hex;
+  const s = `0x${signature.slice(66, 130)}` as Hex;
+  const v = Number.parseInt(signature.slice(130, 132), 16);
+  return { v, r, s, signature };
+}
+
+export interface VoucherUse {
+  tokenId: bigint;
+  holder: Address;
+  merchant: Address;
+  nonce: bigint;
+  deadline: bigint;
+}
+
+export function signVoucher(signer: Signer, rewardNFT: Address, message: VoucherUse, domainName = "RewardNFT") {
+  return signTypedData(signer, {
+    domain: { name: domainName, version: "1", chainId: CHAIN_ID, verifyingContract: rewardNFT },
+    types: {
+      VoucherUse: [
+        { name: "tokenId", type: "uint256" },
+        { name: "holder", type: "address" },
+        { name: "merchant", type: "address" },
+        { name: "nonce", type: "uint256" },
+        { name: "deadline", type: "uint256" },
+      ],
+    },
+    primaryType: "VoucherUse",
+    message,
+  });
+}
+
+export interface ForwardRequest {
+  from: Address;
+  to: Address;
+  value: bigint;
+  gas: bigint;
+  nonce: bigint;
+  deadline: number;
+  data: Hex;
+}
+
+/** Signs an ERC2771Forwarder ForwardRequest and returns the ForwardRequestData `execute` takes. */
+export async function signForwardRequest(
+  signer: Signer,
+  forwarder: Address,
+  request: ForwardRequest,
+  domainName = "LoyaltyForwarder",
+) {
+  const signature = await signTypedData(signer, {
+    domain: { name: domainName, version: "1", chainId: CHAIN_ID, verifyingContract: forwarder },
+    types: {
+      ForwardRequest: [
+        { name: "from", type: "address" },
+        { name: "to", type: "address" },
+        { name: "value", type: "uint256" },
+        { name: "gas", type: "uint256" },
+        { name: "nonce", type: "uint256" },
+        { name: "deadline", type: "uint48" },
+        { name: "data", type: "bytes" },
+      ],
+    },
+    primaryType: "ForwardRequest",
+    message: request,
+  });
+  const { nonce: _nonce, ...rest } = request;
+  return { ...rest, signature };
+}
