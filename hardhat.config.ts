@@ -33,6 +33,14 @@ export default defineConfig({
     },
   },
   networks: {
+    // `npm run dev`'s chain: starts 400 days in the past so that the demo data spans a real year of
+    // purchases, expiries included, and ends at today's date. 40 funded test accounts.
+    demo: {
+      type: "edr-simulated",
+      chainType: "l1",
+      initialDate: new Date(Date.now() - 400 * 86_400_000).toISOString(),
+      accounts: { count: 40 },
+    },
     localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
     // Any EVM network: `RPC_URL` and `DEPLOYER_PRIVATE_KEY` come from the environment (or the
     // Hardhat keystore), never from the repository.
