@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {StdInvariant} from "forge-std/StdInvariant.sol";
+import {IRewardNFT} from "../../contracts/rewards/IRewardNFT.sol";
+import {LoyaltyFixture} from "./utils/LoyaltyFixture.sol";
+import {LoyaltyHandler} from "./handlers/LoyaltyHandler.sol";
+
+/// @notice Stateful invariants of the points ledger and the reward catalog, driven by
+/// {LoyaltyHandler} over 4 members, 3 merchants (one with a tiny allowance, so that it runs out), a
+/// charity, 3 tiers and 4 rewards with small supply caps.
+contract LoyaltyInvariantTest is StdInvariant, LoyaltyFixture {
+    LoyaltyHandler internal handler;
+
+    function setUp() public {
+        _deployProgram();
+
+        address[] memory members = new address[](4);
+        uint256[] memory memberKeys = new uint256[](4);
+        for (uint256 i = 0; i < 4; ++i) {
+            memberKeys[i] = uint256(keccak256(abi.encode("member", i)));
+            members[i] = vm.addr(memberKeys[i]);
+        }
+        address[] memory merchants = new address[](3);
+        uint256[] memory merchantKeys = new uint256[](3);
+        uint256[] memory allowances = new uint256[](3);
+        allowances[0] = 20_000;
+        allowances[1] = 8_000;
+        allowances[2] = 600;
+        for (uint256 i = 0; i < 3; ++i) {
+            merchantKeys[i] = uint256(keccak256(abi.encode("merchant", i)));
+            merchants[i] = vm.addr(merchantKeys[i]);
+            _onboard(merchants[i], allowances[i]);
+        }
+        address charity = makeAddr("charity");
+        vm.prank(operator);
+        points.registerCharity(charity, "Food bank");
+
+        uint256[] memory thresholds = new uint256[](3);
+        thresholds[0] = 100;
+        thresholds[1] = 400;
+        thresholds[2] = 1_200;
+        _setThresholds(thresholds);
+
+        handler = new LoyaltyHandler(
+            points, nft, members, memberKeys, merchants, merchantKeys, allowances, charity, thresholds
+        );
+
+        // cost, cap, minTier, soulbound, mintOnly
+        _addReward(merchants[0], 50, 6, 0, false, false); // a coffee
+        _addReward(merchants[1], 120, 4, 1, false, false); // silver members only
+        _addReward(merchants[0], 0, 5, 0, false, true); // VIP drop, mint only
+        _addReward(merchants[1], 0, 3, 2, true, false); // free gold badge, soulbound
+
+        bytes4[] memory selectors = new bytes4[](12);
+        selectors[0] = LoyaltyHandler.issue.selector;
+        selectors[1] = LoyaltyHandler.issueBatch.selector;
+        selectors[2] = LoyaltyHandler.transfer.selector;
+        selectors[3] = LoyaltyHandler.donate.selector;
+        selectors[4] = LoyaltyHandler.redeem.selector;
+        selectors[5] = LoyaltyHandler.warp.selector;
+        selectors[6] = LoyaltyHandler.expire.selector;
+        selectors[7] = LoyaltyHandler.clawback.selector;
+        selectors[8] = LoyaltyHandler.mintExclusive.selector;
+        selectors[9] = LoyaltyHandler.transferToken.selector;
+        selectors[10] = LoyaltyHandler.consumeVoucher.selector;
+        selectors[11] = LoyaltyHandler.cancelVoucherNonce.selector;
+        targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+        targetContract(address(handler));
+    }
+
+    function _addReward(address merchant, uint256 cost, uint64 cap, uint8 minTier, bool soulbound, bool mintOnly)
+        internal
+    {
+        uint256 rewardId = _createReward(merchant, _terms(cost, cap, minTier, soulbound, mintOnly));
+        handler.registerReward(rewardId, merchant, cost, cap, minTier, soulbound, mintOnly);
+    }
+
+    // ================================================================ supply
+
+    /// Σ balances of all actors == totalSupply == Σ issued − Σ redeemed − Σ expired − Σ clawed back.
+    function invariant_SupplyEqualsSumOfBalancesAndGhostLedger() public view {
+        uint256 sum;
+        for (uint256 i = 0; i < handler.actorCount(); ++i) {
+            address a = handler.actors(i);
+            assertEq(points.balanceOf(a), handler.ghostBalance(a), "balance vs ghost balance");
+            sum += points.balanceOf(a);
+        }
+        assertEq(sum, points.totalSupply(), "sum of balances vs totalSupply");
+        assertEq(
+            points.totalSupply(),
+            handler.ghostIssued() - handler.ghostRedeemed() - handler.ghostExpired() - handler.ghostClawedBack(),
+            "totalSupply vs issued - redeemed - expired - clawed back"
+        );
+    }
+
+    // ================================================================ lifetime earned and tiers
+
+    /// Lifetime earned == Σ issued to the account − Σ clawed back from it; it never decreased except
+    /// through a clawback, and transfers/donations never changed it (checked by the handler per call).
+    function invariant_LifetimeEarnedIsIssuedMinusClawedBack() public view {
+        for (uint256 i = 0; i < handler.actorCount(); ++i) {
+            address a = handler.actors(i);
+            assertEq(
+                points.lifetimeEarned(a),
+                handler.ghostIssuedTo(a) - handler.ghostClawedFrom(a),
+                "lifetime earned vs issued - clawed back"
+            );
+            assertEq(points.lifetimeEarned(a), handler.lifetimeSeen(a), "lifetime earned changed outside an action");
+        }
+        assertEq(handler.violations(), 0, handler.lastViolation());
+    }
+
+    /// tierOf == the thresholds applied to lifetime earned (reference implementation).
+    function invariant_TierMatchesThresholds() public view {
+        assertEq(points.tierThresholds(), handler.thresholdList(), "thresholds");
+        for (uint256 i = 0; i < handler.actorCount(); ++i) {
+            address a = handler.actors(i);
+            uint256 earned = handler.ghostIssuedTo(a) - handler.ghostClawedFrom(a);
+            assertEq(points.tierOf(a), handler.referenceTier(earned), "tierOf vs reference tier");
+        }
+    }
+
+    /// Last activity is the last balance change, and expiry is due exactly PERIOD later.
+    function invariant_ActivityAndExpiryMatchGhost() public view {
+        for (uint256 i = 0; i < handler.actorCount(); ++i) {
+            address a = handler.actors(i);
+            assertEq(points.lastActivity(a), handler.ghostLastActivity(a), "last activity vs ghost");
+            uint256 expected = handler.ghostBalance(a) == 0 ? 0 : handler.ghostLastActivity(a) + PERIOD;
+            assertEq(points.expiresAt(a), expected, "expiresAt");
+        }
+    }
+
+    // ================================================================ rewards
+
+    /// Minted per reward ≤ its supply cap, and equals the handler's count; every token is where the
+    /// handler put it.
+    function invariant_RewardMintedWithinCap() public view {
+        uint256 total;
+        for (uint256 i = 0; i < handler.rewardCount(); ++i) {
+            uint256 rewardId = handler.rewardIds(i);
+            IRewardNFT.Reward memory r = nft.getReward(rewardId);
+            assertLe(r.minted, r.terms.supplyCap, "minted above cap");
+            assertEq(r.minted, handler.ghostMinted(rewardId), "minted vs handler count");
+            assertEq(r.terms.supplyCap, handler.capOf(rewardId), "cap");
+            total += r.minted;
+        }
+        assertEq(total, handler.tokenCount(), "tokens");
+        uint256 held;
+        for (uint256 i = 0; i < handler.memberCount(); ++i) {
+            held += nft.balanceOf(handler.members(i));
+        }
+        assertEq(held, total, "tokens held by members");
+    }
+
+    /// Every consumed token was consumed exactly once, with its holder's key; no forged, stale or
+    /// replayed signature was ever accepted (the handler records any such acceptance).
+    function invariant_VouchersConsumedOnlyOnceByHolder() public view {
+        for (uint256 i = 0; i < handler.tokenCount(); ++i) {
+            uint256 tokenId = handler.tokens(i);
+            uint256 count = handler.ghostConsumeCount(tokenId);
+            assertLe(count, 1, "consumed more than once");
+            assertEq(nft.isConsumed(tokenId), count == 1, "isConsumed vs ghost");
+            if (count == 1) {
+                assertEq(handler.ghostConsumeSigner(tokenId), handler.ghostConsumeHolder(tokenId), "signer != holder");
+            }
+            assertEq(nft.ownerOf(tokenId), handler.ghostHolder(tokenId), "holder");
+        }
+        assertEq(handler.violations(), 0, handler.lastViolation());
+    }
+
+    // ================================================================ merchants
+
+    /// allowance == initial + clawed back − issued, and net issuance never exceeded the allowance.
+    function invariant_MerchantIssuanceWithinAllowance() public view {
+        uint256 issued;
+        for (uint256 i = 0; i < handler.merchantCount(); ++i) {
+            address m = handler.merchants(i);
+            uint256 initial = handler.initialAllowance(m);
+            assertLe(handler.merchantIssued(m), initial + handler.merchantClawedBack(m), "issued beyond allowance");
+            assertEq(
+                points.issuanceAllowance(m),
+                initial + handler.merchantClawedBack(m) - handler.merchantIssued(m),
+                "allowance accounting"
+            );
+            issued += handler.merchantIssued(m);
+        }
+        assertEq(issued, handler.ghostIssued(), "issued by merchants vs total");
+    }
+
+    /// Every action behaved as the rules predict (success or the exact custom error).
+    function invariant_HandlerSawNoRuleViolation() public view {
+        assertEq(handler.violations(), 0, handler.lastViolation());
+    }
+}
