@@ -27,7 +27,7 @@ export function parseCli<O extends Options>(spec: CliSpec<O>, argv = process.arg
   } catch (error) {
     fail(spec, (error as Error).message);
   }
-  if (parsed.values.help) {
+  if ((parsed.values as Record<string, unknown>).help) {
     console.log(helpText(spec));
     process.exit(0);
   }
