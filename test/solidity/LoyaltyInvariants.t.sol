@@ -47,10 +47,10 @@ contract LoyaltyInvariantTest is StdInvariant, LoyaltyFixture {
         );
 
         // cost, cap, minTier, soulbound, mintOnly
-        _addReward(merchants[0], 50, 6, 0, false, false); // a coffee
-        _addReward(merchants[1], 120, 4, 1, false, false); // silver members only
-        _addReward(merchants[0], 0, 5, 0, false, true); // VIP drop, mint only
-        _addReward(merchants[1], 0, 3, 2, true, false); // free gold badge, soulbound
+        _addReward(merchants[0], 50, 3, 0, false, false); // a coffee
+        _addReward(merchants[1], 120, 2, 1, false, false); // silver members only
+        _addReward(merchants[0], 0, 3, 0, false, true); // VIP drop, mint only
+        _addReward(merchants[1], 0, 2, 2, true, false); // free gold badge, soulbound
 
         bytes4[] memory selectors = new bytes4[](12);
         selectors[0] = LoyaltyHandler.issue.selector;
@@ -74,6 +74,68 @@ contract LoyaltyInvariantTest is StdInvariant, LoyaltyFixture {
     {
         uint256 rewardId = _createReward(merchant, _terms(cost, cap, minTier, soulbound, mintOnly));
         handler.registerReward(rewardId, merchant, cost, cap, minTier, soulbound, mintOnly);
+    }
+
+    // ================================================================ handler sanity
+
+    /// A fixed sequence that takes every handler action through its success path and through its
+    /// refusal paths, so that a handler unable to succeed cannot pass the invariants vacuously.
+    function test_HandlerReachesEveryPath() public {
+        handler.issue(0, 0, 300, 2); // member0 earns 300 from merchant0
+        handler.issue(1, 1, 200, 3); // member1 earns 200 from merchant1
+        handler.issue(0, 0, 5, 0); // replayed ref
+        handler.issue(4, 0, 5, 2); // merchant0 to itself
+        handler.issue(2, 2, 1_000, 1); // beyond merchant2's allowance
+        handler.issueBatch(0, 7, 3, 9);
+        handler.transfer(0, 1, 50);
+        handler.transfer(0, 1, 8); // overdraw
+        handler.donate(0, 10);
+        handler.redeem(0, 0); // member0 buys a coffee
+        handler.redeem(0, 2); // mint-only reward
+        handler.mintExclusive(2, 1, 1); // VIP drop to member1
+        handler.mintExclusive(2, 1, 0); // by the wrong merchant
+        handler.consumeVoucher(1, 100, 3, 0); // member1 signs: consumed
+        handler.consumeVoucher(0, 100, 3, 3); // replay
+        handler.consumeVoucher(0, 1, 2, 2); // forged by another actor
+        handler.consumeVoucher(0, 2, 2, 2); // forged, the forger naming itself
+        handler.consumeVoucher(0, 100, 4, 4); // expired deadline
+        handler.transferToken(0, 2); // member0's coffee to member2, stale signature refused
+        handler.cancelVoucherNonce(2, 5);
+        handler.cancelVoucherNonce(2, 5); // twice
+        handler.clawback(0, 10, 2);
+        handler.clawback(0, 10, 0); // by the wrong merchant
+        handler.clawback(0, 10, 1); // beyond the issuance
+        handler.expire(0, 3, 0); // one second early
+        handler.expire(0, 3, 1); // exactly at the deadline
+        handler.warp(5 days);
+
+        bytes32[10] memory actions = [
+            bytes32("issue"),
+            "issueBatch",
+            "transfer",
+            "donate",
+            "redeem",
+            "mintExclusive",
+            "consumeVoucher",
+            "transferToken",
+            "clawback",
+            "expire"
+        ];
+        for (uint256 i = 0; i < actions.length; ++i) {
+            assertGt(handler.successes(actions[i]), 0, string(abi.encodePacked(actions[i])));
+        }
+        assertEq(handler.violations(), 0, handler.lastViolation());
+        assertGt(handler.ghostExpired(), 0);
+        assertGt(handler.ghostClawedBack(), 0);
+        assertGt(handler.ghostRedeemed(), 0);
+
+        invariant_SupplyEqualsSumOfBalancesAndGhostLedger();
+        invariant_LifetimeEarnedIsIssuedMinusClawedBack();
+        invariant_TierMatchesThresholds();
+        invariant_ActivityAndExpiryMatchGhost();
+        invariant_RewardMintedWithinCap();
+        invariant_VouchersConsumedOnlyOnceByHolder();
+        invariant_MerchantIssuanceWithinAllowance();
     }
 
     // ================================================================ supply

@@ -152,7 +152,7 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
             // Replay of a used ref, by any merchant: always RefAlreadyUsed.
             bytes32 usedRef = usedRefs[mode % usedRefs.length];
             if (member == merchant) member = members[0];
-            amount = bound(amount, 1, MAX_ISSUE);
+            amount = _bound(amount, 1, MAX_ISSUE);
             vm.prank(merchant);
             try points.issue(member, amount, usedRef) {
                 _violation("issue: replayed ref accepted");
@@ -183,7 +183,7 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
         }
         if (available == 0 || mode % 6 == 1) {
             // Beyond the allowance: refused, whatever the amount.
-            uint256 over = available + bound(amount, 1, MAX_ISSUE);
+            uint256 over = available + _bound(amount, 1, MAX_ISSUE);
             vm.prank(merchant);
             try points.issue(member, over, ref) {
                 _violation("issue: allowance exceeded");
@@ -197,7 +197,7 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
             return;
         }
 
-        amount = bound(amount, 1, _min(available, MAX_ISSUE));
+        amount = _bound(amount, 1, _min(available, MAX_ISSUE));
         uint256 earnedBefore = points.lifetimeEarned(member);
         vm.prank(merchant);
         try points.issue(member, amount, ref) {
@@ -215,7 +215,7 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
     function issueBatch(uint256 merchantSeed, uint256 memberSeed, uint256 count, uint256 amountSeed) external {
         calls["issueBatch"]++;
         address merchant = merchants[merchantSeed % merchants.length];
-        uint256 n = bound(count, 1, 4);
+        uint256 n = _bound(count, 1, 4);
         uint256 available = _ghostAllowance(merchant);
         bytes32 ref = _nextRef();
         address[] memory to = new address[](n);
@@ -223,7 +223,7 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
         uint256 total;
         for (uint256 i = 0; i < n; ++i) {
             to[i] = members[uint256(keccak256(abi.encode(memberSeed, i))) % members.length];
-            amounts[i] = bound(uint256(keccak256(abi.encode(amountSeed, i))), 1, MAX_ISSUE / 2);
+            amounts[i] = _bound(uint256(keccak256(abi.encode(amountSeed, i))), 1, MAX_ISSUE / 2);
             total += amounts[i];
         }
         vm.prank(merchant);
@@ -256,7 +256,7 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
         address to = actors[toSeed % actors.length];
         uint256 balance = ghostBalance[from];
         bool overdraw = amount % 8 == 0;
-        amount = overdraw ? balance + 1 + amount % 100 : bound(amount, 0, balance);
+        amount = overdraw ? balance + 1 + amount % 100 : _bound(amount, 0, balance);
         uint256 fromEarned = points.lifetimeEarned(from);
         uint256 toEarned = points.lifetimeEarned(to);
 
@@ -291,7 +291,7 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
         address member = members[memberSeed % members.length];
         uint256 balance = ghostBalance[member];
         if (balance == 0) return;
-        amount = bound(amount, 1, balance);
+        amount = _bound(amount, 1, balance);
         uint256 earned = points.lifetimeEarned(member);
         vm.prank(member);
         try points.donate(charity, amount) {
@@ -344,13 +344,19 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
 
     function warp(uint256 secondsSeed) external {
         calls["warp"]++;
-        vm.warp(block.timestamp + bound(secondsSeed, 1, 20 days));
+        vm.warp(block.timestamp + _bound(secondsSeed, 1, 20 days));
     }
 
     function expire(uint256 actorSeed, uint256 keeperSeed, uint256 mode) external {
         calls["expire"]++;
         address account = actors[actorSeed % actors.length];
         address keeper = actors[keeperSeed % actors.length];
+        if (mode % 3 != 2) {
+            // Boundary modes aim at an account that holds points, when there is one.
+            for (uint256 i = 0; i < actors.length && ghostBalance[account] == 0; ++i) {
+                account = actors[(actorSeed + i) % actors.length];
+            }
+        }
         uint256 balance = ghostBalance[account];
         uint256 deadline = balance == 0 ? 0 : ghostLastActivity[account] + PERIOD;
 
@@ -360,7 +366,7 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
         } else if (mode % 3 == 1 && deadline > block.timestamp) {
             vm.warp(deadline);
         } else {
-            vm.warp(block.timestamp + bound(mode, 0, 40 days));
+            vm.warp(block.timestamp + _bound(mode, 0, 40 days));
         }
         bool expirable = balance != 0 && block.timestamp >= deadline;
 
@@ -390,13 +396,13 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
         if (mode % 5 == 0) {
             // The wrong merchant.
             caller = merchants[(_indexOf(merchants, s.merchant) + 1 + mode % (merchants.length - 1)) % merchants.length];
-            amount = bound(amount, 1, MAX_ISSUE);
+            amount = _bound(amount, 1, MAX_ISSUE);
             expected = abi.encodeWithSelector(ILoyaltyPoints.NotIssuingMerchant.selector, s.ref, caller);
         } else if (remaining == 0 || mode % 5 == 1) {
-            amount = remaining + bound(amount, 1, MAX_ISSUE);
+            amount = remaining + _bound(amount, 1, MAX_ISSUE);
             expected = abi.encodeWithSelector(ILoyaltyPoints.ClawbackExceedsIssuance.selector, s.ref, remaining, amount);
         } else {
-            amount = bound(amount, 1, remaining);
+            amount = _bound(amount, 1, remaining);
             if (ghostBalance[s.member] < amount) {
                 expected = abi.encodeWithSelector(
                     IERC20Errors.ERC20InsufficientBalance.selector, s.member, ghostBalance[s.member], amount
@@ -498,8 +504,8 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
         uint256 tokenId = tokens[tokenSeed % tokens.length];
         address holder = ghostHolder[tokenId];
         address merchant = merchantOf[nft.rewardOf(tokenId)];
-        uint256 nonce = bound(nonceSeed, 0, 15); // a small range, so nonce reuse happens
-        uint256 deadline = block.timestamp + bound(signerSeed, 0, 2 days);
+        uint256 nonce = _bound(nonceSeed, 0, 15); // a small range, so nonce reuse happens
+        uint256 deadline = block.timestamp + _bound(signerSeed, 0, 2 days);
         bool expired = mode == 4;
 
         address signer = holder;
@@ -510,7 +516,7 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
             if (signerSeed % 2 == 0) claimed = signer; // the forger names itself as the holder
         }
         bytes memory sig = _signVoucher(keyOf[signer], tokenId, claimed, merchant, nonce, deadline);
-        if (expired) vm.warp(deadline + 1 + bound(nonceSeed, 0, 1 days));
+        if (expired) vm.warp(deadline + 1 + _bound(nonceSeed, 0, 1 days));
 
         bytes memory expected;
         if (expired) expected = abi.encodeWithSelector(IRewardNFT.VoucherSignatureExpired.selector, deadline);
@@ -540,7 +546,7 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
     function cancelVoucherNonce(uint256 memberSeed, uint256 nonceSeed) external {
         calls["cancelVoucherNonce"]++;
         address holder = members[memberSeed % members.length];
-        uint256 nonce = bound(nonceSeed, 0, 15);
+        uint256 nonce = _bound(nonceSeed, 0, 15);
         bool used = ghostNonceUsed[holder][nonce];
         vm.prank(holder);
         try nft.cancelVoucherNonce(nonce) {
