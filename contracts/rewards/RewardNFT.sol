@@ -178,6 +178,7 @@ contract RewardNFT is ERC721, EIP712, ERC2771Context, IRewardNFT {
         if (reward.validUntil != 0 && block.timestamp > reward.validUntil) {
             revert RewardEnded(rewardId, reward.validUntil);
         }
+        if (reward.minted >= reward.supplyCap) revert RewardSoldOut(rewardId, reward.supplyCap);
         uint256 tier = points.tierOf(member);
         if (tier < reward.minTier) revert TierTooLow(member, tier, reward.minTier);
         uint256 cost = reward.cost;

@@ -48,7 +48,7 @@ export const metadata = (overrides: Partial<RewardMetadata> = {}): RewardMetadat
 
 /** Creates a reward as `merchant` and returns its id. */
 export async function createReward(
-  program: Program,
+  program: Pick<Program, "rewards">,
   merchant: Address,
   termOverrides: Partial<RewardTerms> = {},
   metadataOverrides: Partial<RewardMetadata> = {},
