@@ -111,8 +111,8 @@ export type PointEventKind = "issuance" | "transfer" | "redemption" | "donation"
 
 /**
  * One user-visible points event. Every ERC-20 Transfer log is exactly one of these: a mint or burn
- * (or a donation's transfer) folds into the event that explains it and that the contract emits right
- * after it; any other transfer is a `transfer`. Balances are Σ amount over `to` minus over `from`.
+ * (or a donation's transfer) folds into the event that explains it, which the contract emits after
+ * it in the same transaction; any other transfer is a `transfer`. Balances are Σ amount over `to` minus over `from`.
  */
 export interface PointHistoryEvent extends LogPosition {
   /** Log index of the Transfer this event accounts for. */
@@ -167,8 +167,10 @@ export function toPointHistory(events: readonly DomainEvent[]): PointHistoryEven
     }
     const kind = FOLDS[ev.eventName];
     if (!kind) continue;
+    // The Transfer it explains is the last unexplained one of the same transaction (a clawback
+    // emits IssuanceAllowanceSet in between).
     const p = pending as (PointHistoryEvent & { _open: true }) | null;
-    if (!p || p.txHash !== e.txHash || p.logIndex + 1 !== e.logIndex) {
+    if (!p || p.txHash !== e.txHash) {
       throw new UnknownLogError(`${ev.eventName} at ${e.txHash}#${e.logIndex} without the Transfer before it`);
     }
     const row: PointHistoryEvent = { ...p, logIndex: e.logIndex, kind };

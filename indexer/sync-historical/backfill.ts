@@ -1,0 +1,120 @@
+/**
+ * Backfill: `eth_getLogs` over adaptive block ranges (shrink on provider limits or errors, grow while
+ * cheap), the headers of the blocks that have logs and of each range's end, decoded, one range
+ * fetched ahead while the previous one is written.
+ */
+import type { Hex } from "viem";
+import { decodeLogs, type DomainEvent, type ProgramAddresses } from "../decode/index.ts";
+import { RpcError, type BlockHeader, type RawLog, type RpcClient } from "../rpc/client.ts";
+
+export interface FetchedRange {
+  from: bigint;
+  to: BlockHeader;
+  blocks: BlockHeader[];
+  events: DomainEvent[];
+  logs: number;
+  ms: number;
+}
+
+export class InconsistentFetchError extends Error {
+  override name = "InconsistentFetchError";
+}
+
+/** Block range sizing: halves on errors and big answers, doubles on small fast ones. */
+export class AdaptiveRange {
+  size: bigint;
+  constructor(
+    initial = 2_000n,
+    readonly min = 1n,
+    readonly max = 100_000n,
+    readonly targetLogs = 20_000,
+  ) {
+    this.size = initial;
+  }
+  shrink() {
+    this.size = this.size / 2n > this.min ? this.size / 2n : this.min;
+  }
+  observe(logs: number, ms: number) {
+    if (logs > this.targetLogs) this.shrink();
+    else if (logs < this.targetLogs / 4 && ms < 2_000) this.size = this.size * 2n < this.max ? this.size * 2n : this.max;
+  }
+}
+
+/** Errors that mean "ask for less" (provider caps on results, ranges or response size). */
+export function isRangeLimitError(error: unknown) {
+  if (error instanceof RpcError) {
+    return (
+      error.code === -32005 || error.code === -32602 || error.code === -32000 || error.code === -32603 ||
+      /range|too many|limit|exceed|size|10000|timeout/i.test(error.message)
+    );
+  }
+  return false;
+}
+
+/** Logs of [from, to] for the program, with the headers they need; checks they agree. */
+export async function fetchRange(rpc: RpcClient, addresses: ProgramAddresses, from: bigint, to: bigint): Promise<FetchedRange> {
+  const started = performance.now();
+  const logs: RawLog[] = await rpc.getLogs({ address: [addresses.points as Hex, addresses.rewards as Hex], fromBlock: from, toBlock: to });
+  const numbers = new Set<bigint>([to]);
+  for (const l of logs) {
+    if (l.removed) throw new InconsistentFetchError("a removed log came back from eth_getLogs");
+    numbers.add(BigInt(l.blockNumber));
+  }
+  const sorted = [...numbers].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const headers = await rpc.getBlocks(sorted);
+  const byNumber = new Map<bigint, BlockHeader>();
+  headers.forEach((h, i) => {
+    if (!h) throw new InconsistentFetchError(`block ${sorted[i]} is missing (chain shorter than asked)`);
+    byNumber.set(h.number, h);
+  });
+  for (const l of logs) {
+    const h = byNumber.get(BigInt(l.blockNumber))!;
+    if (h.hash !== l.blockHash) throw new InconsistentFetchError(`block ${h.number} changed while it was fetched (reorg)`);
+  }
+  const events = decodeLogs(logs, addresses);
+  return { from, to: byNumber.get(to)!, blocks: [...byNumber.values()], events, logs: logs.length, ms: performance.now() - started };
+}
+
+export interface BackfillOptions {
+  rpc: RpcClient;
+  addresses: ProgramAddresses;
+  /** First block to fetch. */
+  from: bigint;
+  /** Last block to fetch (inclusive). */
+  to: bigint;
+  range?: AdaptiveRange;
+  onShrink?: (error: Error, size: bigint) => void;
+}
+
+/** Yields consecutive ranges covering [from, to], fetching the next one while the caller writes. */
+export async function* backfill(options: BackfillOptions): AsyncGenerator<FetchedRange> {
+  const { rpc, addresses, to } = options;
+  const range = options.range ?? new AdaptiveRange();
+  const fetchAdaptive = async (start: bigint): Promise<FetchedRange> => {
+    for (;;) {
+      const end = start + range.size - 1n < to ? start + range.size - 1n : to;
+      try {
+        const r = await fetchRange(rpc, addresses, start, end);
+        range.observe(r.logs, r.ms);
+        return r;
+      } catch (error) {
+        if (isRangeLimitError(error) && range.size > range.min) {
+          range.shrink();
+          options.onShrink?.(error as Error, range.size);
+          continue;
+        }
+        throw error;
+      }
+    }
+  };
+  if (options.from > to) return;
+  let next: Promise<FetchedRange> | null = fetchAdaptive(options.from);
+  while (next) {
+    const current: FetchedRange = await next;
+    const start = current.to.number + 1n;
+    next = start <= to ? fetchAdaptive(start) : null;
+    // Keep a rejected prefetch from being reported as unhandled if the caller stops early.
+    next?.catch(() => {});
+    yield current;
+  }
+}
