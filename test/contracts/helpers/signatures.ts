@@ -1,5 +1,5 @@
 /** EIP-712 signatures of the program: ERC-2612 permits, ERC-2771 forward requests, voucher uses. */
-import type { Address, Hex, LocalAccount } from "viem";
+import type { Address, Hex, LocalAccount, TypedDataDomain } from "viem";
 import type { WalletClient } from "@nomicfoundation/hardhat-viem/types";
 import { TOKEN_NAME } from "./program.ts";
 
@@ -7,15 +7,23 @@ export type Signer = WalletClient | LocalAccount;
 
 export const CHAIN_ID = 31337;
 
+interface TypedData {
+  domain: TypedDataDomain;
+  types: Record<string, ReadonlyArray<{ name: string; type: string }>>;
+  primaryType: string;
+  message: Record<string, unknown>;
+}
+
+const isLocal = (signer: Signer): signer is LocalAccount => (signer as LocalAccount).type === "local";
+
 /** Signs typed data with a node-managed wallet (eth_signTypedData_v4) or a local key. */
-export async function signTypedData(signer: Signer, typedData: Parameters<LocalAccount["signTypedData"]>[0]) {
-  if ("type" in signer && signer.type === "local") return signer.signTypedData(typedData);
-  const wallet = signer as WalletClient;
-  return wallet.signTypedData({ account: wallet.account, ...(typedData as any) });
+export async function signTypedData(signer: Signer, typedData: TypedData): Promise<Hex> {
+  if (isLocal(signer)) return signer.signTypedData(typedData as never);
+  return signer.signTypedData({ account: signer.account, ...typedData } as never);
 }
 
 export function signerAddress(signer: Signer): Address {
-  return "type" in signer && signer.type === "local" ? signer.address : (signer as WalletClient).account.address;
+  return isLocal(signer) ? signer.address : signer.account.address;
 }
 
 export async function signPermit(
@@ -44,13 +52,13 @@ export async function signPermit(
   return { v, r, s, signature };
 }
 
-export interface VoucherUse {
+export type VoucherUse = {
   tokenId: bigint;
   holder: Address;
   merchant: Address;
   nonce: bigint;
   deadline: bigint;
-}
+};
 
 export function signVoucher(signer: Signer, rewardNFT: Address, message: VoucherUse, domainName = "RewardNFT") {
   return signTypedData(signer, {
@@ -69,7 +77,7 @@ export function signVoucher(signer: Signer, rewardNFT: Address, message: Voucher
   });
 }
 
-export interface ForwardRequest {
+export type ForwardRequest = {
   from: Address;
   to: Address;
   value: bigint;
@@ -77,7 +85,7 @@ export interface ForwardRequest {
   nonce: bigint;
   deadline: number;
   data: Hex;
-}
+};
 
 /** Signs an ERC2771Forwarder ForwardRequest and returns the ForwardRequestData `execute` takes. */
 export async function signForwardRequest(

@@ -34,7 +34,7 @@ describe("LoyaltyPoints — permit (ERC-2612)", () => {
     assert.equal(
       await points.read.DOMAIN_SEPARATOR(),
       hashDomain({
-        domain: { name: TOKEN_NAME, version: "1", chainId: CHAIN_ID, verifyingContract: points.address },
+        domain: { name: TOKEN_NAME, version: "1", chainId: BigInt(CHAIN_ID), verifyingContract: points.address },
         types: {
           EIP712Domain: [
             { name: "name", type: "string" },

@@ -37,7 +37,7 @@ describe("RewardNFT — vouchers", () => {
     assert.equal(
       await rewards.read.DOMAIN_SEPARATOR(),
       hashDomain({
-        domain: { name: "RewardNFT", version: "1", chainId: CHAIN_ID, verifyingContract: rewards.address },
+        domain: { name: "RewardNFT", version: "1", chainId: BigInt(CHAIN_ID), verifyingContract: rewards.address },
         types: {
           EIP712Domain: [
             { name: "name", type: "string" },
