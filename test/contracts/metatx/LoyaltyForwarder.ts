@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import { anyValue } from "@nomicfoundation/hardhat-viem-assertions/predicates";
 import { concat, encodeFunctionData, getAddress, keccak256, toHex, type Abi, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { programContext, ref, tokenIdOf } from "../helpers/program.ts";
+import { programContext, ref, tokenIdOf, ZERO_ADDRESS } from "../helpers/program.ts";
 import { createReward } from "../helpers/rewards.ts";
 import { CHAIN_ID, signForwardRequest, type Signer } from "../helpers/signatures.ts";
 
@@ -240,6 +240,28 @@ describe("LoyaltyForwarder — gasless member actions", () => {
     await assertions.emitWithArgs(hash, points, "PointsDonated", [member.address, charity, 50n]);
     assert.equal(await points.read.balanceOf([member.address]), 850n);
     assert.equal(await forwarder.read.nonces([member.address]), 2n);
+  });
+
+  it("executeBatch with a refund receiver skips invalid requests and runs the valid ones", async () => {
+    const { points, forwarder, request } = await withGaslessMember();
+    const forged = await request(points, "transfer", [relayer, 1_000n], { signer: impostor });
+    const valid = await request(points, "transfer", [bob, 10n]);
+    await forwarder.write.executeBatch([[forged, valid], relayer], { account: relayer });
+    assert.equal(await points.read.balanceOf([bob]), 10n);
+    assert.equal(await points.read.balanceOf([relayer]), 0n);
+  });
+
+  it("executeBatch without a refund receiver reverts as a whole on an invalid request (ERC2771ForwarderInvalidSigner)", async () => {
+    const { points, forwarder, request } = await withGaslessMember();
+    const valid = await request(points, "transfer", [bob, 10n]);
+    const forged = await request(points, "transfer", [relayer, 1_000n], { signer: impostor, nonce: 1n });
+    await assertions.revertWithCustomErrorWithArgs(
+      forwarder.write.executeBatch([[valid, forged], ZERO_ADDRESS], { account: relayer }),
+      forwarder,
+      "ERC2771ForwarderInvalidSigner",
+      [impostor.address, member.address],
+    );
+    assert.equal(await points.read.balanceOf([bob]), 0n);
   });
 
   it("appending an address to calldata only works from the trusted forwarder (no spoofing)", async () => {

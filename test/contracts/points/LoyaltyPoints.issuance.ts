@@ -141,6 +141,29 @@ describe("LoyaltyPoints — issuance", () => {
         );
       }
     });
+    it("caps the supply at uint112 so packed balances cannot overflow: SupplyCapExceeded", async () => {
+      const { points } = await load();
+      // Find the private `_supply` slot by its value, then bring the supply close to the cap.
+      await points.write.issue([alice, 0x5eed5n, ref("marker")], { account: merchantA });
+      const { publicClient, networkHelpers } = ctx;
+      let supplySlot = -1;
+      for (let slot = 0; slot < 32 && supplySlot < 0; slot++) {
+        const value = await publicClient.getStorageAt({ address: points.address, slot: `0x${slot.toString(16)}` });
+        if (value !== undefined && BigInt(value) === 0x5eed5n) supplySlot = slot;
+      }
+      assert.ok(supplySlot >= 0, "the supply slot was found");
+      const cap = 2n ** 112n - 1n;
+      await networkHelpers.setStorageAt(points.address, supplySlot, cap - 10n);
+      assert.equal(await points.read.totalSupply(), cap - 10n);
+      await assertions.revertWithCustomErrorWithArgs(
+        points.write.issue([bob, 11n, ref("over the cap")], { account: merchantA }),
+        points,
+        "SupplyCapExceeded",
+        [11n, cap],
+      );
+      await points.write.issue([bob, 10n, ref("up to the cap")], { account: merchantA });
+      assert.equal(await points.read.totalSupply(), cap);
+    });
   });
 
   describe("issueBatch", () => {

@@ -144,6 +144,22 @@ describe("LoyaltyPoints — permit (ERC-2612)", () => {
     assert.equal(await points.read.allowance([member.address, bob]), 0n);
   });
 
+  it("reverts with ECDSAInvalidSignature for an unrecoverable signature", async () => {
+    const { points, deadline } = await withMember();
+    const { r, s } = await signPermit(member, points.address, {
+      owner: member.address,
+      spender: bob,
+      value: 1n,
+      nonce: 0n,
+      deadline,
+    });
+    await assertions.revertWithCustomError(
+      points.write.permit([member.address, bob, 1n, deadline, 29, r, s], { account: relayer }),
+      points,
+      "ECDSAInvalidSignature",
+    );
+  });
+
   it("reverts with ERC2612InvalidSigner for a permit signed for another token's domain", async () => {
     const { points, deadline } = await withMember();
     const { v, r, s } = await signPermit(

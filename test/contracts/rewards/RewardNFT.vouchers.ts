@@ -174,6 +174,19 @@ describe("RewardNFT — vouchers", () => {
     }
   });
 
+  it("reverts with InvalidVoucherSignature for a malformed signature", async () => {
+    const { rewards, deadline, use } = await withVouchers();
+    const v = use();
+    for (const signature of ["0x", "0x1234", `0x${"00".repeat(65)}`] as const) {
+      await assertions.revertWithCustomErrorWithArgs(
+        rewards.write.consumeVoucher([v.tokenId, v.nonce, deadline, signature], { account: merchantA }),
+        rewards,
+        "InvalidVoucherSignature",
+        [v.tokenId, alice],
+      );
+    }
+  });
+
   it("a previous holder's signature is void after a transfer (InvalidVoucherSignature); the new holder's works", async () => {
     const { rewards, deadline, use } = await withVouchers();
     const v = use();
