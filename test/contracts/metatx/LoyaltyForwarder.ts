@@ -83,10 +83,12 @@ describe("LoyaltyForwarder — gasless member actions", () => {
   it("donate: PointsDonated names the member, not the relayer nor the forwarder", async () => {
     const { points, forwarder, request } = await withGaslessMember();
     const req = await request(points, "donate", [charity, 100n]);
-    await assertions.emitWithArgs(forwarder.write.execute([req], { account: relayer }), points, "PointsDonated", [
-      member.address,
-      charity,
-      100n,
+    const hash = await forwarder.write.execute([req], { account: relayer });
+    await assertions.emitWithArgs(hash, points, "PointsDonated", [member.address, charity, 100n]);
+    // No ETH moves: the relayer only pays the gas (accounted for by the assertion), the member nothing.
+    await assertions.balancesHaveChanged(hash, [
+      { address: member.address, amount: 0n },
+      { address: relayer, amount: 0n },
     ]);
     assert.equal(await points.read.balanceOf([charity]), 100n);
     assert.equal(await points.read.balanceOf([member.address]), 900n);
@@ -144,6 +146,16 @@ describe("LoyaltyForwarder — gasless member actions", () => {
     await assertions.revertWithCustomError(forwarder.write.execute([req], { account: relayer }), forwarder, "FailedCall");
     assert.equal(await points.read.balanceOf([bob]), 0n);
     assert.equal(await forwarder.read.nonces([member.address]), 0n, "a failed call does not consume the nonce");
+  });
+
+  it("a relayed transfer is stopped by the program pause (FailedCall) and works after unpause", async () => {
+    const { points, forwarder, request } = await withGaslessMember();
+    const req = await request(points, "transfer", [bob, 5n]);
+    await points.write.pause();
+    await assertions.revertWithCustomError(forwarder.write.execute([req], { account: relayer }), forwarder, "FailedCall");
+    await points.write.unpause();
+    await forwarder.write.execute([req], { account: relayer });
+    assert.equal(await points.read.balanceOf([bob]), 5n);
   });
 
   describe("the forwarder refuses bad requests", () => {
