@@ -1,0 +1,415 @@
+/**
+ * Stage 2: replays the program's events, in chain order, into the books an auditor expects:
+ * every account's balance, lifetime earned points and last activity, the supply, the merchants'
+ * allowances, the refs, the reward catalog and its tokens. Pure: events in, ledger out.
+ *
+ * While replaying it records `facts`: each rule-relevant event with the state it happened in
+ * (the allowance left, the tier then, the balance before an expiry…). Stage 3 (check-rules.ts)
+ * judges them. Nothing here trusts a view function or the mirror.
+ */
+import { keccak256, toHex } from "viem";
+import type { AuditEvent } from "./types.ts";
+import { ZERO_ADDRESS } from "./types.ts";
+
+export interface AccountState {
+  address: string;
+  balance: bigint;
+  /** Issued minus clawed back. */
+  earned: bigint;
+  /** Last balance change (Transfer as sender or recipient, mints and burns included). */
+  lastActivity: AuditEvent | null;
+}
+
+export type PointKind = "issuance" | "transfer" | "redemption" | "donation" | "expiry" | "clawback";
+
+/** One ERC-20 Transfer of the points and the event that explains it (the mirror's point_events row). */
+export interface PointMove {
+  transfer: AuditEvent;
+  /** The semantic event that explains it (PointsIssued…), or null for a plain transfer. */
+  explainedBy: AuditEvent | null;
+  kind: PointKind;
+  from: string | null;
+  to: string | null;
+  amount: bigint;
+  merchant: string | null;
+  ref: string | null;
+  rewardId: bigint | null;
+  triggeredBy: string | null;
+  /** The sender's state just before this transfer. */
+  fromBalanceBefore: bigint;
+  fromLastActivityBefore: AuditEvent | null;
+}
+
+export interface RewardState {
+  rewardId: bigint;
+  merchant: string;
+  cost: bigint;
+  supplyCap: bigint;
+  minTier: number;
+  validFrom: bigint;
+  validUntil: bigint;
+  soulbound: boolean;
+  mintOnly: boolean;
+  paused: boolean;
+  minted: bigint;
+  created: AuditEvent;
+}
+
+export interface TokenState {
+  tokenId: bigint;
+  rewardId: bigint;
+  owner: string;
+  consumed: boolean;
+  minted: AuditEvent;
+}
+
+export interface IssuanceRecord {
+  ref: string;
+  merchant: string;
+  /** The single member of an `issue`, or null for a campaign (several members). */
+  member: string | null;
+  amount: bigint;
+  clawedBack: bigint;
+  events: AuditEvent[];
+}
+
+export type Fact =
+  | { kind: "issuance"; event: AuditEvent; merchant: string; member: string; amount: bigint; allowanceBefore: bigint; isMerchant: boolean; earlierUse: AuditEvent | null; mint: AuditEvent | null }
+  | { kind: "allowance"; event: AuditEvent; merchant: string; replayed: bigint }
+  | { kind: "clawback"; event: AuditEvent; merchant: string; member: string; amount: bigint; issuance: IssuanceRecord | null; clawedBefore: bigint; burn: AuditEvent | null }
+  | { kind: "redemption"; event: AuditEvent; member: string; rewardId: bigint; reward: RewardState | null; paused: boolean; earned: bigint; tier: number; thresholds: bigint[]; burned: bigint; burns: AuditEvent[]; mint: AuditEvent | null }
+  | { kind: "expiry"; event: AuditEvent; member: string; amount: bigint; period: bigint; balanceBefore: bigint; lastActivity: AuditEvent | null; burn: AuditEvent | null }
+  | { kind: "voucher"; event: AuditEvent; tokenId: bigint; holder: string; merchant: string; owner: string | null; reward: RewardState | null; consumedBefore: boolean; nonceUsedBefore: boolean }
+  | { kind: "nft-mint"; event: AuditEvent; rewardId: bigint; tokenId: bigint; reward: RewardState | null; mintedAfter: bigint; how: "redemption" | "exclusive" | "unexplained" }
+  | { kind: "exclusive"; event: AuditEvent; merchant: string; reward: RewardState | null; isMerchant: boolean; paused: boolean }
+  | { kind: "soulbound-transfer"; event: AuditEvent; tokenId: bigint }
+  | { kind: "overdraft"; event: AuditEvent; account: string; balanceBefore: bigint; amount: bigint }
+  | { kind: "unexplained"; event: AuditEvent; what: string; related: AuditEvent[] };
+
+export interface Ledger {
+  accounts: Map<string, AccountState>;
+  /** Minted minus burnt. */
+  supply: bigint;
+  thresholds: bigint[];
+  inactivityPeriod: bigint;
+  allowances: Map<string, bigint>;
+  merchants: Set<string>;
+  issuances: Map<string, IssuanceRecord>;
+  rewards: Map<bigint, RewardState>;
+  tokens: Map<bigint, TokenState>;
+  moves: PointMove[];
+  facts: Fact[];
+  /** Merchant names and charities, for the report and the mirror. */
+  merchantNames: Map<string, string>;
+  /** Onboarded and not offboarded since. */
+  merchantActive: Map<string, boolean>;
+  charities: Map<string, { name: string; active: boolean }>;
+  paused: boolean;
+  events: number;
+}
+
+export const tierFor = (earned: bigint, thresholds: readonly bigint[]) => {
+  let tier = 0;
+  while (tier < thresholds.length && earned >= thresholds[tier]) tier++;
+  return tier;
+};
+
+export const rewardOf = (tokenId: bigint) => tokenId >> 128n;
+
+/** keccak256("MERCHANT_ROLE"): the points contract's role of merchants (RoleGranted/RoleRevoked). */
+export const MERCHANT_ROLE = keccak256(toHex("MERCHANT_ROLE"));
+
+export function deriveLedger(events: readonly AuditEvent[]): Ledger {
+  const ledger: Ledger = {
+    accounts: new Map(),
+    supply: 0n,
+    thresholds: [],
+    inactivityPeriod: 0n,
+    allowances: new Map(),
+    merchants: new Set(),
+    issuances: new Map(),
+    rewards: new Map(),
+    tokens: new Map(),
+    moves: [],
+    facts: [],
+    merchantNames: new Map(),
+    merchantActive: new Map(),
+    charities: new Map(),
+    paused: false,
+    events: events.length,
+  };
+  const { accounts, facts } = ledger;
+  const usedNonces = new Set<string>();
+  const merchantRole = MERCHANT_ROLE.toLowerCase();
+
+  const account = (address: string) => {
+    let a = accounts.get(address);
+    if (!a) {
+      a = { address, balance: 0n, earned: 0n, lastActivity: null };
+      accounts.set(address, a);
+    }
+    return a;
+  };
+
+  // The current transaction's context, to tie events to the transfers they explain.
+  let txHash = "";
+  let txMoves: PointMove[] = [];
+  let txRedeemed: { event: AuditEvent; used: boolean }[] = [];
+  let txNftMints: { event: AuditEvent; fact: Fact & { kind: "nft-mint" } }[] = [];
+
+  const closeTx = () => {
+    for (const m of txMoves) {
+      if (m.explainedBy === null && (m.from === null || m.to === null)) {
+        facts.push({ kind: "unexplained", event: m.transfer, what: m.from === null ? "points minted without PointsIssued" : "points burnt without PointsClawedBack, PointsRedeemed or PointsExpired", related: [] });
+      }
+    }
+    for (const r of txRedeemed) {
+      if (!r.used) facts.push({ kind: "unexplained", event: r.event, what: "points burnt for a redemption without RewardRedeemed", related: [] });
+    }
+    txMoves = [];
+    txRedeemed = [];
+    txNftMints = [];
+  };
+
+  /** The latest unexplained transfer of this transaction matching (from, to, amount). */
+  const explain = (e: AuditEvent, from: string | null, to: string | null, amount: bigint): PointMove | null => {
+    for (let i = txMoves.length - 1; i >= 0; i--) {
+      const m = txMoves[i];
+      if (m.explainedBy === null && m.from === from && m.to === to && m.amount === amount) {
+        m.explainedBy = e;
+        return m;
+      }
+    }
+    return null;
+  };
+
+  for (const e of events) {
+    if (e.txHash !== txHash) {
+      closeTx();
+      txHash = e.txHash;
+    }
+    const a = e.args;
+    if (e.contract === "LoyaltyPoints") {
+      switch (e.name) {
+        case "Transfer": {
+          const value = a.value as bigint;
+          const from = a.from === ZERO_ADDRESS ? null : (a.from as string);
+          const to = a.to === ZERO_ADDRESS ? null : (a.to as string);
+          let fromBalanceBefore = 0n;
+          let fromLastActivityBefore: AuditEvent | null = null;
+          if (from) {
+            const s = account(from);
+            fromBalanceBefore = s.balance;
+            fromLastActivityBefore = s.lastActivity;
+            if (s.balance < value) facts.push({ kind: "overdraft", event: e, account: from, balanceBefore: s.balance, amount: value });
+            s.balance -= value;
+            s.lastActivity = e;
+          } else ledger.supply += value;
+          if (to) {
+            const s = account(to);
+            s.balance += value;
+            s.lastActivity = e;
+          } else ledger.supply -= value;
+          const move: PointMove = {
+            transfer: e, explainedBy: null, kind: "transfer", from, to, amount: value,
+            merchant: null, ref: null, rewardId: null, triggeredBy: null, fromBalanceBefore, fromLastActivityBefore,
+          };
+          ledger.moves.push(move);
+          txMoves.push(move);
+          break;
+        }
+        case "PointsIssued": {
+          const merchant = a.merchant as string;
+          const member = a.member as string;
+          const amount = a.amount as bigint;
+          const ref = a.ref as string;
+          const mint = explain(e, null, member, amount);
+          if (mint) Object.assign(mint, { kind: "issuance", merchant, ref });
+          const allowanceBefore = ledger.allowances.get(merchant) ?? 0n;
+          ledger.allowances.set(merchant, allowanceBefore - amount);
+          let record = ledger.issuances.get(ref);
+          let earlierUse: AuditEvent | null = null;
+          if (!record) {
+            record = { ref, merchant, member, amount: 0n, clawedBack: 0n, events: [] };
+            ledger.issuances.set(ref, record);
+          } else if (record.events[0].txHash !== e.txHash || record.merchant !== merchant) {
+            earlierUse = record.events[0];
+          } else {
+            record.member = null; // several issuances under one ref in one transaction: a campaign
+          }
+          if (!earlierUse) {
+            record.amount += amount;
+            record.events.push(e);
+          }
+          account(member).earned += amount;
+          facts.push({ kind: "issuance", event: e, merchant, member, amount, allowanceBefore, isMerchant: ledger.merchants.has(merchant), earlierUse, mint: mint?.transfer ?? null });
+          break;
+        }
+        case "PointsClawedBack": {
+          const merchant = a.merchant as string;
+          const member = a.member as string;
+          const amount = a.amount as bigint;
+          const burn = explain(e, member, null, amount);
+          if (burn) Object.assign(burn, { kind: "clawback", merchant, ref: a.ref });
+          const issuance = ledger.issuances.get(a.ref as string) ?? null;
+          const clawedBefore = issuance?.clawedBack ?? 0n;
+          if (issuance) issuance.clawedBack += amount;
+          account(member).earned -= amount;
+          facts.push({ kind: "clawback", event: e, merchant, member, amount, issuance: issuance ? { ...issuance } : null, clawedBefore, burn: burn?.transfer ?? null });
+          break;
+        }
+        case "PointsRedeemed": {
+          const burn = explain(e, a.member as string, null, a.amount as bigint);
+          if (burn) Object.assign(burn, { kind: "redemption", rewardId: a.rewardId });
+          else facts.push({ kind: "unexplained", event: e, what: "PointsRedeemed without the burn of its points", related: [] });
+          txRedeemed.push({ event: e, used: false });
+          break;
+        }
+        case "PointsExpired": {
+          const member = a.member as string;
+          const amount = a.amount as bigint;
+          const burn = explain(e, member, null, amount);
+          if (burn) Object.assign(burn, { kind: "expiry", triggeredBy: a.triggeredBy });
+          facts.push({
+            kind: "expiry", event: e, member, amount, period: ledger.inactivityPeriod,
+            balanceBefore: burn ? burn.fromBalanceBefore : account(member).balance,
+            lastActivity: burn ? burn.fromLastActivityBefore : account(member).lastActivity,
+            burn: burn?.transfer ?? null,
+          });
+          break;
+        }
+        case "PointsDonated": {
+          const move = explain(e, a.member as string, a.charity as string, a.amount as bigint);
+          if (move) move.kind = "donation";
+          else facts.push({ kind: "unexplained", event: e, what: "PointsDonated without its transfer", related: [] });
+          break;
+        }
+        case "IssuanceAllowanceSet": {
+          const merchant = a.merchant as string;
+          facts.push({ kind: "allowance", event: e, merchant, replayed: ledger.allowances.get(merchant) ?? 0n });
+          ledger.allowances.set(merchant, a.newAllowance as bigint);
+          break;
+        }
+        case "MerchantOnboarded":
+          ledger.merchantNames.set(a.merchant as string, a.name as string);
+          ledger.merchantActive.set(a.merchant as string, true);
+          break;
+        case "MerchantOffboarded":
+          ledger.merchantActive.set(a.merchant as string, false);
+          break;
+        case "RoleGranted":
+          if ((a.role as string).toLowerCase() === merchantRole) ledger.merchants.add(a.account as string);
+          break;
+        case "RoleRevoked":
+          if ((a.role as string).toLowerCase() === merchantRole) ledger.merchants.delete(a.account as string);
+          break;
+        case "TierThresholdsSet":
+          ledger.thresholds = [...(a.thresholds as bigint[])];
+          break;
+        case "InactivityPeriodSet":
+          ledger.inactivityPeriod = a.newPeriod as bigint;
+          break;
+        case "CharityRegistered":
+          ledger.charities.set(a.charity as string, { name: a.name as string, active: true });
+          break;
+        case "CharityRemoved": {
+          const c = ledger.charities.get(a.charity as string);
+          if (c) c.active = false;
+          break;
+        }
+        case "Paused":
+          ledger.paused = true;
+          break;
+        case "Unpaused":
+          ledger.paused = false;
+          break;
+        default:
+          break; // Approval, RoleAdminChanged, EIP712DomainChanged
+      }
+      continue;
+    }
+
+    // ---------------------------------------------------------------- RewardNFT
+    switch (e.name) {
+      case "RewardCreated": {
+        const t = a.terms as Record<string, any>;
+        ledger.rewards.set(a.rewardId as bigint, {
+          rewardId: a.rewardId as bigint, merchant: a.merchant as string, cost: t.cost as bigint, supplyCap: BigInt(t.supplyCap),
+          minTier: Number(t.minTier), validFrom: BigInt(t.validFrom), validUntil: BigInt(t.validUntil), soulbound: Boolean(t.soulbound),
+          mintOnly: Boolean(t.mintOnly), paused: false, minted: 0n, created: e,
+        });
+        break;
+      }
+      case "RewardPauseSet": {
+        const r = ledger.rewards.get(a.rewardId as bigint);
+        if (r) r.paused = Boolean(a.paused);
+        break;
+      }
+      case "Transfer": {
+        const tokenId = a.tokenId as bigint;
+        if (a.from === ZERO_ADDRESS) {
+          const rewardId = rewardOf(tokenId);
+          const reward = ledger.rewards.get(rewardId) ?? null;
+          if (reward) reward.minted += 1n;
+          ledger.tokens.set(tokenId, { tokenId, rewardId, owner: a.to as string, consumed: false, minted: e });
+          const fact = { kind: "nft-mint" as const, event: e, rewardId, tokenId, reward: reward ? { ...reward } : null, mintedAfter: reward?.minted ?? 0n, how: "unexplained" as "redemption" | "exclusive" | "unexplained" };
+          facts.push(fact);
+          txNftMints.push({ event: e, fact });
+        } else {
+          const token = ledger.tokens.get(tokenId);
+          if (token) token.owner = a.to as string;
+          if (a.to !== ZERO_ADDRESS && ledger.rewards.get(rewardOf(tokenId))?.soulbound) facts.push({ kind: "soulbound-transfer", event: e, tokenId });
+        }
+        break;
+      }
+      case "RewardRedeemed": {
+        const rewardId = a.rewardId as bigint;
+        const member = a.member as string;
+        const reward = ledger.rewards.get(rewardId) ?? null;
+        const burns: AuditEvent[] = [];
+        let burned = 0n;
+        for (const r of txRedeemed) {
+          if (!r.used && r.event.args.member === member && r.event.args.rewardId === rewardId) {
+            r.used = true;
+            burns.push(r.event);
+            burned += r.event.args.amount as bigint;
+          }
+        }
+        const mint = txNftMints.find((m) => m.event.args.tokenId === a.tokenId && m.event.args.to === member && m.fact.how === "unexplained");
+        if (mint) mint.fact.how = "redemption";
+        const earned = accounts.get(member)?.earned ?? 0n;
+        facts.push({
+          kind: "redemption", event: e, member, rewardId, reward: reward ? { ...reward } : null, paused: reward?.paused ?? false,
+          earned, tier: tierFor(earned, ledger.thresholds), thresholds: ledger.thresholds, burned, burns, mint: mint?.event ?? null,
+        });
+        break;
+      }
+      case "ExclusiveMinted": {
+        const reward = ledger.rewards.get(a.rewardId as bigint) ?? null;
+        const mint = txNftMints.find((m) => m.event.args.tokenId === a.tokenId && m.fact.how === "unexplained");
+        if (mint) mint.fact.how = "exclusive";
+        facts.push({ kind: "exclusive", event: e, merchant: a.merchant as string, reward: reward ? { ...reward } : null, isMerchant: ledger.merchants.has(a.merchant as string), paused: reward?.paused ?? false });
+        break;
+      }
+      case "VoucherConsumed": {
+        const tokenId = a.tokenId as bigint;
+        const token = ledger.tokens.get(tokenId);
+        const nonceKey = `${a.holder}:${a.nonce}`;
+        facts.push({
+          kind: "voucher", event: e, tokenId, holder: a.holder as string, merchant: a.merchant as string, owner: token?.owner ?? null,
+          reward: ledger.rewards.get(rewardOf(tokenId)) ?? null, consumedBefore: token?.consumed ?? false, nonceUsedBefore: usedNonces.has(nonceKey),
+        });
+        if (token) token.consumed = true;
+        usedNonces.add(nonceKey);
+        break;
+      }
+      case "VoucherNonceCancelled":
+        usedNonces.add(`${a.holder}:${a.nonce}`);
+        break;
+      default:
+        break; // Approval, ApprovalForAll, EIP712DomainChanged
+    }
+  }
+  closeTx();
+  return ledger;
+}
