@@ -1,0 +1,213 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { Unavailable } from "@/components/Unavailable.tsx";
+import { runAudit } from "@/lib/audit.ts";
+import { getAccountTrail } from "@/lib/data/index.ts";
+import { formatDate, formatPoints, shortAddress, shortHash } from "@/lib/format.ts";
+import { getI18n } from "@/lib/i18n/server.ts";
+import type { MessageKey } from "@/lib/i18n/index.ts";
+import { parseAddress } from "@/lib/validate.ts";
+
+export const dynamic = "force-dynamic";
+
+export async function generateMetadata(): Promise<Metadata> {
+  const { t } = await getI18n();
+  return { title: t("audit.title") };
+}
+
+export default async function AuditPage({ searchParams }: { searchParams: Promise<{ page?: string; account?: string }> }) {
+  const { t, locale } = await getI18n();
+  const sp = await searchParams;
+  const page = /^\d{1,6}$/.test(sp.page ?? "") ? Number(sp.page) : 0;
+  const account = sp.account ? parseAddress(sp.account) : null;
+  let result;
+  let trail = null;
+  try {
+    result = await runAudit({ page, pageSize: 50 });
+    if (account?.ok) trail = await getAccountTrail(account.value);
+  } catch (error) {
+    return (
+      <>
+        <h1>{t("audit.title")}</h1>
+        <Unavailable error={error} t={t} />
+      </>
+    );
+  }
+  const pages = Math.max(1, Math.ceil(result.accounts / result.pageSize));
+  const ok = result.supplyOk && result.mismatches.length === 0;
+  return (
+    <>
+      <h1>{t("audit.title")}</h1>
+      <p>{t("audit.intro", { block: result.block })}</p>
+
+      <section aria-labelledby="summary-title">
+        <h2 id="summary-title">{t("audit.summary")}</h2>
+        <p className={ok ? "notice" : "warning"} role="status" data-testid="audit-verdict">
+          {ok ? t("audit.allGood", { accounts: result.accounts }) : t("audit.problems", { count: result.mismatches.length })}
+        </p>
+        <div className="table-wrap">
+          <table>
+            <caption className="visually-hidden">{t("audit.supply")}</caption>
+            <tbody>
+              <tr>
+                <th scope="row">{t("audit.block")}</th>
+                <td className="num">{result.block.toString()}</td>
+              </tr>
+              <tr>
+                <th scope="row">{t("audit.accounts")}</th>
+                <td className="num">{formatPoints(BigInt(result.accounts), locale)}</td>
+              </tr>
+              <tr className={result.supplyOk ? "" : "mismatch"}>
+                <th scope="row">{t("audit.mirrorTotal")}</th>
+                <td className="num" data-testid="mirror-total">{formatPoints(result.mirrorTotal, locale)}</td>
+              </tr>
+              <tr className={result.supplyOk ? "" : "mismatch"}>
+                <th scope="row">{t("audit.totalSupply")}</th>
+                <td className="num" data-testid="total-supply">{formatPoints(result.totalSupply, locale)}</td>
+              </tr>
+              <tr>
+                <th scope="row">{t("audit.mismatches")}</th>
+                <td className="num" data-testid="mismatch-count">{result.mismatches.length}</td>
+              </tr>
+            </tbody>
+          </table>
+        </div>
+        {!result.complete && <p className="small muted">{t("audit.partial")}</p>}
+        <p>
+          <a href="/api/audit/report?format=csv" download>
+            {t("audit.csv")}
+          </a>{" "}
+          ·{" "}
+          <a href="/api/audit/report?format=json" download>
+            {t("audit.json")}
+          </a>
+        </p>
+      </section>
+
+      {result.mismatches.length > 0 && (
+        <section aria-labelledby="mismatch-title">
+          <h2 id="mismatch-title">{t("audit.mismatchList")}</h2>
+          <div className="table-wrap">
+            <table data-testid="mismatch-table">
+              <caption className="visually-hidden">{t("audit.mismatchList")}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t("audit.account")}</th>
+                  <th scope="col" className="num">{t("audit.mirror")}</th>
+                  <th scope="col" className="num">{t("audit.chain")}</th>
+                  <th scope="col" className="num">{t("audit.diff")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {result.mismatches.map((r) => (
+                  <tr key={r.address} className="mismatch" data-testid="mismatch-row" data-address={r.address}>
+                    <td className="mono">
+                      <Link href={`/audit?account=${r.address}#trail-title`}>{r.address}</Link>
+                    </td>
+                    <td className="num">{formatPoints(r.mirrorBalance, locale)}</td>
+                    <td className="num">{formatPoints(r.chainBalance, locale)}</td>
+                    <td className="num">{formatPoints(r.mirrorBalance - r.chainBalance, locale)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      )}
+
+      <section aria-labelledby="accounts-title">
+        <h2 id="accounts-title">{t("audit.accountsTitle")}</h2>
+        <div className="table-wrap">
+          <table data-testid="audit-table">
+            <caption className="visually-hidden">{t("audit.accountsTitle")}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t("audit.account")}</th>
+                <th scope="col" className="num">{t("audit.mirror")}</th>
+                <th scope="col" className="num">{t("audit.chain")}</th>
+                <th scope="col">{t("audit.match")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {result.rows.map((r) => (
+                <tr key={r.address} className={r.ok ? "" : "mismatch"} data-address={r.address}>
+                  <td className="mono">
+                    <Link href={`/audit?account=${r.address}#trail-title`} title={r.address}>
+                      <span className="hide-phone">{r.address}</span>
+                      <span aria-hidden="true" className="phone-only">{shortAddress(r.address)}</span>
+                    </Link>
+                  </td>
+                  <td className="num">{formatPoints(r.mirrorBalance, locale)}</td>
+                  <td className="num">{formatPoints(r.chainBalance, locale)}</td>
+                  <td>{r.ok ? <span className="ok">✓ {t("audit.ok")}</span> : <strong className="error">✗ {t("audit.mismatch")}</strong>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <nav className="pager" aria-label={t("audit.pages")}>
+          {page > 0 && <Link href={`/audit?page=${page - 1}`}>{t("audit.prev")}</Link>}
+          <span>{t("audit.pageOf", { page: page + 1, pages })}</span>
+          {page + 1 < pages && <Link href={`/audit?page=${page + 1}`}>{t("audit.next")}</Link>}
+        </nav>
+      </section>
+
+      <section aria-labelledby="trail-title">
+        <h2 id="trail-title">{t("audit.trail")}</h2>
+        <form method="get" action="/audit#trail-title" className="stack">
+          <div className="field">
+            <label htmlFor="account">{t("audit.trailAccount")}</label>
+            <input id="account" name="account" defaultValue={sp.account ?? ""} placeholder="0x…" aria-invalid={account && !account.ok ? true : undefined} aria-describedby={account && !account.ok ? "account-error" : undefined} />
+            {account && !account.ok && (
+              <span id="account-error" className="field-error">
+                {t(account.error)}
+              </span>
+            )}
+          </div>
+          <div>
+            <button type="submit" className="button secondary">
+              {t("audit.trailShow")}
+            </button>
+          </div>
+        </form>
+        {trail && (
+          trail.length === 0 ? (
+            <p>{t("history.empty")}</p>
+          ) : (
+            <div className="table-wrap" style={{ marginTop: "1rem" }}>
+              <table data-testid="trail">
+                <caption className="visually-hidden">{t("audit.trail")}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col" className="num">{t("audit.blockCol")}</th>
+                    <th scope="col">{t("history.date")}</th>
+                    <th scope="col">{t("audit.kind")}</th>
+                    <th scope="col">{t("audit.from")}</th>
+                    <th scope="col">{t("audit.to")}</th>
+                    <th scope="col" className="num">{t("history.amount")}</th>
+                    <th scope="col">{t("history.tx")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {trail.map((e) => (
+                    <tr key={`${e.blockNumber}-${e.logIndex}`}>
+                      <td className="num">{e.blockNumber.toString()}</td>
+                      <td>{formatDate(e.timestamp, locale, true)}</td>
+                      <td>{t(`kind.${e.kind}` as MessageKey)}</td>
+                      <td className="mono small">{e.from ? shortAddress(e.from) : "—"}</td>
+                      <td className="mono small">{e.to ? shortAddress(e.to) : "—"}</td>
+                      <td className="num">{formatPoints(e.amount, locale)}</td>
+                      <td className="mono small">
+                        <Link href={`/tx/${e.txHash}`}>{shortHash(e.txHash)}</Link>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        )}
+      </section>
+    </>
+  );
+}

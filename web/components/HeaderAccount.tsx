@@ -1,0 +1,171 @@
+"use client";
+/**
+ * The signed-in member in the header of every page (balance and tier from the mirror, refreshed
+ * after each write), and the wallet controls: pick an EIP-6963 wallet, connect, Sign-In with
+ * Ethereum. Wallet state renders only after mount (it does not exist on the server).
+ */
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useEffect, useId, useState } from "react";
+import { createSiweMessage } from "viem/siwe";
+import { useConfig, useConnection, useConnectors, useDisconnect } from "wagmi";
+import { connect, signMessage } from "wagmi/actions";
+import { useI18n } from "@/lib/i18n/client.tsx";
+import type { MessageKey } from "@/lib/i18n/index.ts";
+import { formatPoints, shortAddress } from "@/lib/format.ts";
+import { describeError } from "@/lib/tx-errors.ts";
+import { useChainInfo, useOptionalChainInfo } from "./Providers.tsx";
+
+export interface Me {
+  session: { address: string; kind: "wallet" | "custodial" } | null;
+  balance?: string;
+  tier?: number;
+}
+
+export function useMe(initial?: Me) {
+  return useQuery<Me>({
+    queryKey: ["me"],
+    queryFn: () => fetch("/api/me", { cache: "no-store" }).then((r) => r.json()),
+    initialData: initial,
+    refetchInterval: 15_000,
+  });
+}
+
+export function HeaderAccount({ initial }: { initial: Me }) {
+  const { t, locale } = useI18n();
+  const me = useMe(initial).data ?? initial;
+  const [mounted, setMounted] = useState(false);
+  useEffect(() => setMounted(true), []);
+  const chain = useOptionalChainInfo();
+  const session = me.session;
+  return (
+    <div className="account">
+      {session && (
+        <p className="account-summary" data-testid="header-account">
+          <Link href="/member" className="balance" aria-label={t("header.balanceLabel", { amount: formatPoints(BigInt(me.balance ?? "0"), locale) })}>
+            <span data-testid="header-balance">{formatPoints(BigInt(me.balance ?? "0"), locale)}</span> {t("common.pointsShort")}
+          </Link>
+          <span className={`tier tier-${me.tier ?? 0}`} data-testid="header-tier">
+            {t(`tier.${me.tier ?? 0}` as MessageKey)}
+          </span>
+          <span className="address" title={session.address}>
+            {shortAddress(session.address)}
+          </span>
+        </p>
+      )}
+      {mounted && chain ? <WalletControls signedIn={session?.address ?? null} /> : <span className="wallet-placeholder" aria-hidden="true" />}
+    </div>
+  );
+}
+
+function WalletControls({ signedIn }: { signedIn: string | null }) {
+  const { t } = useI18n();
+  const chain = useChainInfo();
+  const config = useConfig();
+  const connection = useConnection();
+  const connectors = useConnectors();
+  const { mutateAsync: disconnect } = useDisconnect();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const menuId = useId();
+
+  const connected = connection.status === "connected" ? connection.address : undefined;
+  const mismatch = signedIn && connected && connected.toLowerCase() !== signedIn.toLowerCase();
+
+  async function signIn(connectorUid?: string) {
+    setError(null);
+    setBusy(true);
+    try {
+      let address = connected;
+      if (!address || connectorUid) {
+        const connector = connectors.find((c) => c.uid === connectorUid) ?? connectors[0];
+        if (!connector) throw new Error(t("wallet.none"));
+        const result = await connect(config, { connector, chainId: chain.chainId });
+        address = result.accounts[0];
+      }
+      setOpen(false);
+      const { nonce } = await fetch("/api/auth/nonce", { cache: "no-store" }).then((r) => r.json());
+      const message = createSiweMessage({
+        domain: window.location.host,
+        address: address!,
+        statement: t("wallet.siweStatement"),
+        uri: window.location.origin,
+        version: "1",
+        chainId: chain.chainId,
+        nonce,
+        issuedAt: new Date(),
+        expirationTime: new Date(Date.now() + 10 * 60_000),
+      });
+      const signature = await signMessage(config, { message, account: address! });
+      const res = await fetch("/api/auth/verify", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ message, signature }) });
+      if (!res.ok) {
+        const body = await res.json().catch(() => null);
+        throw new Error(body?.error?.message ?? t("wallet.signInFailed"));
+      }
+      await queryClient.invalidateQueries({ queryKey: ["me"] });
+      router.refresh();
+    } catch (e) {
+      setError(describeError(e, t));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function signOut() {
+    await fetch("/api/auth/logout", { method: "POST" });
+    if (connected) await disconnect({}).catch(() => {});
+    await queryClient.invalidateQueries({ queryKey: ["me"] });
+    router.refresh();
+  }
+
+  if (signedIn && !mismatch) {
+    return (
+      <button type="button" className="button secondary small" onClick={signOut}>
+        {t("wallet.signOut")}
+      </button>
+    );
+  }
+
+  return (
+    <div className="wallet">
+      {mismatch && <p className="warning small">{t("wallet.mismatch")}</p>}
+      {connected ? (
+        <button type="button" className="button small" onClick={() => signIn()} disabled={busy} aria-busy={busy}>
+          {t("wallet.signIn")}
+        </button>
+      ) : (
+        <>
+          <button type="button" className="button small" aria-expanded={open} aria-controls={menuId} onClick={() => setOpen((o) => !o)} disabled={busy} aria-busy={busy}>
+            {t("wallet.connect")}
+          </button>
+          {open && (
+            <div id={menuId} className="wallet-menu">
+              {connectors.length === 0 ? (
+                <p>{t("wallet.none")}</p>
+              ) : (
+                <ul>
+                  {connectors.map((c) => (
+                    <li key={c.uid}>
+                      <button type="button" className="button secondary" onClick={() => signIn(c.uid)}>
+                        {c.icon && <img src={c.icon} alt="" width={20} height={20} />} {c.name}
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </div>
+          )}
+        </>
+      )}
+      {error && (
+        <p className="error small" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

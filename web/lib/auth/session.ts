@@ -1,0 +1,75 @@
+/**
+ * Server sessions: an HMAC-signed cookie (httpOnly, SameSite=Lax, Secure in production) naming the
+ * signed-in address. Self-custody members get one through Sign-In with Ethereum; custodial (email)
+ * members will get the same session with kind "custodial" (issue 5), so member pages serve both.
+ * A session says WHO is signed in, never what they may do: roles are read on chain at each request.
+ */
+import "server-only";
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { cookies } from "next/headers";
+import { getAddress, isAddress, type Address } from "viem";
+import { chainId, sessionSecret } from "../config.ts";
+
+export const SESSION_COOKIE = "fid_session";
+export const SESSION_TTL_SECONDS = 8 * 3600;
+
+export type WalletKind = "wallet" | "custodial";
+
+export interface Session {
+  address: Address;
+  chainId: number;
+  kind: WalletKind;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+const b64 = (buf: Buffer | string) => Buffer.from(buf).toString("base64url");
+const sign = (payload: string) => createHmac("sha256", sessionSecret()).update(payload).digest();
+
+export function encodeSession(session: Session): string {
+  const payload = b64(JSON.stringify({ a: session.address, c: session.chainId, k: session.kind, i: session.issuedAt, e: session.expiresAt }));
+  return `${payload}.${b64(sign(payload))}`;
+}
+
+export function decodeSession(value: string | undefined, now = Date.now()): Session | null {
+  if (!value) return null;
+  const [payload, mac] = value.split(".");
+  if (!payload || !mac) return null;
+  const expected = sign(payload);
+  const given = Buffer.from(mac, "base64url");
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  try {
+    const raw = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { a: string; c: number; k: WalletKind; i: number; e: number };
+    if (!isAddress(raw.a) || raw.c !== chainId() || raw.e * 1000 < now) return null;
+    if (raw.k !== "wallet" && raw.k !== "custodial") return null;
+    return { address: getAddress(raw.a), chainId: raw.c, kind: raw.k, issuedAt: raw.i, expiresAt: raw.e };
+  } catch {
+    return null;
+  }
+}
+
+export async function getSession(): Promise<Session | null> {
+  return decodeSession((await cookies()).get(SESSION_COOKIE)?.value);
+}
+
+export function sessionCookieOptions(maxAge: number) {
+  return {
+    httpOnly: true,
+    sameSite: "lax" as const,
+    secure: process.env.NODE_ENV === "production" && process.env.INSECURE_COOKIES !== "1",
+    path: "/",
+    maxAge,
+  };
+}
+
+/** State-changing routes accept only same-origin requests (with SameSite=Lax, against CSRF). */
+export function sameOrigin(request: Request): boolean {
+  const origin = request.headers.get("origin");
+  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
+  if (!origin || !host) return false;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}

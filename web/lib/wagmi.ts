@@ -1,0 +1,30 @@
+/**
+ * wagmi for the browser: one chain (the program's), EIP-6963 injected wallets discovered at run
+ * time (no connector bundled), reads through the server's read-only /api/rpc.
+ */
+import { createConfig, http } from "wagmi";
+import { defineChain } from "viem";
+
+export interface ChainInfo {
+  chainId: number;
+  chainName: string;
+  points: `0x${string}`;
+  rewards: `0x${string}`;
+}
+
+export function makeWagmiConfig(info: ChainInfo) {
+  const rpc = typeof window === "undefined" ? "http://localhost/api/rpc" : `${window.location.origin}/api/rpc`;
+  const chain = defineChain({
+    id: info.chainId,
+    name: info.chainName,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [rpc] } },
+  });
+  return createConfig({
+    chains: [chain],
+    connectors: [],
+    multiInjectedProviderDiscovery: true,
+    transports: { [chain.id]: http(rpc, { batch: true }) },
+    ssr: true,
+  });
+}

@@ -1,0 +1,28 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { NextConfig } from "next";
+
+/** The repository root: web/ imports the generated contracts module and the indexer's Prisma client. */
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+const config: NextConfig = {
+  turbopack: { root },
+  outputFileTracingRoot: root,
+  poweredByHeader: false,
+  reactStrictMode: true,
+  serverExternalPackages: ["@prisma/client", "@prisma/adapter-pg", "pg"],
+  async headers() {
+    return [
+      {
+        source: "/:path*",
+        headers: [
+          { key: "X-Content-Type-Options", value: "nosniff" },
+          { key: "Referrer-Policy", value: "same-origin" },
+          { key: "X-Frame-Options", value: "DENY" },
+        ],
+      },
+    ];
+  },
+};
+
+export default config;
