@@ -1,0 +1,51 @@
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+
+/** Runs one of the repository's CLIs the way a user does, under the pinned Node. */
+const cli = (script: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
+  const r = spawnSync("npx", ["tsx", script, ...args], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+describe.each(["scripts/deploy.ts", "scripts/seed.ts", "scripts/dev.ts"])("%s", (script) => {
+  it("explains itself with --help and exits 0", () => {
+    const r = cli(script, ["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Usage: npm run/);
+    expect(r.out).toMatch(/--help/);
+  });
+
+  it("rejects an unknown option with a message and exit code 2", () => {
+    const r = cli(script, ["--no-such-option"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/no-such-option/);
+  });
+});
+
+describe("deploy: bad input loses nothing", () => {
+  it("rejects an operator that is not an address before touching any chain", () => {
+    const r = cli("scripts/deploy.ts", ["--operator", "0x1234", "--rpc-url", "http://127.0.0.1:1"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--operator is not an address: 0x1234/);
+  });
+
+  it("says clearly when the RPC cannot be reached", () => {
+    const r = cli("scripts/deploy.ts", ["--rpc-url", "http://127.0.0.1:1"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/cannot reach the RPC at http:\/\/127\.0\.0\.1:1/);
+  });
+
+  it("refuses a malformed deployer key without echoing it", () => {
+    const r = cli("scripts/deploy.ts", ["--rpc-url", "http://127.0.0.1:1"], { DEPLOYER_PRIVATE_KEY: "not-a-secret-key" });
+    expect(r.code).not.toBe(0);
+    expect(r.err + r.out).not.toContain("not-a-secret-key");
+  });
+});
+
+describe("seed", () => {
+  it("rejects a nonsensical --days", () => {
+    const r = cli("scripts/seed.ts", ["--days=-3", "--rpc-url", "http://127.0.0.1:1"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--days must be a whole number/);
+  });
+});
