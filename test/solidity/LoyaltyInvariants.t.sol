@@ -37,6 +37,7 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
     mapping(address => uint256) public keyOf;
 
     uint256[] public thresholds;
+    address public operator;
 
     // ---------------------------------------------------------------- rewards
 
@@ -132,6 +133,11 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
         charity = charity_;
         actors.push(charity_);
         thresholds = thresholds_;
+    }
+
+    /// @dev Called by the test's setUp: the operator may change the tier thresholds mid-run.
+    function setOperator(address operator_) external {
+        operator = operator_;
     }
 
     /// @dev Called by the test's setUp once the rewards exist.
@@ -548,6 +554,31 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
         }
     }
 
+    /// @dev The operator switches to another tier table: tiers follow at once, lifetime earned stays.
+    function setTierThresholds(uint256 seed) external {
+        calls["setTierThresholds"]++;
+        uint256[] memory next;
+        uint256 pick = seed % 4;
+        if (pick == 0) {
+            next = new uint256[](3);
+            (next[0], next[1], next[2]) = (100, 400, 1_200);
+        } else if (pick == 1) {
+            next = new uint256[](2);
+            (next[0], next[1]) = (50, 300);
+        } else if (pick == 2) {
+            next = new uint256[](16);
+            for (uint256 i = 0; i < 16; ++i) next[i] = 25 * (i + 1) ** 2;
+        } // pick 3: no tiers at all
+        vm.prank(operator);
+        try points.setTierThresholds(next) {
+            successes["setTierThresholds"]++;
+            thresholds = next;
+        } catch (bytes memory err) {
+            _unexpected("setTierThresholds", err);
+        }
+        _afterAction(address(0));
+    }
+
     function cancelVoucherNonce(uint256 memberSeed, uint256 nonceSeed) external {
         calls["cancelVoucherNonce"]++;
         address holder = members[memberSeed % members.length];
@@ -695,7 +726,8 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
 
 /// @notice Stateful invariants of the points ledger and the reward catalog, driven by
 /// {LoyaltyHandler} over 4 members, 3 merchants (one with a tiny allowance, so that it runs out), a
-/// charity, 3 tiers and 4 rewards with small supply caps.
+/// charity, a 3-tier table (which the operator swaps mid-run for 2, 16 or no tiers) and 4 rewards
+/// with small supply caps.
 contract LoyaltyInvariantTest is StdInvariant, LoyaltyFixture {
     LoyaltyHandler internal handler;
 
@@ -732,6 +764,7 @@ contract LoyaltyInvariantTest is StdInvariant, LoyaltyFixture {
         handler = new LoyaltyHandler(
             points, nft, members, memberKeys, merchants, merchantKeys, allowances, charity, thresholds
         );
+        handler.setOperator(operator);
 
         // cost, cap, minTier, soulbound, mintOnly
         _addReward(merchants[0], 50, 3, 0, false, false); // a coffee
@@ -739,7 +772,7 @@ contract LoyaltyInvariantTest is StdInvariant, LoyaltyFixture {
         _addReward(merchants[0], 0, 3, 0, false, true); // VIP drop, mint only
         _addReward(merchants[1], 0, 2, 2, true, false); // free gold badge, soulbound
 
-        bytes4[] memory selectors = new bytes4[](12);
+        bytes4[] memory selectors = new bytes4[](13);
         selectors[0] = LoyaltyHandler.issue.selector;
         selectors[1] = LoyaltyHandler.issueBatch.selector;
         selectors[2] = LoyaltyHandler.transfer.selector;
@@ -752,6 +785,7 @@ contract LoyaltyInvariantTest is StdInvariant, LoyaltyFixture {
         selectors[9] = LoyaltyHandler.transferToken.selector;
         selectors[10] = LoyaltyHandler.consumeVoucher.selector;
         selectors[11] = LoyaltyHandler.cancelVoucherNonce.selector;
+        selectors[12] = LoyaltyHandler.setTierThresholds.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -795,9 +829,16 @@ contract LoyaltyInvariantTest is StdInvariant, LoyaltyFixture {
         handler.expire(0, 3, 0); // one second early
         handler.expire(0, 3, 1); // exactly at the deadline
         handler.warp(5 days);
+        handler.setTierThresholds(2); // 16 tiers
+        invariant_TierMatchesThresholds();
+        handler.redeem(1, 1); // the silver reward under the new table
+        handler.setTierThresholds(3); // no tiers
+        invariant_TierMatchesThresholds();
+        handler.setTierThresholds(0); // back to the launch table
 
-        bytes32[10] memory actions = [
-            bytes32("issue"),
+        bytes32[11] memory actions = [
+            bytes32("setTierThresholds"),
+            "issue",
             "issueBatch",
             "transfer",
             "donate",
