@@ -87,7 +87,7 @@ export class Indexer {
   constructor(readonly options: IndexerOptions) {
     this.rpc = new RpcClient(options.rpcUrl, { timeoutMs: 30_000 });
     this.resetPending = options.reset ?? false;
-    this.range = new AdaptiveRange(2_000n, 1n, BigInt(options.maxRangeBlocks ?? 100_000));
+    this.range = new AdaptiveRange(200n, 1n, BigInt(options.maxRangeBlocks ?? 100_000));
   }
 
   /** Runs until stopped (signal) or, with `once`, until caught up; rethrows fatal errors. */

@@ -24,19 +24,26 @@ export class InconsistentFetchError extends Error {
 export class AdaptiveRange {
   size: bigint;
   constructor(
-    initial = 2_000n,
+    initial = 200n,
     readonly min = 1n,
     readonly max = 100_000n,
     readonly targetLogs = 20_000,
   ) {
     this.size = initial;
   }
-  shrink() {
+  /** Never grow back above a size the provider refused (halved). */
+  private ceiling: bigint | null = null;
+  /** Halves the range; `refused` records that the provider rejected the previous size. */
+  shrink(refused = false) {
     this.size = this.size / 2n > this.min ? this.size / 2n : this.min;
+    if (refused) this.ceiling = this.size;
   }
   observe(logs: number, ms: number) {
     if (logs > this.targetLogs) this.shrink();
-    else if (logs < this.targetLogs / 4 && ms < 2_000) this.size = this.size * 2n < this.max ? this.size * 2n : this.max;
+    else if (logs < this.targetLogs / 4 && ms < 2_000) {
+      const limit = this.ceiling !== null && this.ceiling < this.max ? this.ceiling : this.max;
+      this.size = this.size * 2n < limit ? this.size * 2n : limit;
+    }
   }
 }
 
@@ -99,7 +106,7 @@ export async function* backfill(options: BackfillOptions): AsyncGenerator<Fetche
         return r;
       } catch (error) {
         if (isRangeLimitError(error) && range.size > range.min) {
-          range.shrink();
+          range.shrink(true);
           options.onShrink?.(error as Error, range.size);
           continue;
         }

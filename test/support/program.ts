@@ -204,3 +204,41 @@ export async function compareMirror(p: TestProgram, databaseUrl: string): Promis
     await db.end();
   }
 }
+
+/** Waits until the mirror's cursor is the chain's latest block (number and hash). */
+export async function waitForCatchUp(p: TestProgram, databaseUrl: string, timeoutMs = 30_000) {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    let last = "";
+    for (;;) {
+      const head = await p.publicClient.getBlock({ blockTag: "latest" });
+      const state = (await db.query(`SELECT cursor_number, cursor_hash FROM indexer_state`).catch(() => ({ rows: [] as never[] }))).rows[0] as
+        | { cursor_number: string; cursor_hash: string }
+        | undefined;
+      last = `mirror at ${state?.cursor_number}/${state?.cursor_hash}, chain at ${head.number}/${head.hash}`;
+      if (state && BigInt(state.cursor_number) === head.number && state.cursor_hash === head.hash) return;
+      if (Date.now() > deadline) throw new Error(`the mirror did not catch up in ${timeoutMs} ms: ${last}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    await db.end();
+  }
+}
+
+/** Sends `n` plain transfers between members (one block each with automine); `salt` makes them differ. */
+export async function transfers(p: TestProgram, n: number, salt: number) {
+  const r = rng(salt);
+  for (let i = 0; i < n; i++) {
+    const from = MEMBERS[Math.floor(r() * MEMBERS.length)];
+    const to = MEMBERS[Math.floor(r() * MEMBERS.length)];
+    await send(p, from, p.points, loyaltyPointsAbi, "transfer", [devAccount(to).address, BigInt(Math.floor(r() * 3))]);
+  }
+}
+
+/** Issues `amount` to every member (so that transfers have something to move). */
+export async function fundMembers(p: TestProgram, amount = 1_000n) {
+  const members = MEMBERS.map((m) => devAccount(m).address);
+  await send(p, MERCHANTS[0], p.points, loyaltyPointsAbi, "issueBatch", [members, members.map(() => amount), keccak256(toHex(`fund-${Date.now()}-${Math.random()}`))]);
+}

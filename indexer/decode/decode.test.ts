@@ -1,0 +1,62 @@
+import { encodeAbiParameters, encodeEventTopics, type Hex } from "viem";
+import { describe, expect, it } from "vitest";
+import { loyaltyPointsAbi } from "../../contracts/generated/contracts.ts";
+import { decodeLogs, tierFor, toPointHistory, UnknownLogError, type LogLike } from "./index.ts";
+
+const points = "0x00000000000000000000000000000000000000a1";
+const rewards = "0x00000000000000000000000000000000000000b2";
+const A = "0x1111111111111111111111111111111111111111";
+const B = "0x2222222222222222222222222222222222222222";
+const M = "0x3333333333333333333333333333333333333333";
+const ZERO = "0x0000000000000000000000000000000000000000";
+const ref = `0x${"12".repeat(32)}` as Hex;
+let index = 0;
+const log = (tx: string, eventName: string, args: Record<string, unknown>, data: Hex = "0x"): LogLike => ({
+  address: points,
+  topics: encodeEventTopics({ abi: loyaltyPointsAbi, eventName: eventName as never, args: args as never }) as Hex[],
+  data,
+  blockNumber: 5n,
+  blockHash: `0x${"aa".repeat(32)}`,
+  transactionHash: tx as Hex,
+  logIndex: index++,
+});
+const u256 = (v: bigint) => encodeAbiParameters([{ type: "uint256" }], [v]);
+
+describe("decode", () => {
+  it("folds mints and burns into the event that explains them, keeps plain transfers", () => {
+    index = 0;
+    const t1 = `0x${"01".repeat(32)}`, t2 = `0x${"02".repeat(32)}`, t3 = `0x${"03".repeat(32)}`;
+    const logs = [
+      log(t1, "Transfer", { from: ZERO, to: A }, u256(100n)),
+      log(t1, "PointsIssued", { merchant: M, member: A, ref }, u256(100n)),
+      log(t2, "Transfer", { from: A, to: B }, u256(30n)),
+      log(t3, "Transfer", { from: A, to: ZERO }, u256(10n)),
+      log(t3, "IssuanceAllowanceSet", { merchant: M }, encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [1n, 11n])),
+      log(t3, "PointsClawedBack", { merchant: M, member: A, ref }, u256(10n)),
+    ];
+    const events = decodeLogs(logs, { points, rewards });
+    expect(events.map((e) => e.event.eventName)).toEqual(["Transfer", "PointsIssued", "Transfer", "Transfer", "IssuanceAllowanceSet", "PointsClawedBack"]);
+    const h = toPointHistory(events);
+    expect(h.map((x) => [x.kind, x.from, x.to, x.amount, x.logIndex, x.transferIndex])).toEqual([
+      ["issuance", null, A, 100n, 1, 0],
+      ["transfer", A, B, 30n, 2, 2],
+      ["clawback", A, null, 10n, 5, 3],
+    ]);
+    expect(h[0].merchant).toBe(M);
+    expect(h[0].ref).toBe(ref);
+  });
+
+  it("rejects logs of other contracts and semantic events without their transfer", () => {
+    index = 0;
+    const l = log(`0x${"04".repeat(32)}`, "PointsIssued", { merchant: M, member: A, ref }, u256(1n));
+    expect(() => decodeLogs([{ ...l, address: B }], { points, rewards })).toThrow(UnknownLogError);
+    expect(() => toPointHistory(decodeLogs([l], { points, rewards }))).toThrow(/without the Transfer/);
+  });
+
+  it("computes tiers as tierOf does", () => {
+    expect(tierFor(0n, [])).toBe(0);
+    expect(tierFor(99n, [100n, 500n])).toBe(0);
+    expect(tierFor(100n, [100n, 500n])).toBe(1);
+    expect(tierFor(10_000n, [100n, 500n])).toBe(2);
+  });
+});

@@ -1,0 +1,142 @@
+import { createServer, request, type Server } from "node:http";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../scripts/lib/log.ts";
+import { freePort, startHardhatNode, type HardhatNode } from "../test/support/hardhat-node.ts";
+import { spawnIndexer } from "../test/support/indexer-process.ts";
+import { createTestDatabase, type TestDatabase } from "../test/support/postgres.ts";
+import { compareMirror, deployTestProgram, fundMembers, randomWorkload, waitForCatchUp, type TestProgram } from "../test/support/program.ts";
+import { Indexer } from "./indexer.ts";
+
+let node: HardhatNode;
+let program: TestProgram;
+const log = createLogger({ test: "faults" }, { level: "error" });
+
+beforeAll(async () => {
+  node = await startHardhatNode();
+  program = await deployTestProgram(node.url);
+  await fundMembers(program);
+});
+afterAll(async () => {
+  await node?.stop();
+});
+
+/** An HTTP proxy to the node that can be switched off (connections refused) and on again. */
+async function rpcProxy(target: string) {
+  const port = await freePort();
+  let server: Server | null = null;
+  const up = () =>
+    new Promise<void>((resolve) => {
+      server = createServer((req, res) => {
+        const fwd = request(target, { method: req.method, headers: req.headers }, (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        });
+        fwd.on("error", () => res.destroy());
+        req.pipe(fwd);
+      });
+      server.listen(port, "127.0.0.1", () => resolve());
+    });
+  const down = () =>
+    new Promise<void>((resolve) => {
+      if (!server) return resolve();
+      server.closeAllConnections();
+      server.close(() => resolve());
+      server = null;
+    });
+  await up();
+  return { url: `http://127.0.0.1:${port}`, up, down };
+}
+
+const runIndexer = (rpcUrl: string, databaseUrl: string) => {
+  const controller = new AbortController();
+  const indexer = new Indexer({ rpcUrl, databaseUrl, deployment: program.deployment, confirmations: 5, pollIntervalMs: 30, log, signal: controller.signal });
+  const done = indexer.run();
+  return { indexer, done, stop: async () => { controller.abort(); await done; } };
+};
+
+describe("faults", () => {
+  let db: TestDatabase;
+  beforeAll(async () => { db = await createTestDatabase(); });
+  afterAll(async () => { await db?.drop(); });
+
+  it("RPC unreachable for a while: retries with backoff and resumes", async () => {
+    const proxy = await rpcProxy(node.url);
+    const run = runIndexer(proxy.url, db.url);
+    try {
+      await randomWorkload(program, 15, 501);
+      await waitForCatchUp(program, db.url);
+      await proxy.down();
+      await randomWorkload(program, 20, 502); // the chain moves on while the indexer is blind
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(run.indexer.status.phase).toBe("retrying");
+      await proxy.up();
+      await waitForCatchUp(program, db.url, 30_000);
+      expect((await compareMirror(program, db.url)).problems).toEqual([]);
+    } finally {
+      await run.stop();
+      await proxy.down();
+    }
+  });
+
+  it("its Postgres connection killed (pg_terminate_backend) again and again mid-work", async () => {
+    const run = runIndexer(node.url, db.url);
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    let stop = false;
+    let killed = 0;
+    const killer = (async () => {
+      while (!stop) {
+        const { rowCount } = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'loyalty-indexer' AND pid <> pg_backend_pid()`);
+        killed += rowCount ?? 0;
+        await new Promise((r) => setTimeout(r, 150 + Math.random() * 400));
+      }
+    })();
+    try {
+      await randomWorkload(program, 40, 503);
+      stop = true;
+      await killer;
+      expect(killed).toBeGreaterThan(3);
+      await waitForCatchUp(program, db.url, 60_000);
+      expect((await compareMirror(program, db.url)).problems).toEqual([]);
+    } finally {
+      stop = true;
+      await admin.end();
+      await run.stop();
+    }
+  });
+
+  it("a second indexer on the same database stands by, and takes over when the first dies", async () => {
+    const port1 = await freePort();
+    const port2 = await freePort();
+    const args = (port: number) => ["--rpc-url", node.url, "--deployment", program.file, "--confirmations", "5", "--poll-interval", "30", "--port", String(port)];
+    const first = spawnIndexer(args(port1), { DATABASE_URL: db.url });
+    let second: ReturnType<typeof spawnIndexer> | null = null;
+    try {
+      await waitForCatchUp(program, db.url, 30_000);
+      second = spawnIndexer(args(port2), { DATABASE_URL: db.url });
+      const deadline = Date.now() + 20_000;
+      while (!second.output().includes("standing by")) {
+        if (Date.now() > deadline) throw new Error(`no standby:\n${second.output()}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const ready2 = await fetch(`http://127.0.0.1:${port2}/ready`);
+      expect(ready2.status).toBe(503);
+      await randomWorkload(program, 10, 504);
+      await waitForCatchUp(program, db.url);
+      await first.kill("SIGKILL");
+      await randomWorkload(program, 15, 505);
+      await waitForCatchUp(program, db.url, 30_000);
+      expect(second.output()).toContain("writer lock acquired");
+      const ready = await fetch(`http://127.0.0.1:${port2}/ready`);
+      expect(ready.status).toBe(200);
+      const metrics = await (await fetch(`http://127.0.0.1:${port2}/metrics`)).text();
+      expect(metrics).toMatch(/indexer_indexed_block \d+/);
+      expect(metrics).toMatch(/indexer_lag_blocks 0/);
+      expect((await compareMirror(program, db.url)).problems).toEqual([]);
+    } finally {
+      await first.kill("SIGKILL");
+      await second?.kill("SIGKILL");
+    }
+  });
+});
