@@ -365,7 +365,7 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
         if (mode % 3 != 2) {
             // Boundary modes aim at an account that holds points, when there is one.
             for (uint256 i = 0; i < actors.length && ghostBalance[account] == 0; ++i) {
-                account = actors[(actorSeed + i) % actors.length];
+                account = actors[(actorSeed % actors.length + i) % actors.length];
             }
         }
         uint256 balance = ghostBalance[account];
@@ -467,7 +467,7 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
         uint256 tokenId = tokens[tokenSeed % tokens.length];
         address holder = ghostHolder[tokenId];
         address to = members[toSeed % members.length];
-        if (to == holder) to = members[(toSeed + 1) % members.length];
+        if (to == holder) to = members[(toSeed % members.length + 1) % members.length];
 
         // A signature the holder hands out before giving the token away must die with the transfer.
         uint256 nonce = _freshNonce(holder, toSeed);
@@ -523,7 +523,7 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
         address claimed = holder;
         if (mode == 2) {
             signer = signers[signerSeed % signers.length];
-            if (signer == holder) signer = signers[(signerSeed + 1) % signers.length];
+            if (signer == holder) signer = signers[(signerSeed % signers.length + 1) % signers.length];
             if (signerSeed % 2 == 0) claimed = signer; // the forger names itself as the holder
         }
         bytes memory sig = _signVoucher(keyOf[signer], tokenId, claimed, merchant, nonce, deadline);
