@@ -545,7 +545,7 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
             successes["consumeVoucher"]++;
             ghostConsumeCount[tokenId]++;
             ghostConsumeSigner[tokenId] = signer;
-            ghostConsumeHolder[tokenId] = nft.ownerOf(tokenId);
+            ghostConsumeHolder[tokenId] = holder;
             ghostNonceUsed[holder][nonce] = true;
             consumedVouchers.push(Voucher(tokenId, merchant, nonce, deadline, sig));
         } catch (bytes memory err) {
