@@ -34,8 +34,12 @@ describe("crash safety", () => {
     try {
       for (let i = 0; i < 20; i++) {
         const p = spawnIndexer(args, { DATABASE_URL: db.url });
-        // Start-up (tsx, migrations) takes ~1 s; kill somewhere in the next two seconds of work.
-        await new Promise((res) => setTimeout(res, 900 + Math.floor(r() * 2000)));
+        // Kill somewhere in the first 1.5 s of work (after start-up: tsx, migrations, the lock).
+        const deadline = Date.now() + 60_000;
+        while (!p.output().includes("writer lock acquired") && Date.now() < deadline && p.child.exitCode === null) {
+          await new Promise((res) => setTimeout(res, 10));
+        }
+        await new Promise((res) => setTimeout(res, Math.floor(r() * 1500)));
         const code = await p.kill("SIGKILL");
         expect(code, p.output()).toBe(null); // it was still running: killed, not exited
         kills++;
