@@ -98,6 +98,11 @@ describe("bad input: clear errors, non-zero exit, database untouched", () => {
     expect(refused.out).toContain("the database mirrors another chain or deployment");
     expect(refused.out).toContain("--reset");
     expect((await c.query(`SELECT * FROM indexer_state`)).rows).toEqual(before);
+    await c.query(`UPDATE indexer_state SET genesis_hash = $1`, [`0x${"ef".repeat(32)}`]);
+    const auto = await run(["--deployment", program.file, "--reset-on-mismatch"]);
+    expect(auto.code, auto.out).toBe(0);
+    expect(auto.out).toContain("erasing it");
+    await c.query(`UPDATE indexer_state SET genesis_hash = $1`, [`0x${"cd".repeat(32)}`]);
     const reset = await run(["--deployment", program.file, "--reset"]);
     expect(reset.code, reset.out).toBe(0);
     expect((await c.query(`SELECT genesis_hash FROM indexer_state`)).rows[0].genesis_hash).toBe(program.deployment.genesisHash);

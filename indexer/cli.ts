@@ -17,7 +17,7 @@ const spec = {
   name: "indexer",
   summary: "mirror the loyalty program's contracts into Postgres (backfill, then realtime)",
   usage:
-    "npm run indexer -- [--rpc-url <url>] [--deployment <file>] [--confirmations <n>] [--poll-interval <ms>] [--port <n>] [--reset] [--once]\n\n" +
+    "npm run indexer -- [--rpc-url <url>] [--deployment <file>] [--confirmations <n>] [--poll-interval <ms>] [--port <n>] [--reset | --reset-on-mismatch] [--once]\n\n" +
     "Environment: RPC_URL (default http://127.0.0.1:8545); DATABASE_URL (default: an embedded PostgreSQL\n" +
     "under ./.data, started and migrated automatically); LOG_FORMAT=json, LOG_LEVEL=debug.\n" +
     "The deployment is deployments/<chainId>.json, chainId as the RPC reports it. Only one indexer writes\n" +
@@ -32,6 +32,7 @@ const spec = {
     "data-dir": { type: "string", default: ".data" },
     "max-range": { type: "string", default: "100000" },
     reset: { type: "boolean", default: false },
+    "reset-on-mismatch": { type: "boolean", default: false },
     once: { type: "boolean", default: false },
     "no-progress": { type: "boolean", default: false },
   },
@@ -45,6 +46,7 @@ const spec = {
     "data-dir": "where the embedded PostgreSQL keeps its data when DATABASE_URL is unset",
     "max-range": "largest eth_getLogs block range",
     reset: "erase the mirror first (needed to rebuild a mirror of another chain or deployment)",
+    "reset-on-mismatch": "erase the mirror only if it follows another chain or deployment (for dev chains that restart)",
     once: "exit once caught up with the head instead of following it",
     "no-progress": "no progress bar, even on a terminal",
   },
@@ -96,7 +98,7 @@ export async function main(argv = process.argv.slice(2)) {
   // 3. Run, with the HTTP probes.
   const controller = new AbortController();
   const indexer = new Indexer({
-    rpcUrl, databaseUrl, deployment, confirmations, pollIntervalMs, reset: args.reset, log,
+    rpcUrl, databaseUrl, deployment, confirmations, pollIntervalMs, reset: args.reset, resetOnMismatch: args["reset-on-mismatch"], log,
     progress: !args["no-progress"] && process.stderr.isTTY ? process.stderr : null,
     once: args.once, signal: controller.signal, maxRangeBlocks: maxRange,
   });

@@ -22,6 +22,8 @@ export interface IndexerOptions {
   confirmations: number;
   pollIntervalMs: number;
   reset?: boolean;
+  /** Erase the mirror only when it follows another chain or deployment (a restarted dev chain). */
+  resetOnMismatch?: boolean;
   log: Logger;
   /** A progress bar on this stream during the backfill (a terminal), else periodic JSON logs. */
   progress?: NodeJS.WriteStream | null;
@@ -133,7 +135,15 @@ export class Indexer {
       this.resetPending = false;
       log.warn("mirror erased (--reset)");
     }
-    let cursor = await store.open(identity);
+    let cursor: Cursor;
+    try {
+      cursor = await store.open(identity);
+    } catch (error) {
+      if (!(error instanceof ChainMismatchError) || !options.resetOnMismatch) throw error;
+      log.warn("the mirror followed another chain or deployment: erasing it (--reset-on-mismatch)", { detail: error.message });
+      await store.reset();
+      cursor = await store.open(identity);
+    }
     this.status.indexedBlock = cursor.number;
     this.status.eventsApplied = cursor.eventsApplied;
     this.status.finalizedBlock = cursor.finalized;

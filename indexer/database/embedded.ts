@@ -25,6 +25,22 @@ export async function startEmbeddedPostgres(options: { dataDir?: string; log?: (
   const dataDir = path.join(root, "postgres");
   const portFile = path.join(root, "postgres.port");
   mkdirSync(root, { recursive: true });
+  // A server left running (the indexer was killed with -9): reuse it rather than fight its lock.
+  const pidFile = path.join(dataDir, "postmaster.pid");
+  if (existsSync(pidFile)) {
+    const [pid, , , livePort] = readFileSync(pidFile, "utf8").split("\n");
+    let alive = false;
+    try {
+      process.kill(Number(pid), 0);
+      alive = true;
+    } catch {
+      /* stale pid file: postgres cleans it up on start */
+    }
+    if (alive && Number(livePort) > 0) {
+      options.log?.("embedded postgres already running, reusing it", { pid: Number(pid), port: Number(livePort) });
+      return { url: `postgresql://postgres:postgres@127.0.0.1:${Number(livePort)}/postgres`, stop: async () => {} };
+    }
+  }
   let port = existsSync(portFile) ? Number(readFileSync(portFile, "utf8")) : 54329;
   while (port === 5432 || !(await portFree(port))) port++;
   writeFileSync(portFile, String(port));
