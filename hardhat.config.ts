@@ -29,7 +29,8 @@ export default defineConfig({
   test: {
     solidity: {
       fuzz: { runs: 1000, seed: "0x5eed" },
-      invariant: { runs: 64, depth: 64, failOnRevert: false },
+      // The invariant handler predicts every outcome and never reverts: any revert is a finding.
+      invariant: { runs: 64, depth: 64, failOnRevert: true },
     },
   },
   networks: {

@@ -20,3 +20,10 @@ contract OzPlainERC721 is ERC721("Plain", "PLN") {
 
 /// @notice A contract that implements no token receiver hook, for safe-transfer tests.
 contract NonReceiver {}
+
+/// @notice A contract wallet that accepts ERC-721 tokens, for safe-transfer tests.
+contract ERC721ReceiverMock {
+    function onERC721Received(address, address, uint256, bytes calldata) external pure returns (bytes4) {
+        return this.onERC721Received.selector;
+    }
+}

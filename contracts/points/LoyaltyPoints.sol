@@ -294,6 +294,11 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
         return _tierThresholds;
     }
 
+    /// @notice How many tiers exist above the base tier 0 (the highest reachable tier).
+    function tierCount() external view returns (uint256) {
+        return _tierThresholds.length;
+    }
+
     /// @inheritdoc AccessControl
     function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
         return interfaceId == type(ILoyaltyPoints).interfaceId || super.supportsInterface(interfaceId);
@@ -305,8 +310,8 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
         if (amount == 0) revert ZeroAmount();
         if (member == merchant) revert SelfIssuance(merchant);
         _mint(member, amount);
-        // Bounded by the supply cap checked in `_mint`, so it cannot overflow uint104 in practice;
-        // SafeCast keeps the bound explicit.
+        // Lifetime earned can exceed the supply (points earned, then spent or moved, still count), so
+        // SafeCast reverts rather than wraps should an account ever earn 2^104 points.
         Account storage account = _accounts[member];
         account.lifetimeEarned = (account.lifetimeEarned + amount).toUint104();
         emit PointsIssued(merchant, member, ref, amount);
@@ -336,8 +341,10 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
         return uint256(account.lastActivity) + period;
     }
 
-    /// @dev Moves points between packed accounts and stamps both parties' activity. Minting is capped
-    /// so that every balance and the supply fit in `Account.balance` (uint112).
+    /// @dev Moves points between packed accounts and stamps both parties' activity. A zero-value
+    /// transfer changes nothing and stamps nobody: otherwise anyone could keep another account's
+    /// points from expiring for free (a zero `transferFrom` needs no allowance). Minting is capped so
+    /// that every balance and the supply fit in `Account.balance` (uint112).
     function _update(address from, address to, uint256 value) internal override whenNotPaused {
         uint40 now_ = uint40(block.timestamp);
         if (from == address(0)) {
@@ -348,17 +355,19 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
             Account storage sender = _accounts[from];
             uint256 balance = sender.balance;
             if (balance < value) revert ERC20InsufficientBalance(from, balance, value);
-            unchecked {
-                sender.balance = uint112(balance - value);
+            if (value != 0) {
+                unchecked {
+                    sender.balance = uint112(balance - value);
+                }
+                sender.lastActivity = now_;
             }
-            sender.lastActivity = now_;
         }
 
         if (to == address(0)) {
             unchecked {
                 _supply -= value;
             }
-        } else {
+        } else if (value != 0) {
             Account storage recipient = _accounts[to];
             unchecked {
                 // Cannot overflow: every balance is at most the supply, capped at uint112 max.

@@ -71,8 +71,12 @@ interface IRewardNFT {
     error NotRewardMerchant(uint256 rewardId, address account);
     /// @dev No reward has id `rewardId`.
     error UnknownReward(uint256 rewardId);
-    /// @dev The terms or metadata of a new reward are inconsistent (cap 0, empty name, window reversed).
+    /// @dev The terms or metadata of a new reward are inconsistent (cap 0, empty name, window reversed,
+    /// a minimum tier that does not exist).
     error InvalidReward();
+    /// @dev The merchant of reward `rewardId` has left the coalition: its rewards can no longer be
+    /// redeemed (nobody would honour them), though tokens already held stay usable.
+    error MerchantNotActive(uint256 rewardId, address merchant);
     /// @dev Reward `rewardId` is paused by its merchant.
     error RewardIsPaused(uint256 rewardId);
     /// @dev Reward `rewardId` can only be minted by its merchant.

@@ -89,6 +89,7 @@ contract RewardNFT is ERC721, EIP712, ERC2771Context, IRewardNFT {
         if (
             terms.supplyCap == 0 || bytes(metadata.name).length == 0
                 || (terms.validUntil != 0 && terms.validUntil < terms.validFrom)
+                || terms.minTier > points.tierCount()
         ) revert InvalidReward();
 
         rewardId = ++rewardCount;
@@ -167,13 +168,15 @@ contract RewardNFT is ERC721, EIP712, ERC2771Context, IRewardNFT {
     // ================================================================ members
 
     /// @notice Spends the reward's cost in points and mints a token of `rewardId` to the caller.
-    /// @dev Checks, in this order: the reward exists, is not paused nor mint-only, is within its
-    /// validity window, is not sold out, the caller's tier and balance. Burn and mint are atomic.
+    /// @dev Checks, in this order: the reward exists, is not paused nor mint-only, its merchant is
+    /// still in the coalition, it is within its validity window, not sold out, the caller's tier and
+    /// balance. Burn and mint are atomic.
     function redeem(uint256 rewardId) external returns (uint256 tokenId) {
         address member = _msgSender();
         RewardState storage reward = _existingReward(rewardId);
         if (reward.paused) revert RewardIsPaused(rewardId);
         if (reward.mintOnly) revert RewardNotRedeemable(rewardId);
+        if (!points.hasRole(_merchantRole, reward.merchant)) revert MerchantNotActive(rewardId, reward.merchant);
         if (block.timestamp < reward.validFrom) revert RewardNotYetValid(rewardId, reward.validFrom);
         if (reward.validUntil != 0 && block.timestamp > reward.validUntil) {
             revert RewardEnded(rewardId, reward.validUntil);

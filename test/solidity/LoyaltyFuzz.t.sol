@@ -160,8 +160,11 @@ contract LoyaltyPointsFuzzTest is LoyaltyFixture {
             assertTrue(points.transfer(bob, amount));
             assertEq(points.balanceOf(alice), issued - amount);
             assertEq(points.balanceOf(bob), amount);
-            assertEq(points.lastActivity(alice), block.timestamp);
-            assertEq(points.lastActivity(bob), block.timestamp);
+            // A zero-value transfer changes nothing and stamps nobody: otherwise anyone could keep
+            // another account's points from expiring for free.
+            uint256 stamped = amount == 0 ? block.timestamp - 1 hours : block.timestamp;
+            assertEq(points.lastActivity(alice), stamped);
+            assertEq(points.lastActivity(bob), amount == 0 ? 0 : block.timestamp);
         }
         // Transfers never count as earning.
         assertEq(points.lifetimeEarned(alice), issued);
@@ -308,10 +311,10 @@ contract LoyaltyPointsFuzzTest is LoyaltyFixture {
     function testFuzz_ActivityPostponesExpiry(uint256 issued, uint256 firstGap, uint256 sent) public {
         issued = bound(issued, 2, 1e24);
         firstGap = bound(firstGap, 0, PERIOD - 1);
-        sent = bound(sent, 0, issued - 1);
+        sent = bound(sent, 1, issued - 1);
         _issue(alice, issued, keccak256("purchase"));
         skip(firstGap);
-        // Any outgoing transfer (even of 0) is activity.
+        // Any outgoing transfer of points is activity.
         vm.prank(alice);
         points.transfer(bob, sent);
         uint256 deadline = block.timestamp + PERIOD;
@@ -322,6 +325,24 @@ contract LoyaltyPointsFuzzTest is LoyaltyFixture {
         points.expire(alice);
         vm.warp(deadline);
         assertEq(points.expire(alice), issued - sent);
+    }
+
+    function testFuzz_ZeroTransfersNeverPostponeExpiry(uint256 issued, address stranger) public {
+        issued = bound(issued, 1, 1e24);
+        vm.assume(stranger != address(0) && stranger != alice);
+        _issue(alice, issued, keccak256("purchase"));
+        uint256 deadline = points.expiresAt(alice);
+        vm.warp(deadline - 1);
+        // Neither a zero transfer to the member nor a zero transferFrom out of it (which needs no
+        // allowance) counts as the member's activity.
+        vm.startPrank(stranger);
+        points.transferFrom(alice, stranger, 0);
+        vm.stopPrank();
+        vm.prank(bob);
+        points.transfer(alice, 0);
+        assertEq(points.expiresAt(alice), deadline);
+        vm.warp(deadline);
+        assertEq(points.expire(alice), issued);
     }
 
     function testFuzz_ExpiryDisabledWithZeroPeriod(uint256 issued, uint256 idle) public {

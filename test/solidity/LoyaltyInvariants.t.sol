@@ -279,8 +279,11 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
             successes["transfer"]++;
             ghostBalance[from] -= amount;
             ghostBalance[to] += amount;
-            ghostLastActivity[from] = block.timestamp;
-            ghostLastActivity[to] = block.timestamp;
+            // A zero-value transfer changes nothing, so it stamps nobody's activity.
+            if (amount != 0) {
+                ghostLastActivity[from] = block.timestamp;
+                ghostLastActivity[to] = block.timestamp;
+            }
         } catch (bytes memory err) {
             if (overdraw) {
                 _expectError(

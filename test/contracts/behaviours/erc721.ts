@@ -24,6 +24,8 @@ export interface ERC721Env {
   other: Address;
   /** A contract without onERC721Received. */
   nonReceiver: Address;
+  /** A contract that implements onERC721Received. */
+  receiver: Address;
 }
 
 export interface ERC721Metadata {
@@ -196,6 +198,12 @@ export function shouldBehaveLikeERC721(
             assert.equal(await token.read.ownerOf([tokenIds[0]]), nonReceiver);
           });
         } else {
+          it("delivers to a contract that implements onERC721Received", async () => {
+            const { token, owner, receiver, tokenIds } = await loadWithApprovals();
+            await transfer(token, method, owner, receiver, tokenIds[0], owner);
+            assert.equal(await token.read.ownerOf([tokenIds[0]]), receiver);
+          });
+
           it("reverts with ERC721InvalidReceiver when the recipient contract is not a receiver", async () => {
             const { token, owner, nonReceiver, tokenIds } = await loadWithApprovals();
             await assertions.revertWithCustomErrorWithArgs(

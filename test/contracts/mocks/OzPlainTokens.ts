@@ -18,7 +18,8 @@ async function deployPlainTokens() {
   await erc721.write.mint([accounts.alice, 5n]);
   await erc721.write.mint([accounts.alice, 7n]);
   const nonReceiver = await viem.deployContract("NonReceiver");
-  return { erc20, erc721, nonReceiver };
+  const receiver = await viem.deployContract("ERC721ReceiverMock");
+  return { erc20, erc721, nonReceiver, receiver };
 }
 
 describe("OzPlainERC20 (baseline)", () => {
@@ -42,7 +43,7 @@ describe("OzPlainERC721 (baseline)", () => {
   shouldBehaveLikeERC721(
     ctx,
     async () => {
-      const { erc721, nonReceiver } = await networkHelpers.loadFixture(deployPlainTokens);
+      const { erc721, nonReceiver, receiver } = await networkHelpers.loadFixture(deployPlainTokens);
       return {
         token: erc721,
         owner: accounts.alice,
@@ -52,6 +53,7 @@ describe("OzPlainERC721 (baseline)", () => {
         operator: accounts.carol,
         other: accounts.outsider,
         nonReceiver: getAddress(nonReceiver.address),
+        receiver: getAddress(receiver.address),
       };
     },
     { name: "Plain", symbol: "PLN" },

@@ -170,6 +170,18 @@ describe("LoyaltyPoints — expiry", () => {
       });
     }
 
+    it("zero-point transfers move nothing and refresh nobody: a stranger cannot keep points alive", async () => {
+      const { points, issuedAt } = await withActiveMember();
+      await time.increaseTo(issuedAt + YEAR - DAY);
+      // transferFrom of 0 needs no allowance: were it activity, anyone could postpone any expiry.
+      await points.write.transferFrom([alice, keeper, 0n], { account: keeper });
+      await points.write.transfer([alice, 0n], { account: bob });
+      assert.equal(await points.read.lastActivity([alice]), issuedAt);
+      await time.increaseTo(issuedAt + YEAR);
+      await points.write.expire([alice], { account: keeper });
+      assert.equal(await points.read.balanceOf([alice]), 0n);
+    });
+
     it("approving a spender is not a balance movement and does not refresh it", async () => {
       const { points, issuedAt } = await withActiveMember();
       await time.increaseTo(issuedAt + YEAR - DAY);

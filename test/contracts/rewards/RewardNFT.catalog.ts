@@ -82,6 +82,8 @@ describe("RewardNFT — catalog", () => {
       ["a zero supply cap", { supplyCap: 0n }, {}],
       ["an empty name", {}, { name: "" }],
       ["a window that ends before it starts", { validFrom: 2_000, validUntil: 1_999 }, {}],
+      // The fixture has three tiers above the base: tier 4 could never redeem it.
+      ["a minimum tier that does not exist", { minTier: 4 }, {}],
     ];
     for (const [label, t, m] of invalid) {
       it(`reverts with InvalidReward for ${label}`, async () => {

@@ -15,14 +15,15 @@ async function rewardsWithHolder() {
     account: accounts.merchantA,
   });
   const nonReceiver = await viem.deployContract("NonReceiver");
-  return { ...program, rewardId, nonReceiver };
+  const receiver = await viem.deployContract("ERC721ReceiverMock");
+  return { ...program, rewardId, nonReceiver, receiver };
 }
 
 describe("RewardNFT", () => {
   shouldBehaveLikeERC721(
     ctx,
     async () => {
-      const { rewards, rewardId, nonReceiver } = await networkHelpers.loadFixture(rewardsWithHolder);
+      const { rewards, rewardId, nonReceiver, receiver } = await networkHelpers.loadFixture(rewardsWithHolder);
       return {
         token: rewards as unknown as ERC721Like,
         owner: accounts.alice,
@@ -32,6 +33,7 @@ describe("RewardNFT", () => {
         operator: accounts.carol,
         other: accounts.outsider,
         nonReceiver: getAddress(nonReceiver.address),
+        receiver: getAddress(receiver.address),
       };
     },
     { name: "Loyalty Rewards", symbol: "LRWD" },

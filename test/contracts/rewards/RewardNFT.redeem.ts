@@ -57,6 +57,22 @@ describe("RewardNFT — redeem", () => {
     assert.equal(await rewards.read.ownerOf([tokenIdOf(freeId, 1n)]), bob);
   });
 
+  it("reverts with MerchantNotActive once the reward's merchant left the coalition: nobody would honour it", async () => {
+    const { points, rewards, rewardId } = await withCatalog();
+    await points.write.offboardMerchant([merchantA], { account: accounts.operator });
+    await assertions.revertWithCustomErrorWithArgs(
+      rewards.write.redeem([rewardId], { account: alice }),
+      rewards,
+      "MerchantNotActive",
+      [rewardId, merchantA],
+    );
+    assert.equal(await points.read.balanceOf([alice]), 1_200n, "no point was burnt");
+    // Back in the coalition, its rewards are redeemable again.
+    await points.write.onboardMerchant([merchantA, "Back", 1_000n], { account: accounts.operator });
+    await rewards.write.redeem([rewardId], { account: alice });
+    assert.equal(await points.read.balanceOf([alice]), 900n);
+  });
+
   it("reverts with UnknownReward for a reward that does not exist", async () => {
     const { rewards } = await withCatalog();
     await assertions.revertWithCustomErrorWithArgs(rewards.write.redeem([2n], { account: alice }), rewards, "UnknownReward", [2n]);

@@ -68,6 +68,27 @@ describe("RewardNFT — vouchers", () => {
     assert.equal(await rewards.read.ownerOf([v.tokenId]), alice);
   });
 
+  it("accepts the signature of a smart-contract wallet holder (ERC-1271) and refuses a stranger's for it", async () => {
+    const { rewards, rewardId, deadline } = await withVouchers();
+    const smartWallet = await viem.deployContract("ERC1271WalletMock", [bob]);
+    await rewards.write.mintExclusive([rewardId, smartWallet.address], { account: merchantA });
+    const v: VoucherUse = { tokenId: tokenIdOf(rewardId, 3n), holder: smartWallet.address, merchant: merchantA, nonce: 7n, deadline };
+    const stranger = await signVoucher(wallet.alice, rewards.address, v);
+    await assertions.revertWithCustomErrorWithArgs(
+      rewards.write.consumeVoucher([v.tokenId, 7n, deadline, stranger], { account: merchantA }),
+      rewards,
+      "InvalidVoucherSignature",
+      [v.tokenId, smartWallet.address],
+    );
+    const byOwner = await signVoucher(wallet.bob, rewards.address, v);
+    await assertions.emitWithArgs(
+      rewards.write.consumeVoucher([v.tokenId, 7n, deadline, byOwner], { account: merchantA }),
+      rewards,
+      "VoucherConsumed",
+      [v.tokenId, rewardId, merchantA, smartWallet.address, 7n],
+    );
+  });
+
   it("works only once: a replay reverts with VoucherAlreadyConsumed, so does a fresh signature", async () => {
     const { rewards, deadline, use } = await withVouchers();
     const v = use();
