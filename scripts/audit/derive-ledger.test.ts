@@ -1,0 +1,155 @@
+/** The pure stages (derive the ledger, check the rules) on hand-made event streams. */
+import { describe, expect, it } from "vitest";
+import { checkRules, voucherKey, type VoucherProof } from "./check-rules.ts";
+import { deriveLedger, MERCHANT_ROLE, tierFor } from "./derive-ledger.ts";
+import type { AuditEvent, ContractLabel } from "./types.ts";
+import { ZERO_ADDRESS as Z } from "./types.ts";
+
+const OP = "0x00000000000000000000000000000000000000aa";
+const SHOP = "0x00000000000000000000000000000000000000b0";
+const ALICE = "0x00000000000000000000000000000000000000a1";
+const BOB = "0x00000000000000000000000000000000000000a2";
+const REF1 = `0x${"11".repeat(32)}`;
+const REF2 = `0x${"22".repeat(32)}`;
+const DAY = 86_400;
+
+/** A chain of transactions: each `tx` is one block at `time`, its events in order. */
+function chain() {
+  const events: AuditEvent[] = [];
+  let block = 10;
+  const builder = {
+    tx(time: number, ...items: [ContractLabel, string, Record<string, unknown>][]) {
+      block += 1;
+      const txHash = `0x${block.toString(16).padStart(64, "0")}` as const;
+      items.forEach(([contract, name, args], logIndex) =>
+        events.push({ blockNumber: block, blockHash: txHash, txHash, txIndex: 0, logIndex, timestamp: time, contract, name, args }),
+      );
+      return builder;
+    },
+    events,
+  };
+  return builder;
+}
+
+const P = "LoyaltyPoints" as const;
+const R = "RewardNFT" as const;
+const onboard = (allowance: bigint) =>
+  [
+    [P, "RoleGranted", { role: MERCHANT_ROLE, account: SHOP, sender: OP }],
+    [P, "IssuanceAllowanceSet", { merchant: SHOP, previousAllowance: 0n, newAllowance: allowance }],
+    [P, "MerchantOnboarded", { merchant: SHOP, name: "Shop", allowance }],
+  ] as [ContractLabel, string, Record<string, unknown>][];
+const issue = (member: string, amount: bigint, ref: string) =>
+  [
+    [P, "Transfer", { from: Z, to: member, value: amount }],
+    [P, "PointsIssued", { merchant: SHOP, member, ref, amount }],
+  ] as [ContractLabel, string, Record<string, unknown>][];
+const terms = (over: Partial<Record<string, unknown>> = {}) => ({ cost: 100n, supplyCap: 2n, minTier: 0, validFrom: 0, validUntil: 0, soulbound: false, mintOnly: false, category: 0, ...over });
+const token = (rewardId: bigint, serial: bigint) => (rewardId << 128n) | serial;
+const redeem = (member: string, rewardId: bigint, serial: bigint, burnt: bigint, cost = burnt) =>
+  [
+    ...(burnt ? [[P, "Transfer", { from: member, to: Z, value: burnt }], [P, "PointsRedeemed", { member, rewardId, amount: burnt }]] : []),
+    [R, "Transfer", { from: Z, to: member, tokenId: token(rewardId, serial) }],
+    [R, "RewardRedeemed", { rewardId, member, tokenId: token(rewardId, serial), cost }],
+  ] as [ContractLabel, string, Record<string, unknown>][];
+
+const audit = (events: AuditEvent[], vouchers = new Map<string, VoucherProof>()) => {
+  const ledger = deriveLedger(events);
+  return { ledger, findings: checkRules({ facts: ledger.facts, timestamps: new Map(), vouchers }) };
+};
+const checks = (findings: { check: string }[]) => findings.map((f) => f.check).sort();
+
+describe("deriveLedger", () => {
+  it("re-derives balances, lifetime earned, tiers and supply from issuance, transfer, clawback, redemption and expiry", () => {
+    const c = chain()
+      .tx(1000, [P, "TierThresholdsSet", { thresholds: [100n, 500n] }], [P, "InactivityPeriodSet", { previousPeriod: 0n, newPeriod: 30n * BigInt(DAY) }])
+      .tx(1001, ...onboard(10_000n))
+      .tx(1002, [R, "RewardCreated", { rewardId: 1n, merchant: SHOP, terms: terms({ minTier: 1 }), metadata: { name: "R", description: "", image: "" } }])
+      .tx(1003, ...issue(ALICE, 600n, REF1))
+      .tx(1004, ...issue(BOB, 80n, REF2))
+      .tx(1005, [P, "Transfer", { from: ALICE, to: BOB, value: 50n }])
+      .tx(1006, [P, "Transfer", { from: BOB, to: Z, value: 30n }], [P, "IssuanceAllowanceSet", { merchant: SHOP, previousAllowance: 9_320n, newAllowance: 9_350n }], [P, "PointsClawedBack", { merchant: SHOP, member: BOB, ref: REF2, amount: 30n }])
+      .tx(1007, ...redeem(ALICE, 1n, 1n, 100n))
+      .tx(1007 + 31 * DAY, [P, "Transfer", { from: BOB, to: Z, value: 100n }], [P, "PointsExpired", { member: BOB, amount: 100n, lastActivity: 1006n, triggeredBy: OP }]);
+    const { ledger, findings } = audit(c.events);
+    expect(findings).toEqual([]);
+    const alice = ledger.accounts.get(ALICE)!;
+    const bob = ledger.accounts.get(BOB)!;
+    expect([alice.balance, alice.earned, tierFor(alice.earned, ledger.thresholds)]).toEqual([450n, 600n, 2]);
+    expect([bob.balance, bob.earned, tierFor(bob.earned, ledger.thresholds)]).toEqual([0n, 50n, 0]);
+    expect(ledger.supply).toBe(450n);
+    expect(ledger.allowances.get(SHOP)).toBe(9_350n);
+    expect(ledger.rewards.get(1n)!.minted).toBe(1n);
+    expect(ledger.moves.map((m) => m.kind)).toEqual(["issuance", "issuance", "transfer", "clawback", "redemption", "expiry"]);
+  });
+
+  it("flags issuance beyond the allowance, a reused ref and a mint nothing explains", () => {
+    const c = chain()
+      .tx(1000, ...onboard(100n))
+      .tx(1001, ...issue(ALICE, 80n, REF1))
+      .tx(1002, ...issue(BOB, 30n, REF1))
+      .tx(1003, [P, "Transfer", { from: Z, to: BOB, value: 5n }]);
+    const { findings } = audit(c.events);
+    expect(checks(findings)).toEqual(["event.unexplained", "issuance.allowance", "issuance.ref"]);
+    const allowance = findings.find((f) => f.check === "issuance.allowance")!;
+    expect([allowance.account, allowance.expected, allowance.found]).toEqual([SHOP, "≤ 20", "30"]);
+    expect(findings.find((f) => f.check === "issuance.ref")!.events.map((e) => e.blockNumber)).toEqual([12, 13]);
+  });
+
+  it("accepts one ref for a whole campaign in one transaction", () => {
+    const c = chain().tx(1000, ...onboard(100n)).tx(1001, ...issue(ALICE, 10n, REF1), ...issue(BOB, 10n, REF1));
+    expect(audit(c.events).findings).toEqual([]);
+  });
+
+  it("flags redemptions that burn the wrong amount, below the tier, outside the window or beyond the cap", () => {
+    const c = chain()
+      .tx(1000, [P, "TierThresholdsSet", { thresholds: [1_000n] }])
+      .tx(1001, ...onboard(10_000n))
+      .tx(1002, [R, "RewardCreated", { rewardId: 1n, merchant: SHOP, terms: terms({ supplyCap: 1n }), metadata: { name: "A", description: "", image: "" } }])
+      .tx(1003, [R, "RewardCreated", { rewardId: 2n, merchant: SHOP, terms: terms({ minTier: 1, validUntil: 1005 }), metadata: { name: "B", description: "", image: "" } }])
+      .tx(1004, ...issue(ALICE, 900n, REF1))
+      .tx(1005, ...redeem(ALICE, 1n, 1n, 90n, 100n)) // burnt 90 of 100
+      .tx(1006, ...redeem(ALICE, 1n, 2n, 100n)) // beyond the cap of 1
+      .tx(1007, ...redeem(ALICE, 2n, 1n, 100n)); // tier 0 < 1, and after validUntil
+    const { findings } = audit(c.events);
+    expect(checks(findings)).toEqual(["redemption.cost", "redemption.tier", "redemption.window", "reward.cap"]);
+    const cost = findings.find((f) => f.check === "redemption.cost")!;
+    expect([cost.account, cost.expected, cost.found]).toEqual([ALICE, "100", "burnt 90, event cost 100"]);
+  });
+
+  it("flags an expiry before the inactivity period and a wrong stated last activity", () => {
+    const c = chain()
+      .tx(1000, [P, "InactivityPeriodSet", { previousPeriod: 0n, newPeriod: 100n }])
+      .tx(1001, ...onboard(10_000n))
+      .tx(2000, ...issue(ALICE, 10n, REF1))
+      .tx(2050, [P, "Transfer", { from: ALICE, to: Z, value: 10n }], [P, "PointsExpired", { member: ALICE, amount: 10n, lastActivity: 1900n, triggeredBy: OP }]);
+    const { findings } = audit(c.events);
+    expect(checks(findings)).toEqual(["expiry.early", "expiry.lastActivity"]);
+    const early = findings.find((f) => f.check === "expiry.early")!;
+    expect([early.account, early.expected, early.found]).toEqual([ALICE, "≥ 2100", "2050"]);
+    expect(early.events.map((e) => e.event)).toEqual(["Transfer", "Transfer", "PointsExpired"]);
+  });
+
+  it("checks each consumed voucher against the signer recovered from its transaction", () => {
+    const c = chain()
+      .tx(1000, ...onboard(10_000n))
+      .tx(1001, [R, "RewardCreated", { rewardId: 1n, merchant: SHOP, terms: terms({ cost: 0n, mintOnly: true }), metadata: { name: "A", description: "", image: "" } }])
+      .tx(1002, [R, "Transfer", { from: Z, to: ALICE, tokenId: token(1n, 1n) }], [R, "ExclusiveMinted", { rewardId: 1n, merchant: SHOP, member: ALICE, tokenId: token(1n, 1n) }])
+      .tx(1003, [R, "VoucherConsumed", { tokenId: token(1n, 1n), rewardId: 1n, merchant: SHOP, holder: ALICE, nonce: 7n }]);
+    const voucherTx = c.events.at(-1)!.txHash;
+    const proof = (signer: string | null): Map<string, VoucherProof> =>
+      new Map([[voucherKey(voucherTx, token(1n, 1n)), { txHash: voucherTx, tokenId: token(1n, 1n), signer, deadline: 2000n, via: "test" }]]);
+    expect(audit(c.events, proof(ALICE)).findings).toEqual([]);
+    const forged = audit(c.events, proof(BOB)).findings;
+    expect(forged.map((f) => [f.check, f.account, f.expected, f.found])).toEqual([["voucher.signature", ALICE, ALICE, BOB]]);
+    expect(checks(audit(c.events).findings)).toEqual(["voucher.signature"]);
+  });
+
+  it("flags an allowance that jumps without an event and an overdraft", () => {
+    const c = chain()
+      .tx(1000, ...onboard(100n))
+      .tx(1001, [P, "IssuanceAllowanceSet", { merchant: SHOP, previousAllowance: 500n, newAllowance: 600n }])
+      .tx(1002, [P, "Transfer", { from: ALICE, to: BOB, value: 1n }]);
+    expect(checks(audit(c.events).findings)).toEqual(["allowance.replay", "balance.overdraft"]);
+  });
+});
