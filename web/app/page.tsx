@@ -46,7 +46,7 @@ export default async function Home() {
       <section aria-labelledby="tiers">
         <h2 id="tiers">{t("home.tiers.title")}</h2>
         <p>{t("home.tiers.intro")}</p>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table>
             <caption className="visually-hidden">{t("home.tiers.title")}</caption>
             <thead>

@@ -46,7 +46,7 @@ function DataTable({ caption, labels, series, locale, summary }: { caption: stri
   return (
     <details>
       <summary>{summary}</summary>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0}>
         <table>
           <caption className="visually-hidden">{caption}</caption>
           <thead>

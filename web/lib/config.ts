@@ -4,11 +4,16 @@
  *   RPC_URL         the chain's JSON-RPC endpoint (default http://127.0.0.1:8545)
  *   CHAIN_ID        which deployment of contracts/generated/contracts.ts to use (default 31337)
  *   SESSION_SECRET  HMAC key of the session cookies (a random one per process when unset, dev only)
- *   EXPLORER_TX_URL optional public explorer prefix; the app's own /tx/<hash> view is always there
+ *   DEPLOYMENT_FILE the deployment record (default deployments/<CHAIN_ID>.json of the repository,
+ *                   read at run time so that a redeployed local chain needs no rebuild; else the
+ *                   generated contracts module's copy)
  */
 import "server-only";
 import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
 import type { Address } from "viem";
+import { parseDeployment, type Deployment } from "../../contracts/deployments.ts";
 import { deployments } from "../../contracts/generated/contracts.ts";
 
 export interface PublicConfig {
@@ -38,10 +43,31 @@ export class NotDeployedError extends Error {
   override name = "NotDeployedError";
 }
 
-export function deployment() {
+function deploymentFile(id: number): string | null {
+  if (process.env.DEPLOYMENT_FILE) return process.env.DEPLOYMENT_FILE;
+  for (const root of [process.cwd(), path.resolve(process.cwd(), "..")]) {
+    const file = path.join(root, "deployments", `${id}.json`);
+    if (existsSync(file)) return file;
+  }
+  return null;
+}
+
+const cache = globalThis as unknown as { __webDeployment?: { file: string; mtimeMs: number; value: Deployment } };
+
+export function deployment(): Deployment {
   const id = chainId();
+  const file = deploymentFile(id);
+  if (file) {
+    const mtimeMs = statSync(file).mtimeMs;
+    const hit = cache.__webDeployment;
+    if (hit && hit.file === file && hit.mtimeMs === mtimeMs) return hit.value;
+    const value = parseDeployment(JSON.parse(readFileSync(file, "utf8")), file);
+    if (value.chainId !== id) throw new NotDeployedError(`${file} is for chain ${value.chainId}, not ${id}`);
+    cache.__webDeployment = { file, mtimeMs, value };
+    return value;
+  }
   const d = deployments[id];
-  if (!d) throw new NotDeployedError(`no deployment for chain ${id} in contracts/generated/contracts.ts: deploy first (npm run dev)`);
+  if (!d) throw new NotDeployedError(`no deployment for chain ${id}: deploy first (npm run dev)`);
   return d;
 }
 

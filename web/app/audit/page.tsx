@@ -45,7 +45,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         <p className={ok ? "notice" : "warning"} role="status" data-testid="audit-verdict">
           {ok ? t("audit.allGood", { accounts: result.accounts }) : t("audit.problems", { count: result.mismatches.length })}
         </p>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table>
             <caption className="visually-hidden">{t("audit.supply")}</caption>
             <tbody>
@@ -87,7 +87,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       {result.mismatches.length > 0 && (
         <section aria-labelledby="mismatch-title">
           <h2 id="mismatch-title">{t("audit.mismatchList")}</h2>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table data-testid="mismatch-table">
               <caption className="visually-hidden">{t("audit.mismatchList")}</caption>
               <thead>
@@ -117,7 +117,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
 
       <section aria-labelledby="accounts-title">
         <h2 id="accounts-title">{t("audit.accountsTitle")}</h2>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table data-testid="audit-table">
             <caption className="visually-hidden">{t("audit.accountsTitle")}</caption>
             <thead>
@@ -174,7 +174,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           trail.length === 0 ? (
             <p>{t("history.empty")}</p>
           ) : (
-            <div className="table-wrap" style={{ marginTop: "1rem" }}>
+            <div className="table-wrap" tabIndex={0} style={{ marginTop: "1rem" }}>
               <table data-testid="trail">
                 <caption className="visually-hidden">{t("audit.trail")}</caption>
                 <thead>

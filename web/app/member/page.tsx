@@ -41,7 +41,7 @@ function describe(row: HistoryRow, t: Translate) {
 function History({ rows, t, locale }: { rows: HistoryRow[]; t: Translate; locale: Locale }) {
   if (rows.length === 0) return <p>{t("history.empty")}</p>;
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0}>
       <table data-testid="history">
         <caption className="visually-hidden">{t("history.title")}</caption>
         <thead>
@@ -178,7 +178,10 @@ export default async function MemberPage({ searchParams }: { searchParams: Promi
         <h2 id="history-title">{t("history.title")}</h2>
         <History rows={history.rows} t={t} locale={locale} />
         <nav className="pager" aria-label={t("history.pages")}>
-          {cursor && <Link href="/member#history-title">{t("history.latest")}</Link>}
+          {history.prevCursor !== null && (
+            <Link href={history.prevCursor === "0" ? "/member#history-title" : `/member?cursor=${history.prevCursor}#history-title`}>{t("history.newer")}</Link>
+          )}
+          {history.page > 0 && <span>{t("history.page", { page: history.page + 1 })}</span>}
           {history.nextCursor && (
             <Link href={`/member?cursor=${history.nextCursor}#history-title`} data-testid="history-older">
               {t("history.older")}
@@ -194,7 +197,7 @@ export default async function MemberPage({ searchParams }: { searchParams: Promi
         ) : (
           <div className="grid" data-testid="nfts">
             {vouchers.map((v) => (
-              <article key={v.tokenId.toString()} className="card reward" aria-labelledby={`nft-${v.tokenId}`} data-testid={`nft-${v.rewardId}`}>
+              <article key={v.tokenId.toString()} className="card reward" aria-labelledby={`nft-${v.tokenId}`} data-testid={`nft-${v.rewardId}`} data-token={v.tokenId.toString()}>
                 <img src={rewardImage(v.image)} alt="" width={240} height={120} />
                 <div>
                   <h3 id={`nft-${v.tokenId}`}>{v.name}</h3>

@@ -88,7 +88,7 @@ export default async function MerchantPage() {
         {rewards.length === 0 ? (
           <p>{t("rewards.none")}</p>
         ) : (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table data-testid="merchant-rewards">
               <caption className="visually-hidden">{t("rewards.title")}</caption>
               <thead>

@@ -1,19 +1,25 @@
-/** The Prisma client of the indexer's schema, one per server process. */
+/**
+ * The mirror's read side, one per server process: the indexer's query layer (indexer/query), whose
+ * Prisma client (the indexer's schema) also serves the few reads it does not have yet.
+ */
 import "server-only";
-import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaClient } from "../../../indexer/database/generated/client.ts";
+import { MirrorQueries } from "../../../indexer/query/index.ts";
 import { databaseUrl } from "../config.ts";
 
 export class NoDatabaseError extends Error {
   override name = "NoDatabaseError";
 }
 
-const g = globalThis as unknown as { __webPrisma?: PrismaClient };
+const g = globalThis as unknown as { __webQueries?: MirrorQueries };
 
-export function db(): PrismaClient {
-  if (g.__webPrisma) return g.__webPrisma;
+export function queries(): MirrorQueries {
+  if (g.__webQueries) return g.__webQueries;
   const url = databaseUrl();
   if (!url) throw new NoDatabaseError("DATABASE_URL is not set: point it at the indexer's Postgres mirror");
-  g.__webPrisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
-  return g.__webPrisma;
+  g.__webQueries = new MirrorQueries(url, { poolSize: 10 });
+  return g.__webQueries;
+}
+
+export function db() {
+  return queries().prisma;
 }

@@ -4,7 +4,7 @@
  * history indexes, aggregates); numerics are cast to text and parsed as bigint, never as floats.
  */
 import "server-only";
-import { db } from "./db.ts";
+import { db, queries } from "./db.ts";
 import type {
   AuditRow,
   AuditSnapshot,
@@ -87,11 +87,12 @@ export async function getProgramStats(): Promise<ProgramStats> {
 
 export async function getCatalog(options: { merchant?: string } = {}): Promise<CatalogReward[]> {
   const [rows, merchants] = await Promise.all([
-    db().reward.findMany({ where: options.merchant ? { merchant: lower(options.merchant) } : {}, orderBy: { id: "asc" } }),
+    queries().getRewards(),
     getMerchants(),
   ]);
+  const only = options.merchant ? lower(options.merchant) : null;
   const names = new Map(merchants.map((m) => [m.address, m.name]));
-  return rows.map((r) => ({
+  return rows.filter((r) => only === null || r.merchant === only).map((r) => ({
     id: r.id,
     merchant: r.merchant,
     merchantName: names.get(r.merchant) ?? null,
@@ -124,7 +125,7 @@ export function nextTierOf(lifetimeEarned: bigint, tier: number, thresholds: big
 }
 
 export async function getAccountSummary(address: string) {
-  const [account, settings] = await Promise.all([db().account.findUnique({ where: { address: lower(address) } }), getSettings()]);
+  const [account, settings] = await Promise.all([queries().getAccount(address), getSettings()]);
   const balance = big(account?.balance);
   const lifetimeEarned = big(account?.lifetimeEarned);
   const tier = account?.tier ?? 0;
@@ -148,7 +149,7 @@ export async function getAccountSummary(address: string) {
 
 export async function getOwnedTokens(address: string): Promise<OwnedToken[]> {
   const [tokens, merchants] = await Promise.all([
-    db().rewardToken.findMany({ where: { owner: lower(address) }, include: { reward: true }, orderBy: { mintedBlock: "desc" }, take: 200 }),
+    queries().getTokensOf(address),
     getMerchants(),
   ]);
   const names = new Map(merchants.map((m) => [m.address, m.name]));
@@ -188,65 +189,43 @@ type HistorySqlRow = {
   reward_id: string | null;
 };
 
-function encodeCursor(block: bigint, logIndex: number) {
-  return `${block}-${logIndex}`;
-}
-
-export function decodeCursor(cursor: string | null | undefined): { block: bigint; logIndex: number } | null {
-  if (!cursor) return null;
-  const m = /^(\d{1,20})-(\d{1,9})$/.exec(cursor);
-  return m ? { block: BigInt(m[1]!), logIndex: Number(m[2]) } : null;
-}
-
+/** `address`'s history, newest first, `pageSize` rows per page; `cursor` is the page number ("0" newest). */
 export async function getHistory(address: string, cursor?: string | null, pageSize = 20): Promise<HistoryPage> {
   const a = lower(address);
-  const c = decodeCursor(cursor) ?? { block: 1n << 62n, logIndex: 0 };
-  const limit = pageSize + 1;
-  // Two index range scans (from / to), merged: stays fast with millions of events.
-  const rows = await db().$queryRaw<HistorySqlRow[]>`
-    SELECT block_number, log_index, tx_hash, timestamp, kind, from_address, to_address, amount::text AS amount, merchant, reward_id::text AS reward_id
-    FROM (
-      (SELECT * FROM point_events WHERE from_address = ${a} AND (block_number, log_index) < (${c.block}, ${c.logIndex})
-        ORDER BY block_number DESC, log_index DESC LIMIT ${limit})
-      UNION ALL
-      (SELECT * FROM point_events WHERE to_address = ${a} AND from_address IS DISTINCT FROM ${a} AND (block_number, log_index) < (${c.block}, ${c.logIndex})
-        ORDER BY block_number DESC, log_index DESC LIMIT ${limit})
-    ) e ORDER BY block_number DESC, log_index DESC LIMIT ${limit}`;
-  const page = rows.slice(0, pageSize);
+  const page = cursor && /^\d{1,6}$/.test(cursor) ? Number(cursor) : 0;
+  const items = await queries().getHistory(a, page, pageSize);
   const [merchants, charities, rewardNames] = await Promise.all([
     getMerchants(),
     getCharities(),
     (async () => {
-      const ids = [...new Set(page.filter((r) => r.reward_id !== null).map((r) => BigInt(r.reward_id!)))];
+      const ids = [...new Set(items.filter((r) => r.rewardId !== null).map((r) => r.rewardId!))];
       if (ids.length === 0) return new Map<bigint, string>();
       const rewards = await db().reward.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } });
       return new Map(rewards.map((r) => [r.id, r.name]));
     })(),
   ]);
   const names = new Map<string, string>([...merchants.map((m) => [m.address, m.name] as const), ...charities.map((c) => [c.address, c.name] as const)]);
-  const out: HistoryRow[] = page.map((r) => {
-    const direction = r.to_address === a ? "in" : "out";
-    const counterparty = direction === "in" ? r.from_address : r.to_address;
-    const rewardId = r.reward_id === null ? null : BigInt(r.reward_id);
+  const rows: HistoryRow[] = items.map((r) => {
+    const direction = r.to === a ? "in" : "out";
+    const counterparty = direction === "in" ? r.from : r.to;
     return {
-      id: encodeCursor(big(r.block_number), r.log_index),
-      txHash: r.tx_hash,
-      blockNumber: big(r.block_number),
-      logIndex: r.log_index,
+      id: `${r.blockNumber}-${r.logIndex}`,
+      txHash: r.txHash,
+      blockNumber: r.blockNumber,
+      logIndex: r.logIndex,
       timestamp: r.timestamp,
       kind: r.kind,
       direction,
-      amount: BigInt(r.amount),
+      amount: r.amount,
       counterparty,
       counterpartyName: counterparty ? (names.get(counterparty) ?? null) : null,
       merchant: r.merchant,
       merchantName: r.merchant ? (names.get(r.merchant) ?? null) : null,
-      rewardId,
-      rewardName: rewardId === null ? null : (rewardNames.get(rewardId) ?? null),
+      rewardId: r.rewardId,
+      rewardName: r.rewardId === null ? null : (rewardNames.get(r.rewardId) ?? null),
     };
   });
-  const last = page[page.length - 1];
-  return { rows: out, nextCursor: rows.length > pageSize && last ? encodeCursor(big(last.block_number), last.log_index) : null };
+  return { rows, page, nextCursor: rows.length === pageSize ? String(page + 1) : null, prevCursor: page > 0 ? String(page - 1) : null };
 }
 
 // ---------------------------------------------------------------- audit

@@ -110,8 +110,11 @@ export interface HistoryRow {
 
 export interface HistoryPage {
   rows: HistoryRow[];
-  /** Opaque cursor of the next (older) page, null at the end. */
+  page: number;
+  /** Cursor of the next (older) page, null at the end. */
   nextCursor: string | null;
+  /** Cursor of the previous (newer) page, null on the first. */
+  prevCursor: string | null;
 }
 
 export interface ProgramStats {

@@ -129,6 +129,8 @@ export const en = {
   "history.transferOut": "Sent to {to}",
   "history.pages": "History pages",
   "history.older": "Older entries",
+  "history.newer": "Newer entries",
+  "history.page": "Page {page}",
   "history.latest": "Latest entries",
 
   "redeem.button": "Redeem for {cost} points",

@@ -131,6 +131,8 @@ export const fr: Record<MessageKey, string> = {
   "history.transferOut": "Envoyés à {to}",
   "history.pages": "Pages de l'historique",
   "history.older": "Opérations plus anciennes",
+  "history.newer": "Opérations plus récentes",
+  "history.page": "Page {page}",
   "history.latest": "Opérations récentes",
 
   "redeem.button": "Échanger contre {cost} points",

@@ -1,0 +1,204 @@
+/**
+ * The real stack for the browser tests, isolated from any `npm run dev` running on this machine:
+ * a Hardhat node (the demo network: starts 400 days ago) on a free port, the program deployed and
+ * seeded with cwd = a scratch folder (so deployments/31337.json and the generated module of the
+ * repository are never touched), a fresh Postgres database on the machine's server, the indexer,
+ * and `next start` of the built web app.
+ *
+ *   npx tsx test/e2e/stack.ts          # start it by hand and keep it running (Ctrl-C stops it)
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import pg from "pg";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const STATE_FILE = path.join(ROOT, "test-results", "e2e-stack.json");
+const BIN = path.join(ROOT, "node_modules", ".bin");
+const PG_URL = process.env.TEST_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+
+export interface StackInfo {
+  rpcUrl: string;
+  webUrl: string;
+  databaseUrl: string;
+  databaseName: string;
+  deploymentFile: string;
+  scratch: string;
+  pids: number[];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const logs: Record<string, string> = {};
+
+/** Detached, so that stopping kills the whole group (npx → sh → node). */
+function start(name: string, cmd: string, args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): ChildProcess {
+  const child = spawn(cmd, args, {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, FORCE_COLOR: "0", ...options.env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  logs[name] = "";
+  const keep = (b: Buffer) => {
+    logs[name] += b.toString();
+    if (logs[name]!.length > 400_000) logs[name] = logs[name]!.slice(-200_000);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  return child;
+}
+
+function run(name: string, cmd: string, args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<void> {
+  const child = start(name, cmd, args, options);
+  return new Promise((resolve, reject) =>
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${name} failed (${code}):\n${logs[name]!.slice(-4000)}`)))),
+  );
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, log?: string) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${log ? `:\n${(logs[log] ?? "").slice(-4000)}` : ""}`);
+}
+
+async function rpc(url: string, method: string, params: unknown[] = []) {
+  const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  return (await r.json()).result;
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === ".next" || entry.name === "node_modules") continue;
+    const p = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the web app when its sources are newer than the last build (a full build costs minutes on 2 cores). */
+export async function ensureWebBuild() {
+  const buildId = path.join(ROOT, "web", ".next", "BUILD_ID");
+  const web = path.join(ROOT, "web");
+  const stale = !existsSync(buildId) || newestMtime(web) > statSync(buildId).mtimeMs || process.env.E2E_REBUILD === "1";
+  if (stale) await run("build", path.join(BIN, "next"), ["build", "web"]);
+}
+
+export async function startStack(): Promise<StackInfo> {
+  const pids: number[] = [];
+  const scratch = path.join(ROOT, "test-results", `e2e-stack-${Date.now().toString(36)}`);
+  mkdirSync(path.join(scratch, "contracts", "generated"), { recursive: true });
+  symlinkSync(path.join(ROOT, "artifacts"), path.join(scratch, "artifacts"));
+
+  // 1. Chain.
+  const chainPort = await freePort();
+  const rpcUrl = `http://127.0.0.1:${chainPort}`;
+  const chain = start("chain", path.join(BIN, "hardhat"), ["node", "--network", "demo", "--port", String(chainPort), "--hostname", "127.0.0.1"]);
+  pids.push(chain.pid!);
+  await waitFor("the chain", async () => (await rpc(rpcUrl, "eth_chainId")) !== undefined, 60_000, "chain");
+
+  // 2. Program: deployed and seeded from the scratch folder.
+  await run("deploy", path.join(BIN, "tsx"), [path.join(ROOT, "scripts/deploy.ts"), "--rpc-url", rpcUrl], { cwd: scratch });
+  await run("seed", path.join(BIN, "tsx"), [path.join(ROOT, "scripts/seed.ts"), "--rpc-url", rpcUrl], { cwd: scratch });
+  const deploymentFile = path.join(scratch, "deployments", "31337.json");
+
+  // 3. Database and indexer.
+  const databaseName = `e2e_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${databaseName}"`);
+  await admin.end();
+  const dbUrl = new URL(PG_URL);
+  dbUrl.pathname = `/${databaseName}`;
+  const databaseUrl = dbUrl.toString();
+  const indexer = start(
+    "indexer",
+    path.join(BIN, "tsx"),
+    [path.join(ROOT, "indexer/cli.ts"), "--rpc-url", rpcUrl, "--deployment", deploymentFile, "--confirmations", "2", "--poll-interval", "100", "--port", "0", "--no-progress"],
+    { env: { DATABASE_URL: databaseUrl, LOG_FORMAT: "json" } },
+  );
+  pids.push(indexer.pid!);
+  const head = BigInt(await rpc(rpcUrl, "eth_blockNumber"));
+  await waitFor(
+    "the indexer to catch up",
+    async () => {
+      const c = new pg.Client({ connectionString: databaseUrl });
+      await c.connect();
+      try {
+        const { rows } = await c.query("SELECT cursor_number FROM indexer_state WHERE id = 1");
+        return rows.length > 0 && BigInt(rows[0].cursor_number) >= head;
+      } finally {
+        await c.end();
+      }
+    },
+    180_000,
+    "indexer",
+  );
+
+  // 4. Web.
+  await ensureWebBuild();
+  const webPort = Number(process.env.E2E_WEB_PORT ?? (await freePort()));
+  const webUrl = `http://127.0.0.1:${webPort}`;
+  const web = start("web", path.join(BIN, "next"), ["start", "web", "--port", String(webPort), "--hostname", "127.0.0.1"], {
+    env: { DATABASE_URL: databaseUrl, RPC_URL: rpcUrl, CHAIN_ID: "31337", DEPLOYMENT_FILE: deploymentFile, SESSION_SECRET: randomBytes(32).toString("hex") },
+  });
+  pids.push(web.pid!);
+  await waitFor("the web app", async () => (await fetch(`${webUrl}/api/stats`)).ok, 60_000, "web");
+
+  const info: StackInfo = { rpcUrl, webUrl, databaseUrl, databaseName, deploymentFile, scratch, pids };
+  mkdirSync(path.dirname(STATE_FILE), { recursive: true });
+  writeFileSync(STATE_FILE, JSON.stringify(info, null, 2));
+  return info;
+}
+
+export function readStack(): StackInfo {
+  return JSON.parse(readFileSync(STATE_FILE, "utf8"));
+}
+
+export async function stopStack(info: StackInfo) {
+  for (const pid of [...info.pids].reverse()) {
+    try {
+      process.kill(-pid, "SIGTERM");
+    } catch {}
+  }
+  await new Promise((r) => setTimeout(r, 1500));
+  for (const pid of info.pids) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {}
+  }
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${info.databaseName}" WITH (FORCE)`).catch(() => {});
+  await admin.end();
+  rmSync(info.scratch, { recursive: true, force: true });
+  writeFileSync(path.join(ROOT, "test-results", "e2e-logs.txt"), Object.entries(logs).map(([k, v]) => `==== ${k}\n${v.slice(-20_000)}`).join("\n"));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const info = await startStack();
+  console.log(JSON.stringify(info, null, 2));
+  const stop = async () => {
+    await stopStack(info);
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
