@@ -5,6 +5,7 @@
  * built by the real indexer in a database of the machine's Postgres, tampered three ways.
  */
 import { spawn } from "node:child_process";
+import { createServer, type Server } from "node:http";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -154,6 +155,53 @@ describe("audit CLI on the seeded demo chain", () => {
     // Pinned at the earlier block, the books (and the root) are the earlier ones.
     const pinned = await runAudit({ rpcUrl: node.url, deployment, block: first.report.block.number });
     expect(pinned.report.merkle.root).toBe(first.report.merkle.root);
+  });
+});
+
+/**
+ * A stricter public-RPC look-alike in front of the node: eth_getLogs over more than `maxRange`
+ * blocks is refused (as many providers do) and logs come without `blockTimestamp` (older nodes).
+ */
+async function strictProxy(target: string, maxRange: number): Promise<{ url: string; server: Server; refused: () => number }> {
+  let refused = 0;
+  const server = createServer(async (req, res) => {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    const request = JSON.parse(body);
+    if (!Array.isArray(request) && request.method === "eth_getLogs") {
+      const { fromBlock, toBlock } = request.params[0];
+      if (Number(toBlock) - Number(fromBlock) + 1 > maxRange) {
+        refused += 1;
+        res.end(JSON.stringify({ jsonrpc: "2.0", id: request.id, error: { code: -32005, message: `query exceeds max block range ${maxRange}` } }));
+        return;
+      }
+    }
+    const answer = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body }).then((r) => r.json() as Promise<{ result?: Record<string, unknown>[] } | unknown[]>);
+    if (!Array.isArray(answer) && Array.isArray(answer.result) && request.method === "eth_getLogs") {
+      for (const log of answer.result) delete log.blockTimestamp;
+    }
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify(answer));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, server, refused: () => refused };
+}
+
+describe("audit through a stricter RPC", () => {
+  it("splits refused log ranges, fetches the block times it needs, and finds the same books", async () => {
+    const direct = await runAudit({ rpcUrl: node.url, deployment: program.deployment });
+    const proxy = await strictProxy(node.url, 40);
+    try {
+      const { report } = await runAudit({ rpcUrl: proxy.url, deployment: program.deployment, block: direct.report.block.number, initialRange: 1_000 });
+      expect(report.discrepancies).toEqual([]);
+      expect(proxy.refused()).toBeGreaterThan(0);
+      expect(report.timings.logRequests).toBeGreaterThanOrEqual(Math.ceil(report.block.number / 40));
+      expect(report.merkle.root).toBe(direct.report.merkle.root);
+      expect(report.totals).toEqual(direct.report.totals);
+    } finally {
+      proxy.server.close();
+    }
   });
 });
 
