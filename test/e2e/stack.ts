@@ -101,7 +101,16 @@ export async function ensureWebBuild() {
   if (stale) await run("build", path.join(BIN, "next"), ["build", "web"]);
 }
 
-export async function startStack(): Promise<StackInfo> {
+export interface StackOptions {
+  /** Seed the demo program (default true). */
+  seed?: boolean;
+  /** Run the indexer (default true); without it, `prepareDatabase` fills the mirror. */
+  index?: boolean;
+  prepareDatabase?: (databaseUrl: string, deploymentFile: string, rpcUrl: string) => Promise<void>;
+  webEnv?: Record<string, string>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<StackInfo> {
   const pids: number[] = [];
   const scratch = path.join(ROOT, "test-results", `e2e-stack-${Date.now().toString(36)}`);
   mkdirSync(path.join(scratch, "contracts", "generated"), { recursive: true });
@@ -116,7 +125,7 @@ export async function startStack(): Promise<StackInfo> {
 
   // 2. Program: deployed and seeded from the scratch folder.
   await run("deploy", path.join(BIN, "tsx"), [path.join(ROOT, "scripts/deploy.ts"), "--rpc-url", rpcUrl], { cwd: scratch });
-  await run("seed", path.join(BIN, "tsx"), [path.join(ROOT, "scripts/seed.ts"), "--rpc-url", rpcUrl], { cwd: scratch });
+  if (options.seed !== false) await run("seed", path.join(BIN, "tsx"), [path.join(ROOT, "scripts/seed.ts"), "--rpc-url", rpcUrl], { cwd: scratch });
   const deploymentFile = path.join(scratch, "deployments", "31337.json");
 
   // 3. Database and indexer.
@@ -128,6 +137,9 @@ export async function startStack(): Promise<StackInfo> {
   const dbUrl = new URL(PG_URL);
   dbUrl.pathname = `/${databaseName}`;
   const databaseUrl = dbUrl.toString();
+  if (options.prepareDatabase) await options.prepareDatabase(databaseUrl, deploymentFile, rpcUrl);
+  if (options.index !== false) await startIndexer();
+  async function startIndexer() {
   const indexer = start(
     "indexer",
     path.join(BIN, "tsx"),
@@ -151,13 +163,14 @@ export async function startStack(): Promise<StackInfo> {
     180_000,
     "indexer",
   );
+  }
 
   // 4. Web.
   await ensureWebBuild();
   const webPort = Number(process.env.E2E_WEB_PORT ?? (await freePort()));
   const webUrl = `http://127.0.0.1:${webPort}`;
   const web = start("web", path.join(BIN, "next"), ["start", "web", "--port", String(webPort), "--hostname", "127.0.0.1"], {
-    env: { DATABASE_URL: databaseUrl, RPC_URL: rpcUrl, CHAIN_ID: "31337", DEPLOYMENT_FILE: deploymentFile, SESSION_SECRET: randomBytes(32).toString("hex") },
+    env: { DATABASE_URL: databaseUrl, RPC_URL: rpcUrl, CHAIN_ID: "31337", DEPLOYMENT_FILE: deploymentFile, SESSION_SECRET: randomBytes(32).toString("hex"), ...options.webEnv },
   });
   pids.push(web.pid!);
   await waitFor("the web app", async () => (await fetch(`${webUrl}/api/stats`)).ok, 60_000, "web");

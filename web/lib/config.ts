@@ -1,6 +1,7 @@
 /**
  * Server-side configuration of the web app, from the environment:
- *   DATABASE_URL    the indexer's Postgres mirror (required to render data)
+ *   DATABASE_URL    the indexer's Postgres mirror; unset: the indexer's embedded Postgres of
+ *                   `npm run dev` (its port in .data/postgres.port of the repository)
  *   RPC_URL         the chain's JSON-RPC endpoint (default http://127.0.0.1:8545)
  *   CHAIN_ID        which deployment of contracts/generated/contracts.ts to use (default 31337)
  *   SESSION_SECRET  HMAC key of the session cookies (a random one per process when unset, dev only)
@@ -36,7 +37,15 @@ export function rpcUrl(): string {
 }
 
 export function databaseUrl(): string | undefined {
-  return process.env.DATABASE_URL || undefined;
+  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+  for (const root of [process.cwd(), path.resolve(process.cwd(), "..")]) {
+    const file = path.join(root, ".data", "postgres.port");
+    if (existsSync(file)) {
+      const port = Number(readFileSync(file, "utf8").trim());
+      if (Number.isSafeInteger(port) && port > 0) return `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`;
+    }
+  }
+  return undefined;
 }
 
 export class NotDeployedError extends Error {

@@ -152,7 +152,7 @@ export default async function MerchantPage() {
           </div>
         </dl>
         <p className="small muted">{t("analytics.retentionHow", { both: retention.both, earlier: retention.earlier, days: analytics.periodDays })}</p>
-        <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fill, minmax(320px, 1fr))" }}>
+        <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fill, minmax(min(100%, 460px), 1fr))" }}>
           <BarChart
             id="chart-daily"
             title={t("analytics.daily")}
