@@ -29,6 +29,7 @@ const spec = {
     "poll-interval": { type: "string", default: process.env.INDEXER_POLL_MS ?? "200" },
     port: { type: "string", default: process.env.INDEXER_PORT ?? "42069" },
     host: { type: "string", default: process.env.INDEXER_HOST ?? "127.0.0.1" },
+    "ws-url": { type: "string", default: process.env.WS_URL ?? "auto" },
     "data-dir": { type: "string", default: ".data" },
     "max-range": { type: "string", default: "100000" },
     reset: { type: "boolean", default: false },
@@ -43,6 +44,7 @@ const spec = {
     "poll-interval": "milliseconds between head polls in realtime (or INDEXER_POLL_MS)",
     port: "HTTP port of /health, /ready, /metrics; 0 picks a free one (or INDEXER_PORT)",
     host: "HTTP bind address (or INDEXER_HOST)",
+    "ws-url": "websocket for new-head notifications (polling stays on): a URL, auto (from --rpc-url) or off",
     "data-dir": "where the embedded PostgreSQL keeps its data when DATABASE_URL is unset",
     "max-range": "largest eth_getLogs block range",
     reset: "erase the mirror first (needed to rebuild a mirror of another chain or deployment)",
@@ -100,7 +102,7 @@ export async function main(argv = process.argv.slice(2)) {
   const indexer = new Indexer({
     rpcUrl, databaseUrl, deployment, confirmations, pollIntervalMs, reset: args.reset, resetOnMismatch: args["reset-on-mismatch"], log,
     progress: !args["no-progress"] && process.stderr.isTTY ? process.stderr : null,
-    once: args.once, signal: controller.signal, maxRangeBlocks: maxRange,
+    once: args.once, signal: controller.signal, maxRangeBlocks: maxRange, wsUrl: args["ws-url"],
   });
   const server = await startServer(() => indexer.status, port, args.host!);
   const address = server.address();

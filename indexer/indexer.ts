@@ -12,6 +12,7 @@ import { RpcClient, RpcTransportError } from "./rpc/client.ts";
 import { ChainMismatchError, DeepReorgError, Store, type ChainIdentity, type Cursor } from "./store/store.ts";
 import { AdaptiveRange, backfill } from "./sync-historical/backfill.ts";
 import { realtimeStep } from "./sync-realtime/realtime.ts";
+import { subscribeHeads, wsUrlFor, type HeadSubscription } from "./sync-realtime/heads.ts";
 import type { IndexerStatus } from "./server/http.ts";
 import { Progress } from "./progress.ts";
 
@@ -31,6 +32,8 @@ export interface IndexerOptions {
   once?: boolean;
   signal?: AbortSignal;
   maxRangeBlocks?: number;
+  /** Websocket for new-head notifications: a URL, "auto" (derived from rpcUrl) or "off". */
+  wsUrl?: string;
 }
 
 /** Errors no retry can fix: the process must say so and exit. */
@@ -76,6 +79,28 @@ export async function verifyChain(rpc: RpcClient, d: Deployment): Promise<ChainI
   };
 }
 
+/** A sleep that a new-head notification cuts short. */
+class Waker {
+  private wake: (() => void) | null = null;
+  notify = () => {
+    this.wake?.();
+  };
+  sleep(ms: number, signal?: AbortSignal) {
+    return new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const done = () => {
+        clearTimeout(t);
+        this.wake = null;
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.wake = done;
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+}
+
 export class Indexer {
   readonly status: IndexerStatus = {
     phase: "starting", chainHead: null, indexedBlock: null, finalizedBlock: null, eventsApplied: 0n,
@@ -85,6 +110,8 @@ export class Indexer {
   private store: Store | null = null;
   private resetPending: boolean;
   private readonly range: AdaptiveRange;
+  private readonly waker = new Waker();
+  private heads: HeadSubscription | null = null;
 
   constructor(readonly options: IndexerOptions) {
     this.rpc = new RpcClient(options.rpcUrl, { timeoutMs: 30_000 });
@@ -94,6 +121,17 @@ export class Indexer {
 
   /** Runs until stopped (signal) or, with `once`, until caught up; rethrows fatal errors. */
   async run(): Promise<void> {
+    const { log } = this.options;
+    const ws = this.options.wsUrl === "off" ? null : this.options.wsUrl && this.options.wsUrl !== "auto" ? this.options.wsUrl : wsUrlFor(this.options.rpcUrl);
+    if (ws) this.heads = subscribeHeads(ws, this.waker.notify, (m, f) => log.debug(m, f));
+    try {
+      await this.loop();
+    } finally {
+      this.heads?.close();
+    }
+  }
+
+  private async loop(): Promise<void> {
     const { log, signal } = this.options;
     let failures = 0;
     while (!signal?.aborted) {
@@ -193,7 +231,7 @@ export class Indexer {
       }
       if (step.kind === "retry") log.debug("realtime retry", { reason: step.reason });
       if (options.once && step.kind === "idle") return true;
-      await sleep(options.pollIntervalMs, signal);
+      await this.waker.sleep(options.pollIntervalMs, signal);
     }
     return true;
   }

@@ -450,8 +450,8 @@ export class Store {
              - COALESCE((SELECT sum(amount) FROM point_events WHERE from_address = a.address), 0) AS balance,
            COALESCE((SELECT sum(amount) FROM point_events WHERE to_address = a.address AND kind = 'issuance'), 0)
              - COALESCE((SELECT sum(amount) FROM point_events WHERE from_address = a.address AND kind = 'clawback'), 0) AS earned,
-           GREATEST((SELECT max(timestamp) FROM point_events WHERE to_address = a.address),
-                    (SELECT max(timestamp) FROM point_events WHERE from_address = a.address)) AS last
+           GREATEST((SELECT max(timestamp) FROM point_events WHERE to_address = a.address AND amount > 0),
+                    (SELECT max(timestamp) FROM point_events WHERE from_address = a.address AND amount > 0)) AS last
          FROM a)
        UPDATE accounts SET balance = s.balance, lifetime_earned = s.earned, last_activity = s.last,
          tier = (SELECT count(*) FROM program_settings p, unnest(p.tier_thresholds) t WHERE p.id = 1 AND t <= s.earned)::int
@@ -537,7 +537,11 @@ interface AccountDelta {
   last: number;
 }
 
-/** Per-account change of a batch: balance, lifetime earned, last activity (every Transfer stamps both parties). */
+/**
+ * Per-account change of a batch: balance, lifetime earned, last activity. As LoyaltyPoints does,
+ * every Transfer of a nonzero amount stamps both parties (mint and burn: the member); a zero-point
+ * transfer stamps nobody (else anyone could postpone another member's expiry for free).
+ */
 export function aggregateAccounts(history: PointHistoryEvent[], times: Map<bigint, number>) {
   const out = new Map<string, AccountDelta>();
   const get = (a: string) => {
@@ -546,6 +550,8 @@ export function aggregateAccounts(history: PointHistoryEvent[], times: Map<bigin
     return d;
   };
   for (const r of history) {
+    // A zero-point transfer changes no balance and, on chain, stamps nobody's activity.
+    if (r.amount === 0n) continue;
     const t = times.get(r.blockNumber)!;
     if (r.from) {
       const d = get(r.from);

@@ -168,7 +168,13 @@ export async function compareMirror(p: TestProgram, databaseUrl: string): Promis
       if (mb !== balance) problems.push(`${a}: balance ${mb} != chain ${balance}`);
       if (me !== earned) problems.push(`${a}: lifetime earned ${me} != chain ${earned}`);
       if (mt !== tier) problems.push(`${a}: tier ${mt} != chain ${tier}`);
-      if (ml !== last) problems.push(`${a}: last activity ${ml} != chain ${last}`);
+      if (ml !== last) {
+        const { rows: lastRows } = await db.query(
+          `SELECT block_number, log_index, kind, extract(epoch FROM timestamp)::bigint AS ts FROM point_events WHERE from_address = $1 OR to_address = $1 ORDER BY block_number DESC, log_index DESC LIMIT 1`,
+          [a],
+        );
+        problems.push(`${a}: last activity ${ml} != chain ${last} (its last event: ${JSON.stringify(lastRows[0])})`);
+      }
     }
     const supply = await read(p.points, loyaltyPointsAbi, "totalSupply");
     if (sum !== supply) problems.push(`Σ balances ${sum} != totalSupply ${supply}`);
