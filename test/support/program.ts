@@ -146,6 +146,12 @@ export async function compareMirror(p: TestProgram, databaseUrl: string): Promis
     const state = (await db.query(`SELECT cursor_number, cursor_hash FROM indexer_state`)).rows[0];
     if (!state) return { problems: ["no indexer_state"], accounts: 0, events: 0 };
     const blockNumber = BigInt(state.cursor_number);
+    if (blockNumber < BigInt(p.deployment.startBlock)) {
+      // Nothing applied yet: the mirror must be empty.
+      const { rows } = await db.query(`SELECT (SELECT count(*) FROM accounts)::int AS a, (SELECT count(*) FROM point_events)::int AS e`);
+      if (rows[0].a || rows[0].e) problems.push(`cursor before the deployment, yet ${rows[0].a} accounts and ${rows[0].e} events`);
+      return { problems, accounts: 0, events: 0 };
+    }
     const block = await p.publicClient.getBlock({ blockNumber });
     if (block.hash !== state.cursor_hash) problems.push(`cursor ${blockNumber} hash ${state.cursor_hash} is not the chain's ${block.hash}`);
     const read = (address: Address, abi: readonly unknown[], functionName: string, args: unknown[] = []) =>
