@@ -26,7 +26,8 @@ const AUDIT_REQUESTS = Number(process.env.BENCH_AUDIT_REQUESTS ?? 40);
 const SECRET = randomBytes(32).toString("hex");
 const DAY = 86_400;
 
-const addr = (i: number) => keccak256(toHex(`bench-account-${i}`)).slice(0, 42).toLowerCase();
+const ADDRESSES: string[] = [];
+const addr = (i: number) => (ADDRESSES[i] ??= keccak256(toHex(`bench-account-${i}`)).slice(0, 42).toLowerCase());
 const MERCHANTS = [0, 1, 2].map((i) => keccak256(toHex(`bench-merchant-${i}`)).slice(0, 42).toLowerCase());
 
 /** Deterministic PRNG (mulberry32). */
@@ -55,8 +56,14 @@ async function copy(client: pg.Client, sql: string, rows: Iterable<string>) {
   })()), stream);
 }
 
-async function fillMirror(databaseUrl: string, deploymentFile: string) {
+async function fillMirror(databaseUrl: string, deploymentFile: string, rpcUrl: string) {
   await migrate(databaseUrl);
+  // The chain gets as many blocks as the mirror claims, so that the audit reads real blocks.
+  const blocks = Math.ceil(EVENTS / 4);
+  const rpc = (method: string, params: unknown[]) =>
+    fetch(rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) }).then((r) => r.json());
+  await rpc("hardhat_mine", [`0x${(blocks + 10).toString(16)}`]);
+  const head = Number((await rpc("eth_blockNumber", [])).result);
   const d = JSON.parse(readFileSync(deploymentFile, "utf8"));
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -67,14 +74,13 @@ async function fillMirror(databaseUrl: string, deploymentFile: string) {
   const balance = new Array<bigint>(ACCOUNTS).fill(0n);
   const earned = new Array<bigint>(ACCOUNTS).fill(0n);
   const last = new Array<number>(ACCOUNTS).fill(0);
-  const blocks = Math.ceil(EVENTS / 4);
   function* events() {
     for (let e = 0; e < EVENTS; e++) {
       const block = 1 + Math.floor(e / 4);
       const ts = start + Math.floor((block / blocks) * 365 * DAY);
       const iso = new Date(ts * 1000).toISOString();
       const m = Math.floor(rand() * ACCOUNTS);
-      const tx = keccak256(toHex(`tx-${block}`));
+      const tx = `0x${block.toString(16).padStart(64, "0")}`;
       if (e % 5 === 4 && balance[m]! > 10n) {
         const to = Math.floor(rand() * ACCOUNTS);
         const amount = 1n + BigInt(Math.floor(rand() * 10));
@@ -88,7 +94,7 @@ async function fillMirror(databaseUrl: string, deploymentFile: string) {
         balance[m]! += amount;
         earned[m]! += amount;
         last[m] = ts;
-        yield `${block}\t${e % 4}\t${e % 4}\t${tx}\t${iso}\tissuance\t\\N\t${addr(m)}\t${amount}\t${merchant}\t${keccak256(toHex(`ref-${e}`))}\t\\N\t\\N\n`;
+        yield `${block}\t${e % 4}\t${e % 4}\t${tx}\t${iso}\tissuance\t\\N\t${addr(m)}\t${amount}\t${merchant}\t0x${e.toString(16).padStart(64, "0")}\t\\N\t\\N\n`;
       }
     }
   }
@@ -111,7 +117,6 @@ async function fillMirror(databaseUrl: string, deploymentFile: string) {
     );
   }
   await client.query("INSERT INTO program_settings (id, tier_thresholds, inactivity_period, paused) VALUES (1, '{1000,5000,20000}', 31536000, false)");
-  const head = d.startBlock + 20;
   await client.query(
     `INSERT INTO indexer_state (id, chain_id, genesis_hash, points_address, rewards_address, start_block, cursor_number, cursor_hash, finalized_number, events_applied)
      VALUES (1, $1, $2, $3, $4, $5, $6, NULL, $6, $7)`,
@@ -132,27 +137,28 @@ function sessionCookie(address: string) {
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
-async function timeRequests(urls: { url: string; cookie?: string }[]) {
+/** Sequential renders; each must contain `mark` (a real page, not an error page). */
+async function timeRequests(urls: { url: string; cookie?: string }[], mark: string) {
   const times: number[] = [];
   for (const { url, cookie } of urls) {
     const t0 = performance.now();
     const r = await fetch(url, { headers: cookie ? { cookie } : {} });
-    await r.arrayBuffer();
-    if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+    const body = await r.text();
+    if (!r.ok || !body.includes(mark)) throw new Error(`${url}: HTTP ${r.status}, no ${mark} in the page`);
     times.push(performance.now() - t0);
   }
   return times.sort((a, b) => a - b);
 }
 
-const info = await startStack({ seed: false, index: false, prepareDatabase: (url, file) => fillMirror(url, file), webEnv: { SESSION_SECRET: SECRET } });
+const info = await startStack({ seed: false, index: false, prepareDatabase: (url, file, rpcUrl) => fillMirror(url, file, rpcUrl), webEnv: { SESSION_SECRET: SECRET } });
 try {
   const rand = random(7);
   const member = () => ({ url: `${info.webUrl}/member`, cookie: sessionCookie(addr(Math.floor(rand() * ACCOUNTS))) });
-  await timeRequests(Array.from({ length: 20 }, member)); // warm-up
-  const memberTimes = await timeRequests(Array.from({ length: MEMBER_REQUESTS }, member));
+  await timeRequests(Array.from({ length: 20 }, member), "member-balance"); // warm-up
+  const memberTimes = await timeRequests(Array.from({ length: MEMBER_REQUESTS }, member), "member-balance");
   const audit = () => ({ url: `${info.webUrl}/audit?page=${Math.floor(rand() * 100)}` });
-  await timeRequests(Array.from({ length: 3 }, audit));
-  const auditTimes = await timeRequests(Array.from({ length: AUDIT_REQUESTS }, audit));
+  await timeRequests(Array.from({ length: 3 }, audit), "audit-table");
+  const auditTimes = await timeRequests(Array.from({ length: AUDIT_REQUESTS }, audit), "audit-table");
 
   const html = await (await fetch(`${info.webUrl}/member`, { headers: { cookie: sessionCookie(addr(1)) } })).text();
   const scripts = [...new Set([...html.matchAll(/<script[^>]+src="([^"]+\.js)"/g)].map((m) => m[1]!))];
