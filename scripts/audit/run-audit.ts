@@ -7,7 +7,7 @@ import { readDeployment, loadDeployment, type Deployment } from "../../contracts
 import { checkBalances } from "./check-balances.ts";
 import { blocksNeedingTimestamps, checkRules } from "./check-rules.ts";
 import { openMirror, type MirrorSnapshot } from "./compare-mirror.ts";
-import { decodeLogs } from "./decode.ts";
+import { decodeLogs, TRANSFER_TOPIC } from "./decode.ts";
 import { deriveLedger, tierFor, type Ledger } from "./derive-ledger.ts";
 import { fetchLogs } from "./fetch-logs.ts";
 import { merkleRoot } from "./merkle.ts";
@@ -27,7 +27,7 @@ import {
 } from "./read-chain.ts";
 import { MERKLE_ENCODING, rpcOrigin, type AccountRow, type AuditReport } from "./report.ts";
 import { Rpc, RpcUnreachableError } from "./rpc.ts";
-import type { AuditEvent, Discrepancy } from "./types.ts";
+import { ZERO_ADDRESS, type AuditEvent, type Discrepancy, type RawLog } from "./types.ts";
 import { proveVouchers, readVoucherDomain } from "./vouchers.ts";
 import { toHex } from "./rpc.ts";
 
@@ -55,6 +55,18 @@ export interface AuditOutcome {
 }
 
 export { AuditSetupError };
+
+/** Every sender and recipient of the points' Transfer logs (zero address excluded), from the raw topics. */
+export function transferParties(logs: readonly RawLog[], points: string): string[] {
+  const seen = new Set<string>();
+  for (const l of logs) {
+    if (l.topics[0] !== TRANSFER_TOPIC || l.topics.length !== 3 || l.address.toLowerCase() !== points) continue;
+    seen.add(`0x${l.topics[1].slice(26)}`.toLowerCase());
+    seen.add(`0x${l.topics[2].slice(26)}`.toLowerCase());
+  }
+  seen.delete(ZERO_ADDRESS);
+  return [...seen];
+}
 
 export async function runAudit(options: AuditOptions): Promise<AuditOutcome> {
   const log = options.log ?? (() => {});
@@ -108,6 +120,13 @@ export async function runAudit(options: AuditOptions): Promise<AuditOutcome> {
       progress: progressBar("scanning logs", total, options.progress ?? null),
     });
     lap("fetchLogs");
+    // The accounts are known from the Transfer topics already: the node answers their views at the
+    // pinned block while this process decodes and replays (the two overlap on two cores).
+    const addresses = transferParties(fetched.logs, points);
+    const viewsRpc = new Rpc(options.rpcUrl, { batchSize: options.rpcBatchSize ?? 1000, concurrency: 8, retries: 1 });
+    const viewsPromise = readAccounts(viewsRpc, points, addresses, pinned.number);
+    viewsPromise.catch(() => {}); // awaited below; avoids an unhandled rejection meanwhile
+    await new Promise((resolve) => setImmediate(resolve));
     const events = decodeLogs(fetched.logs, { points, rewards });
     lap("decode");
 
@@ -124,16 +143,10 @@ export async function runAudit(options: AuditOptions): Promise<AuditOutcome> {
     const ruleFindings = checkRules({ facts: ledger.facts, timestamps, vouchers });
     lap("checkRules");
 
-    const addresses = [...ledger.accounts.keys()];
-    const bar = progressBar("reading balances", addresses.length, options.progress ?? null);
-    const views = new Map<string, AccountView>();
-    const slice = 5_000;
-    for (let i = 0; i < addresses.length; i += slice) {
-      const part = await readAccounts(rpc, points, addresses.slice(i, i + slice), pinned.number);
-      for (const [k, v] of part) views.set(k, v);
-      bar.update(Math.min(addresses.length, i + slice), `${views.size.toLocaleString("en")} accounts`);
-    }
-    bar.done(`${views.size.toLocaleString("en")} accounts`);
+    const views: Map<string, AccountView> = await viewsPromise;
+    const late = [...ledger.accounts.keys()].filter((a) => !views.has(a));
+    if (late.length) for (const [k, v] of await readAccounts(rpc, points, late, pinned.number)) views.set(k, v);
+    rpc.requests += viewsRpc.requests;
     const program = await readProgram(rpc, { points, rewards }, [...ledger.allowances.keys()], [...ledger.rewards.keys()], pinned.number);
     const balanceFindings = checkBalances(ledger, views, program);
     lap("checkViews");
