@@ -101,6 +101,7 @@ export function checkRules({ facts, timestamps, vouchers }: RuleInputs): Discrep
           add("redemption.cost", f.member, r.cost, `burnt ${f.burned}, event cost ${cost}`, `redemption of reward ${f.rewardId} did not burn exactly its cost`, [r.created, ...f.burns, f.event]);
         }
         if (r.mintOnly) add("redemption.mintOnly", f.member, "a redeemable reward", "mint-only", `reward ${f.rewardId} is mint-only`, [r.created, f.event]);
+        if (!f.merchantActive) add("redemption.merchant", f.member, `an active merchant (${r.merchant})`, "offboarded", `reward ${f.rewardId}'s merchant had left the coalition`, [r.created, f.event]);
         if (f.paused) add("redemption.paused", f.member, "an active reward", "paused", `reward ${f.rewardId} was paused`, [r.created, f.event]);
         if (f.tier < r.minTier) {
           add("redemption.tier", f.member, `tier ≥ ${r.minTier}`, `tier ${f.tier} (lifetime ${f.earned}, thresholds ${f.thresholds.join("/") || "none"})`, `member below reward ${f.rewardId}'s minimum tier`, [r.created, f.event]);

@@ -145,6 +145,21 @@ describe("deriveLedger", () => {
     expect(checks(audit(c.events).findings)).toEqual(["voucher.signature"]);
   });
 
+  it("does not count a zero-point transfer as activity, and flags a redemption from an offboarded merchant", () => {
+    const c = chain()
+      .tx(1000, [P, "InactivityPeriodSet", { previousPeriod: 0n, newPeriod: 100n }])
+      .tx(1001, ...onboard(10_000n))
+      .tx(1002, [R, "RewardCreated", { rewardId: 1n, merchant: SHOP, terms: terms({ cost: 0n }), metadata: { name: "A", description: "", image: "" } }])
+      .tx(2000, ...issue(ALICE, 10n, REF1))
+      .tx(2090, [P, "Transfer", { from: ALICE, to: BOB, value: 0n }])
+      .tx(2100, [P, "Transfer", { from: ALICE, to: Z, value: 10n }], [P, "PointsExpired", { member: ALICE, amount: 10n, lastActivity: 2000n, triggeredBy: OP }])
+      .tx(2101, [P, "RoleRevoked", { role: MERCHANT_ROLE, account: SHOP, sender: OP }], [P, "MerchantOffboarded", { merchant: SHOP }])
+      .tx(2102, ...redeem(BOB, 1n, 1n, 0n));
+    const { ledger, findings } = audit(c.events);
+    expect(ledger.accounts.get(BOB)!.lastActivity).toBeNull();
+    expect(findings.map((f) => [f.check, f.account])).toEqual([["redemption.merchant", BOB]]);
+  });
+
   it("flags an allowance that jumps without an event and an overdraft", () => {
     const c = chain()
       .tx(1000, ...onboard(100n))

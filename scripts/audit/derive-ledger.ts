@@ -16,7 +16,7 @@ export interface AccountState {
   balance: bigint;
   /** Issued minus clawed back. */
   earned: bigint;
-  /** Last balance change (Transfer as sender or recipient, mints and burns included). */
+  /** Last balance change (non-zero Transfer as sender or recipient, mints and burns included). */
   lastActivity: AuditEvent | null;
 }
 
@@ -77,7 +77,7 @@ export type Fact =
   | { kind: "issuance"; event: AuditEvent; merchant: string; member: string; amount: bigint; allowanceBefore: bigint; isMerchant: boolean; earlierUse: AuditEvent | null; mint: AuditEvent | null }
   | { kind: "allowance"; event: AuditEvent; merchant: string; replayed: bigint }
   | { kind: "clawback"; event: AuditEvent; merchant: string; member: string; amount: bigint; issuance: IssuanceRecord | null; clawedBefore: bigint; burn: AuditEvent | null }
-  | { kind: "redemption"; event: AuditEvent; member: string; rewardId: bigint; reward: RewardState | null; paused: boolean; earned: bigint; tier: number; thresholds: bigint[]; burned: bigint; burns: AuditEvent[]; mint: AuditEvent | null }
+  | { kind: "redemption"; event: AuditEvent; member: string; rewardId: bigint; reward: RewardState | null; paused: boolean; merchantActive: boolean; earned: bigint; tier: number; thresholds: bigint[]; burned: bigint; burns: AuditEvent[]; mint: AuditEvent | null }
   | { kind: "expiry"; event: AuditEvent; member: string; amount: bigint; period: bigint; balanceBefore: bigint; lastActivity: AuditEvent | null; burn: AuditEvent | null }
   | { kind: "voucher"; event: AuditEvent; tokenId: bigint; holder: string; merchant: string; owner: string | null; reward: RewardState | null; consumedBefore: boolean; nonceUsedBefore: boolean }
   | { kind: "nft-mint"; event: AuditEvent; rewardId: bigint; tokenId: bigint; reward: RewardState | null; mintedAfter: bigint; how: "redemption" | "exclusive" | "unexplained" }
@@ -203,12 +203,13 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
             fromLastActivityBefore = s.lastActivity;
             if (s.balance < value) facts.push({ kind: "overdraft", event: e, account: from, balanceBefore: s.balance, amount: value });
             s.balance -= value;
-            s.lastActivity = e;
+            // A zero-point transfer changes no balance and, as in LoyaltyPoints, stamps no activity.
+            if (value !== 0n) s.lastActivity = e;
           } else ledger.supply += value;
           if (to) {
             const s = account(to);
             s.balance += value;
-            s.lastActivity = e;
+            if (value !== 0n) s.lastActivity = e;
           } else ledger.supply -= value;
           const move: PointMove = {
             transfer: e, explainedBy: null, kind: "transfer", from, to, amount: value,
@@ -380,6 +381,7 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
         const earned = accounts.get(member)?.earned ?? 0n;
         facts.push({
           kind: "redemption", event: e, member, rewardId, reward: reward ? { ...reward } : null, paused: reward?.paused ?? false,
+          merchantActive: reward ? ledger.merchants.has(reward.merchant) : false,
           earned, tier: tierFor(earned, ledger.thresholds), thresholds: ledger.thresholds, burned, burns, mint: mint?.event ?? null,
         });
         break;
