@@ -1,11 +1,13 @@
 /**
- * `npm run dev`: the whole system on one machine. Starts a local Hardhat chain, compiles and deploys
- * the contracts, seeds the demo program and prints the addresses. Ctrl-C stops everything it started.
+ * `npm run dev`: the whole system on one machine. Compiles and deploys the contracts on a local
+ * Hardhat chain, seeds the demo program, mirrors it into Postgres with the indexer (an embedded
+ * Postgres under ./.data unless DATABASE_URL is set) and serves the web app. Ctrl-C stops
+ * everything it started.
  */
 import { execFileSync } from "node:child_process";
 import { pathToFileURL } from "node:url";
 import { parseCli, runMain } from "./lib/cli.ts";
-import { rpcReady, startProcess, stopAll, waitFor } from "./lib/processes.ts";
+import { rpcReady, startProcess, stopAll, waitFor, type Managed } from "./lib/processes.ts";
 import { createLogger } from "./lib/log.ts";
 import { deployCommand } from "./deploy.ts";
 import { seedCommand } from "./seed.ts";
@@ -13,14 +15,20 @@ import { seedCommand } from "./seed.ts";
 const spec = {
   name: "dev",
   summary: "run the whole loyalty platform locally: chain, contracts, demo data",
-  usage: "npm run dev -- [--port <n>] [--no-seed]",
+  usage: "npm run dev -- [--port <n>] [--web-port <n>] [--indexer-port <n>] [--no-seed] [--no-web]",
   options: {
     port: { type: "string", default: "8545" },
+    "web-port": { type: "string", default: "3000" },
+    "indexer-port": { type: "string", default: "42069" },
     "no-seed": { type: "boolean", default: false },
+    "no-web": { type: "boolean", default: false },
   },
   help: {
     port: "port of the local JSON-RPC chain",
+    "web-port": "port of the web app",
+    "indexer-port": "port of the indexer's /health, /ready and /metrics",
     "no-seed": "deploy the contracts but create no demo data",
+    "no-web": "run chain, contracts and indexer only",
   },
 } as const;
 
@@ -43,25 +51,51 @@ async function main() {
 
   log.info("compiling contracts");
   execFileSync("npm", ["run", "--silent", "build:contracts"], { stdio: "inherit" });
+  execFileSync("npm", ["run", "--silent", "build:db"], { stdio: "inherit" });
 
-  const chain = startProcess("chain", "npx", ["hardhat", "node", "--network", "demo", "--port", args.port], { quiet: true });
-  void chain.exited.then((code) => {
-    if (!stopping) {
-      log.error("the chain stopped", { code });
-      void shutdown(1);
-    }
-  });
+  /** Any service that dies takes the whole stack down, loudly: a half-running demo misleads. */
+  const exitWith = (managed: Managed, what: string) =>
+    void managed.exited.then((code) => {
+      if (!stopping) {
+        log.error(`${what} stopped`, { code });
+        void shutdown(1);
+      }
+    });
+
+  const chain = startProcess("chain", "npx", ["hardhat", "node", "--network", "demo", "--port", args.port!], { quiet: true });
+  exitWith(chain, "the chain");
   await waitFor(`the chain on ${rpcUrl}`, rpcReady(rpcUrl));
   log.info("chain ready", { rpcUrl, chainId: 31337 });
 
   const deployment = await deployCommand(["--rpc-url", rpcUrl]);
   if (!args["no-seed"]) await seedCommand(["--rpc-url", rpcUrl]);
 
+  // Each dev chain is new (its genesis differs), so a mirror of the previous one is reset.
+  const indexerUrl = `http://127.0.0.1:${args["indexer-port"]}`;
+  const indexer = startProcess("indexer", "npx", ["tsx", "indexer/cli.ts", "--rpc-url", rpcUrl, "--port", args["indexer-port"]!, "--reset-on-mismatch", "--confirmations", "2", "--no-progress"], {
+    env: { ...process.env, LOG_FORMAT: "json" },
+  });
+  exitWith(indexer, "the indexer");
+  await waitFor("the indexer to catch up", async () => (await fetch(`${indexerUrl}/ready`)).ok, 180_000);
+  log.info("indexer caught up", { url: indexerUrl });
+
+  const webUrl = `http://localhost:${args["web-port"]}`;
+  if (!args["no-web"]) {
+    const web = startProcess("web", "npx", ["next", "dev", "web", "--port", args["web-port"]!], {
+      env: { ...process.env, RPC_URL: rpcUrl, CHAIN_ID: String(deployment.chainId) },
+    });
+    exitWith(web, "the web app");
+    // The first request compiles the home page: wait for it so the demo is there at first load.
+    await waitFor(`the web app on ${webUrl}`, async () => (await fetch(webUrl)).ok, 300_000, 1_000);
+  }
+
   console.log(
     [
       "",
       "Loyalty platform running locally",
+      ...(args["no-web"] ? [] : [`  web app    ${webUrl}`]),
       `  chain      ${rpcUrl}  (chain id ${deployment.chainId})`,
+      `  indexer    ${indexerUrl}/health  /ready  /metrics`,
       ...Object.entries(deployment.contracts).map(([name, c]) => `  ${name.padEnd(10)} ${c.address}`),
       "",
       "Press Ctrl-C to stop.",
