@@ -9,8 +9,8 @@ import type { Deployment } from "../contracts/deployments.ts";
 import type { Logger } from "../scripts/lib/log.ts";
 import { UnknownLogError } from "./decode/index.ts";
 import { RpcClient, RpcTransportError } from "./rpc/client.ts";
-import { ChainMismatchError, DeepReorgError, Store, type ChainIdentity, type Cursor } from "./store/store.ts";
-import { AdaptiveRange, backfill } from "./sync-historical/backfill.ts";
+import { ChainMismatchError, DeepReorgError, prepareBatch, Store, type Batch, type ChainIdentity, type Cursor, type PreparedBatch } from "./store/store.ts";
+import { AdaptiveRange, backfill, type FetchedRange } from "./sync-historical/backfill.ts";
 import { realtimeStep } from "./sync-realtime/realtime.ts";
 import { subscribeHeads, wsUrlFor, type HeadSubscription } from "./sync-realtime/heads.ts";
 import type { IndexerStatus } from "./server/http.ts";
@@ -116,7 +116,7 @@ export class Indexer {
   constructor(readonly options: IndexerOptions) {
     this.rpc = new RpcClient(options.rpcUrl, { timeoutMs: 30_000 });
     this.resetPending = options.reset ?? false;
-    this.range = new AdaptiveRange(200n, 1n, BigInt(options.maxRangeBlocks ?? 100_000));
+    this.range = new AdaptiveRange(16n, 1n, BigInt(options.maxRangeBlocks ?? 100_000));
   }
 
   /** Runs until stopped (signal) or, with `once`, until caught up; rethrows fatal errors. */
@@ -192,6 +192,7 @@ export class Indexer {
     let head = await this.rpc.blockNumber();
     this.status.chainHead = head;
     const target = head - confirmations;
+    const toBatch = (r: FetchedRange): Batch => ({ fromBlock: r.from, to: r.to, blocks: r.blocks, events: r.events, finalized: target });
     if (cursor.number < target) {
       this.status.phase = "backfill";
       const progress = new Progress(cursor.number, target, options.progress ?? null, log);
@@ -199,9 +200,10 @@ export class Indexer {
       for await (const r of backfill({
         rpc: this.rpc, addresses, from: cursor.number + 1n, to: target, range: this.range,
         onShrink: (e, size) => log.debug("eth_getLogs range shrunk", { error: e.message, size: size.toString() }),
+        prepare: (r) => prepareBatch(toBatch(r)),
       })) {
         if (signal?.aborted) return true;
-        const n = await store.apply({ fromBlock: r.from, to: r.to, blocks: r.blocks, events: r.events, finalized: target });
+        const n = await store.apply(toBatch(r), r.prepared as PreparedBatch);
         cursor = { number: r.to.number, hash: r.to.hash, finalized: target, eventsApplied: cursor.eventsApplied + BigInt(n) };
         this.noteCursor(cursor);
         progress.update(cursor.number, n);

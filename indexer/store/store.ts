@@ -174,26 +174,9 @@ export class Store {
   // ------------------------------------------------------------------------------ apply
 
   /** Applies one batch in one transaction; returns the number of events applied. */
-  async apply(batch: Batch): Promise<number> {
+  async apply(batch: Batch, prepared: PreparedBatch = prepareBatch(batch)): Promise<number> {
     const c = this.client;
-    const times = new Map<bigint, number>(batch.blocks.map((b) => [b.number, b.timestamp]));
-    const isoCache = new Map<bigint, string>();
-    const tsOf = (n: bigint) => {
-      let s = isoCache.get(n);
-      if (!s) {
-        const t = times.get(n);
-        if (t === undefined) throw new Error(`batch lacks the header of block ${n}`);
-        s = iso(t);
-        isoCache.set(n, s);
-      }
-      return s;
-    };
-
-    const history = toPointHistory(batch.events);
-    const programEvents = batch.events.filter(
-      (e) => !(e.event.eventName === "Transfer") && !(e.contract === "points" && FOLDED.has(e.event.eventName)),
-    );
-    const nftTransfers = batch.events.filter((e) => e.contract === "rewards" && e.event.eventName === "Transfer");
+    const { times, tsOf, history, programEvents, nftTransfers, accounts, copyChunks } = prepared;
 
     let thresholds = this.thresholds;
     let thresholdsChanged = false;
@@ -289,9 +272,8 @@ export class Store {
 
       // 3. Points history (COPY) and the accounts it changes (one UNNEST upsert).
       mark("program+nft");
-      if (history.length) await this.copyHistory(history, tsOf);
+      if (history.length) await this.copyHistory(copyChunks);
       mark("copy history");
-      const accounts = aggregateAccounts(history, times);
       if (accounts.size) {
         const addrs = [...accounts.keys()];
         // Tiers only move with lifetime earned: new accounts get theirs from JS, existing ones are
@@ -365,23 +347,13 @@ export class Store {
     }
   }
 
-  private async copyHistory(rows: PointHistoryEvent[], tsOf: (n: bigint) => string) {
-    const N = "\\N";
-    const lines: string[] = [];
-    for (const r of rows) {
-      lines.push(
-        `${r.blockNumber}\t${r.logIndex}\t${r.transferIndex}\t${r.txHash}\t${tsOf(r.blockNumber)}\t${r.kind}\t${r.from ?? N}\t${r.to ?? N}\t${r.amount}\t${r.merchant ?? N}\t${r.ref ?? N}\t${r.rewardId ?? N}\t${r.triggeredBy ?? N}\n`,
-      );
-    }
+  private async copyHistory(chunks: string[]) {
     const stream = this.client.query(
       copyFrom(
         `COPY point_events (block_number, log_index, transfer_index, tx_hash, timestamp, kind, from_address, to_address, amount, merchant, ref, reward_id, triggered_by) FROM STDIN`,
       ),
     );
-    const chunks = function* () {
-      for (let i = 0; i < lines.length; i += 2000) yield lines.slice(i, i + 2000).join("");
-    };
-    await pipeline(Readable.from(chunks()), stream);
+    await pipeline(Readable.from(chunks), stream);
   }
 
   // ------------------------------------------------------------------------------ rollback
@@ -530,6 +502,54 @@ function countFolded(rows: { folded: boolean }[]) {
 }
 
 const reviveArgs = (args: Record<string, unknown>) => args;
+
+export interface PreparedBatch {
+  times: Map<bigint, number>;
+  tsOf: (n: bigint) => string;
+  history: PointHistoryEvent[];
+  programEvents: DomainEvent[];
+  nftTransfers: DomainEvent[];
+  accounts: Map<string, AccountDelta>;
+  /** The history rows in COPY text format. */
+  copyChunks: string[];
+}
+
+/**
+ * Everything about a batch that needs no database: the history, the per-account changes, the COPY
+ * text. The backfill prepares the next range while the current one is being written.
+ */
+export function prepareBatch(batch: Batch): PreparedBatch {
+  const times = new Map<bigint, number>(batch.blocks.map((b) => [b.number, b.timestamp]));
+  const isoCache = new Map<bigint, string>();
+  const tsOf = (n: bigint) => {
+    let s = isoCache.get(n);
+    if (!s) {
+      const t = times.get(n);
+      if (t === undefined) throw new Error(`batch lacks the header of block ${n}`);
+      s = iso(t);
+      isoCache.set(n, s);
+    }
+    return s;
+  };
+  const history = toPointHistory(batch.events);
+  const programEvents = batch.events.filter(
+    (e) => !(e.event.eventName === "Transfer") && !(e.contract === "points" && FOLDED.has(e.event.eventName)),
+  );
+  const nftTransfers = batch.events.filter((e) => e.contract === "rewards" && e.event.eventName === "Transfer");
+  const N = "\\N";
+  const copyChunks: string[] = [];
+  let chunk = "";
+  for (let i = 0; i < history.length; i++) {
+    const r = history[i];
+    chunk += `${r.blockNumber}\t${r.logIndex}\t${r.transferIndex}\t${r.txHash}\t${tsOf(r.blockNumber)}\t${r.kind}\t${r.from ?? N}\t${r.to ?? N}\t${r.amount}\t${r.merchant ?? N}\t${r.ref ?? N}\t${r.rewardId ?? N}\t${r.triggeredBy ?? N}\n`;
+    if (i % 2000 === 1999) {
+      copyChunks.push(chunk);
+      chunk = "";
+    }
+  }
+  if (chunk) copyChunks.push(chunk);
+  return { times, tsOf, history, programEvents, nftTransfers, accounts: aggregateAccounts(history, times), copyChunks };
+}
 
 interface AccountDelta {
   balance: bigint;

@@ -19,7 +19,7 @@ function fakeRpc(cap: bigint) {
 describe("adaptive backfill", () => {
   it("shrinks on provider limits, grows while cheap, covers the range exactly once", async () => {
     const { rpc, asked } = fakeRpc(300n);
-    const range = new AdaptiveRange(1000n, 1n, 100_000n);
+    const range = new AdaptiveRange(1000n, 1n, 100_000n, 20_000);
     const covered: [bigint, bigint][] = [];
     for await (const r of backfill({ rpc, addresses: { points: "0xa", rewards: "0xb" }, from: 10n, to: 5000n, range })) covered.push([r.from, r.to.number]);
     expect(covered[0][0]).toBe(10n);

@@ -14,6 +14,8 @@ export interface FetchedRange {
   events: DomainEvent[];
   logs: number;
   ms: number;
+  /** What `prepare` made of it (done ahead, while the previous range is written). */
+  prepared?: unknown;
 }
 
 export class InconsistentFetchError extends Error {
@@ -24,10 +26,10 @@ export class InconsistentFetchError extends Error {
 export class AdaptiveRange {
   size: bigint;
   constructor(
-    initial = 200n,
+    initial = 16n,
     readonly min = 1n,
     readonly max = 100_000n,
-    readonly targetLogs = 20_000,
+    readonly targetLogs = 10_000,
   ) {
     this.size = initial;
   }
@@ -91,6 +93,8 @@ export interface BackfillOptions {
   to: bigint;
   range?: AdaptiveRange;
   onShrink?: (error: Error, size: bigint) => void;
+  /** CPU work on a fetched range that needs no database, run while the previous range is written. */
+  prepare?: (range: FetchedRange) => unknown;
 }
 
 /** Yields consecutive ranges covering [from, to], fetching the next one while the caller writes. */
@@ -103,6 +107,7 @@ export async function* backfill(options: BackfillOptions): AsyncGenerator<Fetche
       try {
         const r = await fetchRange(rpc, addresses, start, end);
         range.observe(r.logs, r.ms);
+        if (options.prepare) r.prepared = options.prepare(r);
         return r;
       } catch (error) {
         if (isRangeLimitError(error) && range.size > range.min) {
