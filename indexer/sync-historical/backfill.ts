@@ -29,7 +29,7 @@ export class AdaptiveRange {
     initial = 16n,
     readonly min = 1n,
     readonly max = 100_000n,
-    readonly targetLogs = 10_000,
+    readonly targetLogs = 30_000,
   ) {
     this.size = initial;
   }
@@ -42,7 +42,7 @@ export class AdaptiveRange {
   }
   observe(logs: number, ms: number) {
     if (logs > this.targetLogs) this.shrink();
-    else if (logs < this.targetLogs / 4 && ms < 2_000) {
+    else if (logs < this.targetLogs / 2 && ms < 2_000) {
       const limit = this.ceiling !== null && this.ceiling < this.max ? this.ceiling : this.max;
       this.size = this.size * 2n < limit ? this.size * 2n : limit;
     }

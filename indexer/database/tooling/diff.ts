@@ -8,10 +8,21 @@
  * No database is needed: both sides are computed from files.
  */
 import { readdirSync, readFileSync, existsSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 import { SchemaEngine } from "@prisma/schema-engine-wasm";
+
+// adapter-pg cannot type Postgres "char" (OID 18) columns, which the engine's introspection reads
+// from pg_catalog: present them as text (same wire format) in this process only.
+const PgResult = createRequire(import.meta.url)("pg/lib/result.js");
+const addFields = PgResult.prototype.addFields;
+PgResult.prototype.addFields = function (fields: { dataTypeID: number }[]) {
+  for (const f of fields) if (f.dataTypeID === 18) f.dataTypeID = 25;
+  return addFields.call(this, fields);
+};
 
 const root = process.cwd();
 const schemaPath = path.join(root, "indexer/database/schema.prisma");
@@ -19,7 +30,33 @@ const migrationsDir = path.join(root, "indexer/database/migrations");
 const fromEmpty = process.argv.includes("--from-empty");
 
 const schema = readFileSync(schemaPath, "utf8");
-const factory = new PrismaPg({ connectionString: process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres" });
+// The shadow database (where the committed migrations are replayed) is created on this server. A
+// config object, not a connection string: pg ignores the shadow database's name next to a string,
+// and the migrations would run in the main database.
+const url = new URL(process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
+const factory = new PrismaPg({
+  host: url.hostname,
+  port: Number(url.port || 5432),
+  user: decodeURIComponent(url.username),
+  password: decodeURIComponent(url.password) || undefined,
+  database: url.pathname.slice(1) || "postgres",
+});
+// adapter-pg's own shadow database is dropped before its pool is closed ("being accessed by other
+// users"): create it, and drop it after closing, here.
+const config = { host: url.hostname, port: Number(url.port || 5432), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) || undefined };
+factory.connectToShadowDb = async () => {
+  const main = await factory.connect();
+  const database = `prisma_migrate_shadow_db_${randomUUID()}`;
+  await main.executeScript(`CREATE DATABASE "${database}"`);
+  const shadow = await new PrismaPg({ ...config, database }).connect();
+  const dispose = shadow.dispose.bind(shadow);
+  shadow.dispose = async () => {
+    await dispose();
+    await main.executeScript(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await main.dispose();
+  };
+  return shadow;
+};
 // The engine expects the error-capturing ({ ok, value }) form of the adapter, as the CLI builds it.
 const adapter = bindMigrationAwareSqlAdapterFactory(factory);
 const engine = await SchemaEngine.new({ datamodels: [[schemaPath, schema]] }, (msg: string) => process.stderr.write(`${msg}\n`), adapter);
@@ -35,7 +72,10 @@ const from = fromEmpty || migrations.length === 0
   : {
       tag: "migrations" as const,
       baseDir: migrationsDir,
-      lockfile: { path: path.join(migrationsDir, "migration_lock.toml"), content: null },
+      lockfile: {
+        path: "migration_lock.toml",
+        content: existsSync(path.join(migrationsDir, "migration_lock.toml")) ? readFileSync(path.join(migrationsDir, "migration_lock.toml"), "utf8") : null,
+      },
       shadowDbInitScript: "",
       migrationDirectories: migrations.map((name) => ({
         path: name,
