@@ -70,9 +70,11 @@ async function main() {
   const deployment = await deployCommand(["--rpc-url", rpcUrl]);
   if (!args["no-seed"]) await seedCommand(["--rpc-url", rpcUrl]);
 
-  // Each dev chain is new (its genesis differs), so a mirror of the previous one is reset.
+  // Each dev chain is new (its genesis differs), so a mirror of the previous one is reset. A local
+  // chain mines only on transactions and never reorganizes: every block is final at once, so the
+  // audit page shows the head rather than waiting for blocks that an idle chain never mines.
   const indexerUrl = `http://127.0.0.1:${args["indexer-port"]}`;
-  const indexer = startProcess("indexer", "npx", ["tsx", "indexer/cli.ts", "--rpc-url", rpcUrl, "--port", args["indexer-port"]!, "--reset-on-mismatch", "--confirmations", "2", "--no-progress"], {
+  const indexer = startProcess("indexer", "npx", ["tsx", "indexer/cli.ts", "--rpc-url", rpcUrl, "--port", args["indexer-port"]!, "--reset-on-mismatch", "--confirmations", "0", "--no-progress"], {
     env: { ...process.env, LOG_FORMAT: "json" },
   });
   exitWith(indexer, "the indexer");
