@@ -117,7 +117,7 @@ describe("faults", () => {
       second = spawnIndexer(args(port2), { DATABASE_URL: db.url });
       const deadline = Date.now() + 60_000;
       while (!second.output().includes("standing by")) {
-        if (Date.now() > deadline) throw new Error(`no standby:\n${second.output()}`);
+        if (Date.now() > deadline) throw new Error(`no standby:\n${second.output().slice(-3000)}\n--- first:\n${first.output().slice(-3000)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
       const ready2 = await fetch(`http://127.0.0.1:${port2}/ready`);

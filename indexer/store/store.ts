@@ -290,11 +290,11 @@ export class Store {
              last_activity = GREATEST(accounts.last_activity, EXCLUDED.last_activity),
              updated_block = EXCLUDED.updated_block`,
           [
-            addrs,
-            addrs.map((a) => accounts.get(a)!.balance.toString()),
-            addrs.map((a) => accounts.get(a)!.earned.toString()),
-            addrs.map((a) => tierFor(accounts.get(a)!.earned, thresholds)),
-            addrs.map((a) => accounts.get(a)!.last),
+            prepared.accountArrays.addresses,
+            prepared.accountArrays.balances,
+            prepared.accountArrays.earned,
+            `{${addrs.map((a) => tierFor(accounts.get(a)!.earned, thresholds)).join(",")}}`,
+            prepared.accountArrays.last,
             thresholds.map(String),
             batch.to.number.toString(),
           ],
@@ -512,6 +512,8 @@ export interface PreparedBatch {
   accounts: Map<string, AccountDelta>;
   /** The history rows in COPY text format. */
   copyChunks: string[];
+  /** Postgres array literals of the account changes, in `accounts`' key order (hex and digits: no quoting). */
+  accountArrays: { addresses: string; balances: string; earned: string; last: string };
 }
 
 /**
@@ -548,7 +550,15 @@ export function prepareBatch(batch: Batch): PreparedBatch {
     }
   }
   if (chunk) copyChunks.push(chunk);
-  return { times, tsOf, history, programEvents, nftTransfers, accounts: aggregateAccounts(history, times), copyChunks };
+  const accounts = aggregateAccounts(history, times);
+  const deltas = [...accounts.values()];
+  const accountArrays = {
+    addresses: `{${[...accounts.keys()].join(",")}}`,
+    balances: `{${deltas.map((d) => d.balance).join(",")}}`,
+    earned: `{${deltas.map((d) => d.earned).join(",")}}`,
+    last: `{${deltas.map((d) => d.last).join(",")}}`,
+  };
+  return { times, tsOf, history, programEvents, nftTransfers, accounts, copyChunks, accountArrays };
 }
 
 interface AccountDelta {

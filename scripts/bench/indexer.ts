@@ -117,7 +117,7 @@ async function main() {
     const started = performance.now();
     let output = "";
     let backfillDone: { events: number; seconds: number; eventsPerSecond: number } | null = null;
-    indexer = spawn(process.execPath, ["--import", "tsx", "indexer/cli.ts", "--rpc-url", node.url, "--deployment", program.file, "--confirmations", "0", "--poll-interval", String(pollMs), "--port", String(port), "--no-progress"], {
+    indexer = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), "--import", "tsx", "indexer/cli.ts", "--rpc-url", node.url, "--deployment", program.file, "--confirmations", "0", "--poll-interval", String(pollMs), "--port", String(port), "--no-progress"], {
       env: { ...process.env, DATABASE_URL: db.url, LOG_FORMAT: "json" },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -168,7 +168,10 @@ async function main() {
     await watcher;
     say(`realtime: ${lags.length} transactions, lag p50 ${pct(lags, 50).toFixed(0)} ms, p95 ${pct(lags, 95).toFixed(0)} ms`);
 
-    // Lookups through the query layer.
+    // Lookups through the query layer, once the indexer has stopped (its peak RSS read first).
+    const peakRssMb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${indexer.pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+    indexer.kill("SIGTERM");
+    await new Promise((res) => indexer!.once("exit", res));
     const q = new MirrorQueries(db.url, { poolSize: 1 });
     const sample = (await pool.query("SELECT address FROM accounts ORDER BY random() LIMIT 5000")).rows.map((x) => x.address as string);
     const timeIt = async (fn: (a: string) => Promise<unknown>, n: number) => {
@@ -186,7 +189,6 @@ async function main() {
     const prismaLookups = await timeIt((a) => q.getBalancePrisma(a), Math.min(LOOKUPS, 5000));
     const historyLookups = await timeIt((a) => q.getHistory(a, 0, 20), 2000);
     await q.close();
-    const peakRssMb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${indexer.pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
     await pool.end();
 
     const result = {
