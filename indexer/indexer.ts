@@ -111,6 +111,8 @@ export class Indexer {
   private resetPending: boolean;
   private readonly range: AdaptiveRange;
   private readonly waker = new Waker();
+  /** Whether the current session applied anything or reached the head (for the backoff). */
+  private progressed = false;
   private heads: HeadSubscription | null = null;
 
   constructor(readonly options: IndexerOptions) {
@@ -135,14 +137,15 @@ export class Indexer {
     const { log, signal } = this.options;
     let failures = 0;
     while (!signal?.aborted) {
+      this.progressed = false;
       try {
         const done = await this.session();
         if (done) return;
-        failures = 0;
       } catch (error) {
         if (signal?.aborted) break;
         if (isFatal(error)) throw error;
-        failures++;
+        // The backoff grows with consecutive failures; a session that got work done resets it.
+        failures = this.progressed ? 1 : failures + 1;
         const delay = Math.min(30_000, 250 * 2 ** Math.min(failures - 1, 7));
         this.status.phase = "retrying";
         this.status.lastError = (error as Error).message;
@@ -232,6 +235,7 @@ export class Indexer {
         continue; // more may be waiting
       }
       if (step.kind === "retry") log.debug("realtime retry", { reason: step.reason });
+      else this.progressed = true;
       if (options.once && step.kind === "idle") return true;
       await this.waker.sleep(options.pollIntervalMs, signal);
     }
@@ -239,6 +243,7 @@ export class Indexer {
   }
 
   private noteCursor(c: Cursor) {
+    this.progressed = true;
     this.status.indexedBlock = c.number;
     this.status.finalizedBlock = c.finalized;
     this.status.eventsApplied = c.eventsApplied;
