@@ -50,16 +50,19 @@ async function step(name: string, command: string, args: string[]) {
   }
 }
 
-/** A suite whose reporter prints mocha-style "N passing / N failing / N skipped" lines. */
+/**
+ * A suite whose reporter ends with count lines: mocha-style "N passing / N failing" (Hardhat) or
+ * Playwright's "N passed / N failed / N flaky" (a flaky test passed on its retry).
+ */
 async function mochaStyleSuite(name: string, command: string, args: string[]): Promise<SuiteResult> {
   console.log(`\n=== ${name}`);
   const started = Date.now();
   const { code, output } = await run(command, args);
   return {
     name,
-    passed: count(output, "passing"),
-    failed: count(output, "failing") + count(output, "cancelled"),
-    skipped: count(output, "skipped") + count(output, "todo"),
+    passed: count(output, "passing") + count(output, "passed") + count(output, "flaky"),
+    failed: count(output, "failing") + count(output, "failed") + count(output, "cancelled") + count(output, "interrupted"),
+    skipped: count(output, "skipped") + count(output, "todo") + count(output, "did not run"),
     exitCode: code,
     seconds: (Date.now() - started) / 1000,
   };
