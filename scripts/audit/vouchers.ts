@@ -19,6 +19,7 @@ import { loyaltyForwarderAbi, rewardNftAbi } from "../../contracts/generated/con
 import type { Fact } from "./derive-ledger.ts";
 import { voucherKey, type VoucherProof } from "./check-rules.ts";
 import { toHex, type Rpc } from "./rpc.ts";
+import { voucherUseTypes } from "../../contracts/typed-data.ts";
 
 const ERC1271_ABI = parseAbi(["function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)"]);
 const ERC1271_MAGIC = "0x1626ba7e";
@@ -81,15 +82,7 @@ export function voucherCalls(tx: Pick<Tx, "from" | "to" | "input">, rewards: str
 export function voucherDigest(domain: VoucherDomain, v: { tokenId: bigint; holder: string; merchant: string; nonce: bigint; deadline: bigint }) {
   return hashTypedData({
     domain,
-    types: {
-      VoucherUse: [
-        { name: "tokenId", type: "uint256" },
-        { name: "holder", type: "address" },
-        { name: "merchant", type: "address" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
+    types: voucherUseTypes,
     primaryType: "VoucherUse",
     message: { tokenId: v.tokenId, holder: v.holder as Hex, merchant: v.merchant as Hex, nonce: v.nonce, deadline: v.deadline },
   });

@@ -6,6 +6,7 @@
  */
 import { network } from "hardhat";
 import { keccak256, toHex, type Address, type Hash } from "viem";
+import { voucherDomain, voucherUseTypes } from "../../contracts/typed-data.ts";
 
 const { viem } = await network.create();
 const publicClient = await viem.getPublicClient();
@@ -58,11 +59,8 @@ notes.exclusiveMint = "badge to a member without NFTs";
 const tokenId = (1n << 128n) | 1n;
 const deadline = BigInt(Math.floor(Date.now() / 1000) + 3600);
 const signature = await alice.signTypedData({
-  domain: { name: "RewardNFT", version: "1", chainId: await publicClient.getChainId(), verifyingContract: rewards.address },
-  types: { VoucherUse: [
-    { name: "tokenId", type: "uint256" }, { name: "holder", type: "address" }, { name: "merchant", type: "address" },
-    { name: "nonce", type: "uint256" }, { name: "deadline", type: "uint256" },
-  ] },
+  domain: voucherDomain(await publicClient.getChainId(), rewards.address),
+  types: voucherUseTypes,
   primaryType: "VoucherUse",
   message: { tokenId, holder: alice.account.address, merchant: merchant.account.address, nonce: 1n, deadline },
 });

@@ -17,6 +17,7 @@ import {
 } from "viem";
 import type { Deployment } from "../../contracts/deployments.ts";
 import { loyaltyPointsAbi, rewardNftAbi } from "../../contracts/generated/contracts.ts";
+import { voucherDomain, voucherUseTypes } from "../../contracts/typed-data.ts";
 import { devAccount, DEV_ROLES } from "./dev-accounts.ts";
 
 const DAY = 86_400;
@@ -217,11 +218,8 @@ export async function seedProgram(options: {
     const deadline = BigInt(Number((await publicClient.getBlock()).timestamp) + 600);
     const nonce = 1n;
     const signature = await holder.signTypedData({
-      domain: { name: "RewardNFT", version: "1", chainId: chain.id, verifyingContract: rewards },
-      types: { VoucherUse: [
-        { name: "tokenId", type: "uint256" }, { name: "holder", type: "address" }, { name: "merchant", type: "address" },
-        { name: "nonce", type: "uint256" }, { name: "deadline", type: "uint256" },
-      ] },
+      domain: voucherDomain(chain.id, rewards),
+      types: voucherUseTypes,
       primaryType: "VoucherUse",
       message: { tokenId, holder: holder.account.address, merchant: merchants[0].address, nonce, deadline },
     });

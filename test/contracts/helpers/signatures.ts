@@ -1,6 +1,7 @@
 /** EIP-712 signatures of the program: ERC-2612 permits, ERC-2771 forward requests, voucher uses. */
 import type { Address, Hex, LocalAccount, TypedDataDomain } from "viem";
 import type { WalletClient } from "@nomicfoundation/hardhat-viem/types";
+import { forwardRequestTypes, forwarderDomain, voucherDomain, voucherUseTypes } from "../../../contracts/typed-data.ts";
 import { TOKEN_NAME } from "./program.ts";
 
 export type Signer = WalletClient | LocalAccount;
@@ -62,16 +63,8 @@ export type VoucherUse = {
 
 export function signVoucher(signer: Signer, rewardNFT: Address, message: VoucherUse, domainName = "RewardNFT") {
   return signTypedData(signer, {
-    domain: { name: domainName, version: "1", chainId: CHAIN_ID, verifyingContract: rewardNFT },
-    types: {
-      VoucherUse: [
-        { name: "tokenId", type: "uint256" },
-        { name: "holder", type: "address" },
-        { name: "merchant", type: "address" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
+    domain: { ...voucherDomain(CHAIN_ID, rewardNFT), name: domainName },
+    types: voucherUseTypes,
     primaryType: "VoucherUse",
     message,
   });
@@ -95,18 +88,8 @@ export async function signForwardRequest(
   domainName = "LoyaltyForwarder",
 ) {
   const signature = await signTypedData(signer, {
-    domain: { name: domainName, version: "1", chainId: CHAIN_ID, verifyingContract: forwarder },
-    types: {
-      ForwardRequest: [
-        { name: "from", type: "address" },
-        { name: "to", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "gas", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint48" },
-        { name: "data", type: "bytes" },
-      ],
-    },
+    domain: { ...forwarderDomain(CHAIN_ID, forwarder), name: domainName },
+    types: forwardRequestTypes,
     primaryType: "ForwardRequest",
     message: request,
   });
