@@ -79,34 +79,38 @@ export function rpcOrigin(url: string) {
   }
 }
 
-export async function writeReport(dir: string, report: AuditReport, accounts: AccountRow[]) {
-  await mkdir(dir, { recursive: true });
+/** The report's files as `writeReport` writes them: name → content (report.json, accounts.csv, discrepancies.csv). */
+export function reportFiles(report: AuditReport, accounts: AccountRow[]): { "report.json": string; "accounts.csv": string; "discrepancies.csv": string } {
   const json = JSON.stringify(report, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2);
-  const files = {
-    json: path.join(dir, "report.json"),
-    accounts: path.join(dir, "accounts.csv"),
-    discrepancies: path.join(dir, "discrepancies.csv"),
-  };
-  await writeFile(files.json, `${json}\n`);
-  await writeFile(
-    files.accounts,
-    csv(
+  return {
+    "report.json": `${json}\n`,
+    "accounts.csv": csv(
       ["address", "balance", "lifetime_earned", "tier", "chain_balance", "chain_lifetime_earned", "chain_tier", "matches"],
       accounts.map((a) => [
         a.address, a.balance, a.lifetimeEarned, a.tier, a.chainBalance, a.chainLifetimeEarned, a.chainTier,
         a.chainBalance === a.balance && a.chainLifetimeEarned === a.lifetimeEarned && a.chainTier === BigInt(a.tier),
       ]),
     ),
-  );
-  await writeFile(
-    files.discrepancies,
-    csv(
+    "discrepancies.csv": csv(
       ["check", "account", "expected", "found", "message", "events"],
       report.discrepancies.map((d) => [
         d.check, d.account, d.expected, d.found, d.message,
         d.events.map((e) => `${e.contract}.${e.event}@${e.blockNumber}#${e.logIndex} ${e.txHash}`).join("; "),
       ]),
     ),
-  );
+  };
+}
+
+export async function writeReport(dir: string, report: AuditReport, accounts: AccountRow[]) {
+  await mkdir(dir, { recursive: true });
+  const contents = reportFiles(report, accounts);
+  const files = {
+    json: path.join(dir, "report.json"),
+    accounts: path.join(dir, "accounts.csv"),
+    discrepancies: path.join(dir, "discrepancies.csv"),
+  };
+  await writeFile(files.json, contents["report.json"]);
+  await writeFile(files.accounts, contents["accounts.csv"]);
+  await writeFile(files.discrepancies, contents["discrepancies.csv"]);
   return files;
 }

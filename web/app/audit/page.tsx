@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { AuditReportDownload } from "@/components/AuditReportDownload.tsx";
 import { Unavailable } from "@/components/Unavailable.tsx";
 import { runAudit } from "@/lib/audit.ts";
 import { getAccountTrail } from "@/lib/data/index.ts";
@@ -73,15 +74,11 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           </table>
         </div>
         {!result.complete && <p className="small muted">{t("audit.partial")}</p>}
-        <p>
-          <a href="/api/audit/report?format=csv" download>
-            {t("audit.csv")}
-          </a>{" "}
-          ·{" "}
-          <a href="/api/audit/report?format=json" download>
-            {t("audit.json")}
-          </a>
-        </p>
+      </section>
+
+      <section aria-labelledby="report-title">
+        <h2 id="report-title">{t("audit.reportTitle")}</h2>
+        <AuditReportDownload />
       </section>
 
       {result.mismatches.length > 0 && (

@@ -1,36 +1,55 @@
-/** The auditor's downloadable report: every account at the latest final block, CSV or JSON. */
-import { runAudit } from "@/lib/audit.ts";
-import { deployment } from "@/lib/config.ts";
-import { json } from "@/lib/json.ts";
+/**
+ * The auditor's report, the very files `npm run audit -- --out <dir>` writes (scripts/audit):
+ *
+ *   GET /api/audit/report?mirror=1                      prepare (or find) the report; answers its summary (JSON)
+ *   GET /api/audit/report?mirror=1&file=report.json     the same, then that file (report.json, accounts.csv, discrepancies.csv)
+ *   GET /api/audit/report?key=<key>&file=accounts.csv   a file of a report prepared earlier (the page's links)
+ *
+ * `mirror=1` compares the Postgres mirror row by row (at the mirror's block, as the CLI does with
+ * --database-url); `mirror=0` (default) audits the chain alone at the latest final block.
+ * Reports take seconds on a large programme: made on demand, one at a time, cached by block hash.
+ */
+import { currentReport, REPORT_FILES, ReportExpiredError, reportByKey, type ReportFile } from "@/lib/audit-report.ts";
+import { NoMirrorError } from "@/lib/audit.ts";
+import { NotDeployedError } from "@/lib/config.ts";
+import { NoDatabaseError } from "@/lib/data/db.ts";
+import { json, problem } from "@/lib/json.ts";
 
 export const dynamic = "force-dynamic";
+/** An audit of a large programme can take a while. */
+export const maxDuration = 300;
+
+const CONTENT_TYPES: Record<ReportFile, string> = {
+  "report.json": "application/json; charset=utf-8",
+  "accounts.csv": "text/csv; charset=utf-8",
+  "discrepancies.csv": "text/csv; charset=utf-8",
+};
 
 export async function GET(request: Request) {
-  const format = new URL(request.url).searchParams.get("format") === "json" ? "json" : "csv";
-  const result = await runAudit({ full: true, pageSize: Number.MAX_SAFE_INTEGER });
-  const d = deployment();
-  const name = `audit-${d.chainId}-block-${result.block}`;
-  if (format === "json") {
-    return json(
-      {
-        chainId: d.chainId,
-        points: d.contracts.LoyaltyPoints.address,
-        block: result.block,
-        generatedAt: new Date().toISOString(),
-        accounts: result.accounts,
-        mirrorTotal: result.mirrorTotal,
-        totalSupply: result.totalSupply,
-        supplyOk: result.supplyOk,
-        mismatches: result.mismatches.map((r) => r.address),
-        rows: result.rows,
-      },
-      { headers: { "content-disposition": `attachment; filename="${name}.json"` } },
-    );
+  const params = new URL(request.url).searchParams;
+  const file = params.get("file");
+  if (file !== null && !(REPORT_FILES as readonly string[]).includes(file)) {
+    return problem(400, "bad_file", `file must be one of ${REPORT_FILES.join(", ")}`);
   }
-  const lines = ["address,mirror_balance,chain_balance,match"];
-  for (const r of result.rows) lines.push(`${r.address},${r.mirrorBalance},${r.chainBalance},${r.ok}`);
-  lines.push(`TOTAL,${result.mirrorTotal},${result.totalSupply},${result.supplyOk}`);
-  return new Response(lines.join("\n") + "\n", {
-    headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${name}.csv"`, "cache-control": "no-store" },
-  });
+  const key = params.get("key");
+  if (key !== null && !/^[\w-]{1,200}$/.test(key)) return problem(400, "bad_key", "malformed report key");
+  try {
+    const entry = key !== null ? await reportByKey(key) : await currentReport({ mirror: params.get("mirror") === "1" });
+    if (file === null) return json(entry.summary);
+    const f = file as ReportFile;
+    return new Response(entry.files[f], {
+      headers: {
+        "content-type": CONTENT_TYPES[f],
+        "content-disposition": `attachment; filename="${entry.summary.files[f].name}"`,
+        // The content of a key never changes; the key itself is private to whoever prepared it.
+        "cache-control": "private, max-age=3600, immutable",
+      },
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof ReportExpiredError) return problem(410, "report_expired", message);
+    if (error instanceof NoMirrorError || error instanceof NoDatabaseError || error instanceof NotDeployedError) return problem(503, "unavailable", message);
+    console.error("audit report failed", error);
+    return problem(500, "audit_failed", `the audit could not run: ${message}`);
+  }
 }
