@@ -42,7 +42,9 @@ export async function generateContractsModule(root = process.cwd()): Promise<str
 
   const out = path.join(root, "contracts/generated/contracts.ts");
   await mkdir(path.dirname(out), { recursive: true });
-  await writeFile(out, parts.join("\n"));
+  const text = parts.join("\n");
+  // Unchanged content keeps its mtime, so builds that depend on it (the web app) are not redone.
+  if ((await readFile(out, "utf8").catch(() => "")) !== text) await writeFile(out, text);
   return out;
 }
 
