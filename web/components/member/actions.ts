@@ -10,6 +10,7 @@ import type { Address, Hash, Hex } from "viem";
 import { useConfig, useConnection } from "wagmi";
 import { signTypedData, simulateContract, switchChain, writeContract } from "wagmi/actions";
 import { loyaltyPointsAbi, rewardNftAbi } from "../../../contracts/generated/contracts.ts";
+import { voucherDomain, voucherUseTypes } from "../../../contracts/typed-data.ts";
 import type { MessageKey } from "@/lib/i18n/index.ts";
 import { useChainInfo } from "../Providers.tsx";
 
@@ -30,20 +31,6 @@ export interface MemberActions {
   donate(charity: Address, amount: bigint): Promise<Hash>;
   redeem(rewardId: bigint): Promise<Hash>;
   signVoucher(request: VoucherRequest): Promise<Hex>;
-}
-
-export const VOUCHER_TYPES = {
-  VoucherUse: [
-    { name: "tokenId", type: "uint256" },
-    { name: "holder", type: "address" },
-    { name: "merchant", type: "address" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-} as const;
-
-export function voucherDomain(chainId: number, rewards: Address) {
-  return { name: "RewardNFT", version: "1", chainId, verifyingContract: rewards } as const;
 }
 
 export function useMemberActions(session: { address: string; kind: WalletKind }): MemberActions {
@@ -78,7 +65,7 @@ export function useMemberActions(session: { address: string; kind: WalletKind })
         return signTypedData(config, {
           account,
           domain: voucherDomain(chain.chainId, chain.rewards),
-          types: VOUCHER_TYPES,
+          types: voucherUseTypes,
           primaryType: "VoucherUse",
           message: { tokenId: v.tokenId, holder: account, merchant: v.merchant, nonce: v.nonce, deadline: v.deadline },
         });

@@ -4,11 +4,11 @@ import { verifyTypedData } from "viem";
 import { Field } from "@/components/Field.tsx";
 import { TxStatus } from "@/components/TxStatus.tsx";
 import { useTxFlow } from "@/components/useTxFlow.ts";
-import { VOUCHER_TYPES, voucherDomain } from "@/components/member/actions.ts";
 import { useI18n } from "@/lib/i18n/client.tsx";
 import { formatDate, shortAddress } from "@/lib/format.ts";
 import { decodeVoucher } from "@/lib/voucher.ts";
 import { rewardNftAbi } from "../../../contracts/generated/contracts.ts";
+import { voucherDomain, voucherUseTypes } from "../../../contracts/typed-data.ts";
 import { useMerchantWrite } from "./write.ts";
 
 type Detector = { detect(source: HTMLVideoElement): Promise<{ rawValue: string }[]> };
@@ -73,7 +73,7 @@ export function AcceptVoucher({ merchant }: { merchant: string }) {
     const valid = await verifyTypedData({
       address: v.holder,
       domain: voucherDomain(v.chainId, v.contract),
-      types: VOUCHER_TYPES,
+      types: voucherUseTypes,
       primaryType: "VoucherUse",
       message: { tokenId: v.tokenId, holder: v.holder, merchant: v.merchant, nonce: v.nonce, deadline: v.deadline },
       signature: v.signature,
