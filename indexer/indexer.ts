@@ -41,6 +41,9 @@ export class FatalIndexerError extends Error {
   override name = "FatalIndexerError";
 }
 
+/** A backfill expected to bring at least this many events drops the secondary indexes while it runs. */
+const BULK_MIN_EVENTS = 20_000;
+
 export const isFatal = (e: unknown) =>
   e instanceof ChainMismatchError || e instanceof DeepReorgError || e instanceof FatalIndexerError || e instanceof UnknownLogError;
 
@@ -196,9 +199,12 @@ export class Indexer {
     this.status.chainHead = head;
     const target = head - confirmations;
     const toBatch = (r: FetchedRange): Batch => ({ fromBlock: r.from, to: r.to, blocks: r.blocks, events: r.events, finalized: target });
+    let progress: Progress | null = null;
     if (cursor.number < target) {
       this.status.phase = "backfill";
-      const progress = new Progress(cursor.number, target, options.progress ?? null, log);
+      progress = new Progress(cursor.number, target, options.progress ?? null, log);
+      let indexesChecked = false;
+      let lastApplyEnd = performance.now();
       log.info("backfill", { from: (cursor.number + 1n).toString(), to: target.toString() });
       for await (const r of backfill({
         rpc: this.rpc, addresses, from: cursor.number + 1n, to: target, range: this.range,
@@ -206,13 +212,34 @@ export class Indexer {
         prepare: (r) => prepareBatch(toBatch(r)),
       })) {
         if (signal?.aborted) return true;
+        const applyStart = performance.now();
         const n = await store.apply(toBatch(r), r.prepared as PreparedBatch);
+        log.debug("range applied", {
+          from: r.from.toString(), to: r.to.number.toString(), logs: r.logs, fetchMs: Math.round(r.ms),
+          applyMs: Math.round(performance.now() - applyStart), waitedMs: Math.round(applyStart - lastApplyEnd),
+        });
+        lastApplyEnd = performance.now();
         cursor = { number: r.to.number, hash: r.to.hash, finalized: target, eventsApplied: cursor.eventsApplied + BigInt(n) };
         this.noteCursor(cursor);
         progress.update(cursor.number, n);
+        if (!indexesChecked && cursor.number < target) {
+          // After the first range: if what remains looks large next to the history already stored,
+          // write it without the secondary indexes and rebuild them at the end (ensureIndexes below).
+          indexesChecked = true;
+          const blocks = Number(r.to.number - r.from + 1n);
+          const expected = (r.logs / blocks) * Number(target - cursor.number);
+          if (expected >= BULK_MIN_EVENTS && expected >= (await store.estimatedHistoryRows())) {
+            await store.dropSecondaryIndexes();
+            log.info("large backfill: secondary indexes dropped until it ends", { expectedEvents: Math.round(expected) });
+          }
+        }
       }
-      progress.done();
     }
+    // Before the realtime phase (so before /ready): indexes dropped by this or a crashed session are rebuilt.
+    const t0 = performance.now();
+    const rebuilt = await store.ensureIndexes();
+    if (rebuilt.length) log.info("secondary indexes rebuilt", { indexes: rebuilt, ms: Math.round(performance.now() - t0) });
+    progress?.done();
 
     // Realtime.
     this.status.phase = "realtime";

@@ -162,6 +162,57 @@ export class Store {
     this.thresholds = [];
   }
 
+  /**
+   * A large backfill writes faster without the secondary indexes that only the readers need:
+   * building an index once by sorting beats inserting every row into it (the balance index alone
+   * cost ~40% of the account writes). Dropping them is one transaction, so a crash leaves them
+   * either all present or all missing; `ensureIndexes` (called before the realtime phase, so before
+   * /ready can say ready) rebuilds whatever is missing, whichever session dropped it.
+   */
+  async dropSecondaryIndexes() {
+    const c = this.client;
+    await c.query("BEGIN");
+    try {
+      for (const ix of SECONDARY_INDEXES) await c.query(`DROP INDEX IF EXISTS "${ix.name}"`);
+      await c.query("COMMIT");
+    } catch (error) {
+      await c.query("ROLLBACK").catch(() => {});
+      throw error;
+    }
+  }
+
+  /** The secondary indexes missing from the database (dropped by a backfill). */
+  async missingIndexes(): Promise<string[]> {
+    const { rows } = await this.client.query<{ name: string }>(
+      `SELECT n AS name FROM unnest($1::text[]) n WHERE to_regclass(format('%I', n)) IS NULL`,
+      [SECONDARY_INDEXES.map((ix) => ix.name)],
+    );
+    return rows.map((r) => r.name);
+  }
+
+  /** Rebuilds the secondary indexes a backfill dropped (their definitions are the migrations'); returns their names. */
+  async ensureIndexes(): Promise<string[]> {
+    const missing = new Set(await this.missingIndexes());
+    if (!missing.size) return [];
+    const c = this.client;
+    await c.query("BEGIN");
+    try {
+      await c.query("SET LOCAL maintenance_work_mem = '256MB'");
+      for (const ix of SECONDARY_INDEXES) if (missing.has(ix.name)) await c.query(ix.ddl);
+      await c.query("COMMIT");
+    } catch (error) {
+      await c.query("ROLLBACK").catch(() => {});
+      throw error;
+    }
+    return [...missing];
+  }
+
+  /** Rough row count of the history (planner statistics; 0 when never analyzed). */
+  async estimatedHistoryRows(): Promise<number> {
+    const { rows } = await this.client.query<{ n: number }>(`SELECT GREATEST(reltuples, 0)::float8 AS n FROM pg_class WHERE oid = 'point_events'::regclass`);
+    return Number(rows[0]?.n ?? 0);
+  }
+
   /** Stored block hashes at or below `number`, newest first (for the common-ancestor search). */
   async storedBlocks(number: bigint, limit = 64): Promise<BlockHeader[]> {
     const { rows } = await this.client.query(
@@ -491,6 +542,24 @@ export class Store {
     );
   }
 }
+
+/**
+ * The indexes a large backfill may drop and rebuild: exactly the migrations' definitions (names
+ * included), so the schema is the same once they are back. Primary keys and unique indexes stay.
+ */
+export const SECONDARY_INDEXES: { name: string; ddl: string }[] = [
+  { name: "accounts_balance_idx", ddl: `CREATE INDEX IF NOT EXISTS "accounts_balance_idx" ON "accounts"("balance" DESC)` },
+  {
+    name: "point_events_from_address_block_number_log_index_idx",
+    ddl: `CREATE INDEX IF NOT EXISTS "point_events_from_address_block_number_log_index_idx" ON "point_events"("from_address", "block_number" DESC, "log_index" DESC)`,
+  },
+  {
+    name: "point_events_to_address_block_number_log_index_idx",
+    ddl: `CREATE INDEX IF NOT EXISTS "point_events_to_address_block_number_log_index_idx" ON "point_events"("to_address", "block_number" DESC, "log_index" DESC)`,
+  },
+  { name: "point_events_merchant_timestamp_idx", ddl: `CREATE INDEX IF NOT EXISTS "point_events_merchant_timestamp_idx" ON "point_events"("merchant", "timestamp")` },
+  { name: "point_events_timestamp_idx", ddl: `CREATE INDEX IF NOT EXISTS "point_events_timestamp_idx" ON "point_events" USING BRIN ("timestamp")` },
+];
 
 const PROFILE = !!process.env.INDEXER_PROFILE;
 const ZERO = "0x0000000000000000000000000000000000000000";
