@@ -1,4 +1,4 @@
-import { encodeAbiParameters, encodeEventTopics, type Hex } from "viem";
+import { decodeEventLog, encodeAbiParameters, encodeEventTopics, type Hex } from "viem";
 import { describe, expect, it } from "vitest";
 import { loyaltyPointsAbi } from "../../contracts/generated/contracts.ts";
 import { decodeLogs, tierFor, toPointHistory, UnknownLogError, type LogLike } from "./index.ts";
@@ -51,6 +51,21 @@ describe("decode", () => {
     const l = log(`0x${"04".repeat(32)}`, "PointsIssued", { merchant: M, member: A, ref }, u256(1n));
     expect(() => decodeLogs([{ ...l, address: B }], { points, rewards })).toThrow(UnknownLogError);
     expect(() => toPointHistory(decodeLogs([l], { points, rewards }))).toThrow(/without the Transfer/);
+  });
+
+  it("decodes the hot events by hand exactly as viem does (addresses lowercase)", () => {
+    index = 0;
+    const mixed = "0xabcdef0123456789abcdef0123456789abcdef01";
+    const logs = [
+      log(`0x${"05".repeat(32)}`, "Transfer", { from: mixed, to: A }, u256(7n)),
+      log(`0x${"05".repeat(32)}`, "PointsIssued", { merchant: mixed, member: A, ref }, u256(2n ** 255n + 3n)),
+    ];
+    const events = decodeLogs(logs, { points, rewards });
+    logs.forEach((l, i) => {
+      const v = decodeEventLog({ abi: loyaltyPointsAbi, data: l.data, topics: l.topics as [Hex, ...Hex[]], strict: true });
+      const lower = Object.fromEntries(Object.entries(v.args).map(([k, x]) => [k, typeof x === "string" ? x.toLowerCase() : x]));
+      expect(events[i].event).toEqual({ eventName: v.eventName, args: lower });
+    });
   });
 
   it("computes tiers as tierOf does", () => {

@@ -45,10 +45,12 @@ export class UnknownLogError extends Error {
 const TRANSFER_TOPIC = toEventSelector("Transfer(address,address,uint256)");
 const ZERO = "0x0000000000000000000000000000000000000000";
 
+/** topic0 → the one-event ABI that decodes it (viem then hashes one signature per log, not the whole ABI's). */
 const selectors = (abi: readonly unknown[]) =>
-  new Set((abi as AbiEvent[]).filter((item) => item.type === "event").map((item) => toEventSelector(item)));
+  new Map((abi as AbiEvent[]).filter((item) => item.type === "event").map((item) => [toEventSelector(item), [item] as const]));
 const pointsTopics = selectors(loyaltyPointsAbi);
 const rewardsTopics = selectors(rewardNftAbi);
+const POINTS_ISSUED_TOPIC = toEventSelector("PointsIssued(address,address,bytes32,uint256)");
 
 const topicAddress = (topic: Hex) => `0x${topic.slice(26)}`.toLowerCase() as Hex;
 const lowerAddresses = <T extends Record<string, unknown>>(args: T): T => {
@@ -80,8 +82,17 @@ export function decodeLog(log: LogLike, addresses: ProgramAddresses): DomainEven
       } as PointsContractEvent;
       return { ...position, contract: "points", event };
     }
-    if (!topic0 || !pointsTopics.has(topic0)) throw new UnknownLogError(`unknown LoyaltyPoints log ${topic0} at ${position.txHash}`);
-    const event = decodeEventLog({ abi: loyaltyPointsAbi, data: log.data, topics: log.topics as [Hex, ...Hex[]], strict: true });
+    // The other hot event (one per member of an issueBatch): three topics and one word of data.
+    if (topic0 === POINTS_ISSUED_TOPIC && log.topics.length === 4 && log.data.length === 66) {
+      const event = {
+        eventName: "PointsIssued",
+        args: { merchant: topicAddress(log.topics[1]), member: topicAddress(log.topics[2]), ref: log.topics[3].toLowerCase() as Hex, amount: BigInt(log.data) },
+      } as PointsContractEvent;
+      return { ...position, contract: "points", event };
+    }
+    const abi = topic0 ? pointsTopics.get(topic0) : undefined;
+    if (!abi) throw new UnknownLogError(`unknown LoyaltyPoints log ${topic0} at ${position.txHash}`);
+    const event = decodeEventLog({ abi: abi as unknown as typeof loyaltyPointsAbi, data: log.data, topics: log.topics as [Hex, ...Hex[]], strict: true });
     return { ...position, contract: "points", event: { ...event, args: lowerAddresses(event.args as never) } as PointsContractEvent };
   }
   if (address === addresses.rewards) {
@@ -92,8 +103,9 @@ export function decodeLog(log: LogLike, addresses: ProgramAddresses): DomainEven
       } as RewardsContractEvent;
       return { ...position, contract: "rewards", event };
     }
-    if (!topic0 || !rewardsTopics.has(topic0)) throw new UnknownLogError(`unknown RewardNFT log ${topic0} at ${position.txHash}`);
-    const event = decodeEventLog({ abi: rewardNftAbi, data: log.data, topics: log.topics as [Hex, ...Hex[]], strict: true });
+    const abi = topic0 ? rewardsTopics.get(topic0) : undefined;
+    if (!abi) throw new UnknownLogError(`unknown RewardNFT log ${topic0} at ${position.txHash}`);
+    const event = decodeEventLog({ abi: abi as unknown as typeof rewardNftAbi, data: log.data, topics: log.topics as [Hex, ...Hex[]], strict: true });
     return { ...position, contract: "rewards", event: { ...event, args: lowerAddresses(event.args as never) } as RewardsContractEvent };
   }
   throw new UnknownLogError(`log of ${address}, which is not a program contract`);
