@@ -3,7 +3,9 @@ import { createLogger } from "../scripts/lib/log.ts";
 import { startHardhatNode, type HardhatNode } from "../test/support/hardhat-node.ts";
 import { createTestDatabase, type TestDatabase } from "../test/support/postgres.ts";
 import { compareMirror, deployTestProgram, randomWorkload, type TestProgram } from "../test/support/program.ts";
+import pg from "pg";
 import { Indexer } from "./indexer.ts";
+import { Store } from "./store/store.ts";
 
 let node: HardhatNode;
 let db: TestDatabase;
@@ -19,23 +21,44 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const runOnce = (confirmations = 0) =>
-  new Indexer({ rpcUrl: node.url, databaseUrl: db.url, deployment: program.deployment, confirmations, pollIntervalMs: 50, log, once: true }).run();
+const runOnce = (confirmations = 0, bulkMinEvents?: number) =>
+  new Indexer({ rpcUrl: node.url, databaseUrl: db.url, deployment: program.deployment, confirmations, pollIntervalMs: 50, log, once: true, bulkMinEvents }).run();
+
+/** The secondary indexes' definitions, as Postgres prints them. */
+const indexDefs = async (url: string) => {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname`);
+    return rows.map((r) => `${r.indexname}: ${r.indexdef}`);
+  } finally {
+    await c.end();
+  }
+};
 
 describe("mirror equals chain", () => {
-  it("after a random workload, backfilled in one go", async () => {
+  it("after a random workload, backfilled in one go (as a large backfill: indexes dropped, then rebuilt as migrated)", async () => {
+    const migrated = await indexDefs(db.url);
     await randomWorkload(program, 120, 1);
-    await runOnce();
+    await runOnce(0, 1);
     const diff = await compareMirror(program, db.url);
     expect(diff.problems).toEqual([]);
     expect(diff.events).toBeGreaterThan(100);
+    expect(await indexDefs(db.url)).toEqual(migrated);
   });
 
-  it("after more work, resumed from the cursor", async () => {
+  it("after more work, resumed from the cursor (indexes a crashed backfill left dropped are rebuilt)", async () => {
+    const migrated = await indexDefs(db.url);
+    const store = new Store(db.url);
+    await store.connect();
+    await store.dropSecondaryIndexes();
+    expect((await store.missingIndexes()).length).toBe(5);
+    await store.close();
     await randomWorkload(program, 80, 2);
     await runOnce(3);
     const diff = await compareMirror(program, db.url);
     expect(diff.problems).toEqual([]);
+    expect(await indexDefs(db.url)).toEqual(migrated);
   });
 });
 

@@ -32,6 +32,8 @@ export interface IndexerOptions {
   once?: boolean;
   signal?: AbortSignal;
   maxRangeBlocks?: number;
+  /** A backfill expected to bring at least this many events drops the secondary indexes while it runs. */
+  bulkMinEvents?: number;
   /** Websocket for new-head notifications: a URL, "auto" (derived from rpcUrl) or "off". */
   wsUrl?: string;
 }
@@ -212,6 +214,18 @@ export class Indexer {
         prepare: (r) => prepareBatch(toBatch(r)),
       })) {
         if (signal?.aborted) return true;
+        if (!indexesChecked) {
+          // The first range tells the density of events: if what remains looks large next to the
+          // history already stored, write it without the secondary indexes and rebuild them at the
+          // end (ensureIndexes below), which is faster than inserting every row into them.
+          indexesChecked = true;
+          const blocks = Number(r.to.number - r.from + 1n);
+          const expected = (r.logs / blocks) * Number(target - r.from + 1n);
+          if (expected >= (options.bulkMinEvents ?? BULK_MIN_EVENTS) && expected >= (await store.estimatedHistoryRows())) {
+            await store.dropSecondaryIndexes();
+            log.info("large backfill: secondary indexes dropped until it ends", { expectedEvents: Math.round(expected) });
+          }
+        }
         const applyStart = performance.now();
         const n = await store.apply(toBatch(r), r.prepared as PreparedBatch);
         log.debug("range applied", {
@@ -222,17 +236,6 @@ export class Indexer {
         cursor = { number: r.to.number, hash: r.to.hash, finalized: target, eventsApplied: cursor.eventsApplied + BigInt(n) };
         this.noteCursor(cursor);
         progress.update(cursor.number, n);
-        if (!indexesChecked && cursor.number < target) {
-          // After the first range: if what remains looks large next to the history already stored,
-          // write it without the secondary indexes and rebuild them at the end (ensureIndexes below).
-          indexesChecked = true;
-          const blocks = Number(r.to.number - r.from + 1n);
-          const expected = (r.logs / blocks) * Number(target - cursor.number);
-          if (expected >= BULK_MIN_EVENTS && expected >= (await store.estimatedHistoryRows())) {
-            await store.dropSecondaryIndexes();
-            log.info("large backfill: secondary indexes dropped until it ends", { expectedEvents: Math.round(expected) });
-          }
-        }
       }
     }
     // Before the realtime phase (so before /ready): indexes dropped by this or a crashed session are rebuilt.

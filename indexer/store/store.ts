@@ -190,21 +190,31 @@ export class Store {
     return rows.map((r) => r.name);
   }
 
-  /** Rebuilds the secondary indexes a backfill dropped (their definitions are the migrations'); returns their names. */
+  /**
+   * Rebuilds the secondary indexes a backfill dropped (their definitions are the migrations');
+   * returns their names. Two connections build them side by side (the address indexes are the big
+   * ones); each build is its own transaction, so a crash leaves some missing, rebuilt next time.
+   */
   async ensureIndexes(): Promise<string[]> {
     const missing = new Set(await this.missingIndexes());
-    if (!missing.size) return [];
-    const c = this.client;
-    await c.query("BEGIN");
+    const todo = SECONDARY_INDEXES.filter((ix) => missing.has(ix.name));
+    if (!todo.length) return [];
+    const build = async (client: pg.Client, list: typeof todo) => {
+      await client.query("SET maintenance_work_mem = '256MB'");
+      for (const ix of list) await client.query(ix.ddl);
+    };
+    const half = Math.ceil(todo.length / 2);
+    const helper = new pg.Client({ connectionString: this.url, application_name: "loyalty-indexer-index-build" });
+    helper.on("error", () => {});
     try {
-      await c.query("SET LOCAL maintenance_work_mem = '256MB'");
-      for (const ix of SECONDARY_INDEXES) if (missing.has(ix.name)) await c.query(ix.ddl);
-      await c.query("COMMIT");
-    } catch (error) {
-      await c.query("ROLLBACK").catch(() => {});
-      throw error;
+      await helper.connect();
+      // The writer keeps the biggest share; the helper takes the rest.
+      await Promise.all([build(this.client, todo.slice(0, half)), build(helper, todo.slice(half))]);
+      await this.client.query("RESET maintenance_work_mem");
+    } finally {
+      await helper.end().catch(() => {});
     }
-    return [...missing];
+    return todo.map((ix) => ix.name);
   }
 
   /** Rough row count of the history (planner statistics; 0 when never analyzed). */
@@ -548,17 +558,18 @@ export class Store {
  * included), so the schema is the same once they are back. Primary keys and unique indexes stay.
  */
 export const SECONDARY_INDEXES: { name: string; ddl: string }[] = [
-  { name: "accounts_balance_idx", ddl: `CREATE INDEX IF NOT EXISTS "accounts_balance_idx" ON "accounts"("balance" DESC)` },
+  // Built in two halves side by side (ensureIndexes): each half gets one of the two address indexes.
   {
     name: "point_events_from_address_block_number_log_index_idx",
     ddl: `CREATE INDEX IF NOT EXISTS "point_events_from_address_block_number_log_index_idx" ON "point_events"("from_address", "block_number" DESC, "log_index" DESC)`,
   },
+  { name: "point_events_merchant_timestamp_idx", ddl: `CREATE INDEX IF NOT EXISTS "point_events_merchant_timestamp_idx" ON "point_events"("merchant", "timestamp")` },
+  { name: "point_events_timestamp_idx", ddl: `CREATE INDEX IF NOT EXISTS "point_events_timestamp_idx" ON "point_events" USING BRIN ("timestamp")` },
   {
     name: "point_events_to_address_block_number_log_index_idx",
     ddl: `CREATE INDEX IF NOT EXISTS "point_events_to_address_block_number_log_index_idx" ON "point_events"("to_address", "block_number" DESC, "log_index" DESC)`,
   },
-  { name: "point_events_merchant_timestamp_idx", ddl: `CREATE INDEX IF NOT EXISTS "point_events_merchant_timestamp_idx" ON "point_events"("merchant", "timestamp")` },
-  { name: "point_events_timestamp_idx", ddl: `CREATE INDEX IF NOT EXISTS "point_events_timestamp_idx" ON "point_events" USING BRIN ("timestamp")` },
+  { name: "accounts_balance_idx", ddl: `CREATE INDEX IF NOT EXISTS "accounts_balance_idx" ON "accounts"("balance" DESC)` },
 ];
 
 const PROFILE = !!process.env.INDEXER_PROFILE;
