@@ -1,0 +1,70 @@
+/**
+ * Custodial members in Postgres (the `users` table of indexer/database/schema.prisma), through any
+ * pg-style client (`pg.Pool`, `pg.Client`). Rows with the key are never returned to callers whole:
+ * `findUserByEmail` gives the login fields, `signingAccount` decrypts for a server-side signature.
+ */
+import type { Address } from "viem";
+import { getAddress } from "viem";
+import type { Kek } from "./kek.ts";
+import { createCustodialKey, decryptAccount } from "./keys.ts";
+import { hashPassword } from "./password.ts";
+
+export interface Queryable {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+}
+
+export interface UserLogin {
+  id: string;
+  address: Address;
+  passwordHash: string | null;
+  selfCustody: boolean;
+}
+
+export class EmailTakenError extends Error {
+  override name = "EmailTakenError";
+}
+
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+/** Creates the member and their wallet. EmailTakenError when the email is already registered. */
+export async function createCustodialUser(db: Queryable, input: { email: string; password: string; consent?: Record<string, boolean> }, kek: Kek): Promise<{ id: string; address: Address }> {
+  const passwordHash = await hashPassword(input.password);
+  const { address, encrypted } = createCustodialKey(kek);
+  try {
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO users (email, password_hash, address, key_ciphertext, key_iv, key_tag, key_version, consent)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+      [normalizeEmail(input.email), passwordHash, address.toLowerCase(), encrypted.ciphertext, encrypted.iv, encrypted.tag, encrypted.version, JSON.stringify(input.consent ?? {})],
+    );
+    return { id: rows[0]!.id, address };
+  } catch (e) {
+    if ((e as { code?: string; constraint?: string }).code === "23505" && (e as { constraint?: string }).constraint === "users_email_key") throw new EmailTakenError("this email is already registered");
+    throw e;
+  }
+}
+
+export async function findUserByEmail(db: Queryable, email: string): Promise<UserLogin | null> {
+  const { rows } = await db.query<{ id: string; address: string; password_hash: string | null; self_custody: boolean }>(
+    `SELECT id, address, password_hash, self_custody FROM users WHERE email = $1 AND deleted_at IS NULL`,
+    [normalizeEmail(email)],
+  );
+  const r = rows[0];
+  return r ? { id: r.id, address: getAddress(r.address), passwordHash: r.password_hash, selfCustody: r.self_custody } : null;
+}
+
+/** True when `address` belongs to a live custodial member (checked at each custodial request). */
+export async function isCustodialAddress(db: Queryable, address: Address): Promise<boolean> {
+  const { rowCount } = await db.query(`SELECT 1 FROM users WHERE address = $1 AND deleted_at IS NULL AND NOT self_custody AND key_ciphertext IS NOT NULL`, [address.toLowerCase()]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** The member's signing account (server side only), or null for no such custodial member. */
+export async function signingAccount(db: Queryable, address: Address, kek: Kek) {
+  const { rows } = await db.query<{ key_ciphertext: Buffer; key_iv: Buffer; key_tag: Buffer; key_version: number }>(
+    `SELECT key_ciphertext, key_iv, key_tag, key_version FROM users WHERE address = $1 AND deleted_at IS NULL AND NOT self_custody AND key_ciphertext IS NOT NULL`,
+    [address.toLowerCase()],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return decryptAccount({ ciphertext: r.key_ciphertext, iv: r.key_iv, tag: r.key_tag, version: r.key_version }, address, kek);
+}
