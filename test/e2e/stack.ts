@@ -173,7 +173,7 @@ export async function startStack(options: StackOptions = {}): Promise<StackInfo>
   const webPort = Number(process.env.E2E_WEB_PORT ?? (await freePort()));
   const webUrl = `http://127.0.0.1:${webPort}`;
   const web = start("web", path.join(BIN, "next"), ["start", "web", "--port", String(webPort), "--hostname", "127.0.0.1"], {
-    env: { DATABASE_URL: databaseUrl, RPC_URL: rpcUrl, CHAIN_ID: "31337", DEPLOYMENT_FILE: deploymentFile, SESSION_SECRET: randomBytes(32).toString("hex"), ...options.webEnv },
+    env: { DATABASE_URL: databaseUrl, RPC_URL: rpcUrl, CHAIN_ID: "31337", DEPLOYMENT_FILE: deploymentFile, SESSION_SECRET: randomBytes(32).toString("hex"), KEY_ENCRYPTION_KEY: randomBytes(32).toString("hex"), ...options.webEnv },
   });
   pids.push(web.pid!);
   await waitFor("the web app", async () => (await fetch(`${webUrl}/api/stats`)).ok, 60_000, "web");

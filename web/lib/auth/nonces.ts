@@ -1,33 +1,19 @@
 /**
- * SIWE nonces, kept on the server: issued by GET /api/auth/nonce, each usable once within
- * NONCE_TTL_MS. In memory (one `next start` process); with several web servers this moves to the
- * app's tables in Postgres (they arrive with the custodial accounts of issue 5).
+ * SIWE nonces, kept on the server in Postgres (./nonce-store.ts): issued by GET /api/auth/nonce,
+ * each usable once within NONCE_TTL_SECONDS, whichever web server issued it.
  */
 import "server-only";
-import { generateSiweNonce } from "viem/siwe";
+import type { Queryable } from "../custody/users.ts";
+import { queries } from "../data/db.ts";
+import { consumeNonceIn, issueNonceIn } from "./nonce-store.ts";
 
-const NONCE_TTL_MS = 5 * 60_000;
-const MAX_NONCES = 50_000;
+const db = () => queries().pool as unknown as Queryable;
 
-const g = globalThis as unknown as { __siweNonces?: Map<string, number> };
-const store = () => (g.__siweNonces ??= new Map());
-
-export function issueNonce(now = Date.now()): string {
-  const nonces = store();
-  if (nonces.size >= MAX_NONCES) {
-    for (const [n, exp] of nonces) if (exp < now) nonces.delete(n);
-    if (nonces.size >= MAX_NONCES) nonces.delete(nonces.keys().next().value!);
-  }
-  const nonce = generateSiweNonce();
-  nonces.set(nonce, now + NONCE_TTL_MS);
-  return nonce;
+export function issueNonce(): Promise<string> {
+  return issueNonceIn(db());
 }
 
 /** True once per issued, unexpired nonce. */
-export function consumeNonce(nonce: string, now = Date.now()): boolean {
-  const nonces = store();
-  const exp = nonces.get(nonce);
-  if (exp === undefined) return false;
-  nonces.delete(nonce);
-  return exp >= now;
+export function consumeNonce(nonce: string): Promise<boolean> {
+  return consumeNonceIn(db(), nonce);
 }

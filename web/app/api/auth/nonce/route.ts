@@ -4,5 +4,5 @@ import { json } from "@/lib/json.ts";
 export const dynamic = "force-dynamic";
 
 export async function GET() {
-  return json({ nonce: issueNonce() });
+  return json({ nonce: await issueNonce() });
 }

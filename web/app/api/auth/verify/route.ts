@@ -41,7 +41,7 @@ export async function POST(request: Request) {
   if (Math.abs(now.getTime() - fields.issuedAt.getTime()) > MAX_AGE_MS) return problem(401, "stale", "the message is too old");
   if (!validateSiweMessage({ message: fields, domain: host, time: now })) return problem(401, "invalid", "the message is expired or not yet valid");
   // The nonce is spent before the signature check: a failed attempt cannot be retried with it.
-  if (!consumeNonce(fields.nonce)) return problem(401, "bad_nonce", "unknown or used nonce: ask for a new one");
+  if (!(await consumeNonce(fields.nonce))) return problem(401, "bad_nonce", "unknown or used nonce: ask for a new one");
   const valid = await chainClient()
     .verifySiweMessage({ message, signature, domain: host, nonce: fields.nonce, time: now })
     .catch(() => false);

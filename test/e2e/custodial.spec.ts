@@ -1,0 +1,93 @@
+/**
+ * Custodial (email) members through the real web server: sign-up and log-in refuse bad input with
+ * a code and a message, set an httpOnly SameSite session cookie of kind "custodial", and a session
+ * reads only its own member. The member pages then serve the custodial member (read-only for now).
+ */
+import { randomBytes } from "node:crypto";
+import { expect, test } from "./fixtures.ts";
+
+test.describe.configure({ mode: "serial" });
+
+const PASSWORD = "a long enough password";
+const email = (who: string) => `${who}-${randomBytes(4).toString("hex")}@example.com`;
+
+test("sign-up and log-in over HTTP: errors, cookies, and one member per session", async ({ request, stack, playwright }) => {
+  const origin = stack.webUrl;
+  const post = (path: string, data: unknown, headers: Record<string, string> = { origin }) =>
+    request.post(path, { data, headers: { "content-type": "application/json", ...headers }, maxRedirects: 0 });
+  const errorOf = async (r: Awaited<ReturnType<typeof post>>) => ((await r.json()) as { error: { code: string; message: string } }).error;
+
+  // Not from this site.
+  let r = await post("/api/auth/signup", { email: email("x"), password: PASSWORD }, {});
+  expect(r.status()).toBe(403);
+  expect((await errorOf(r)).code).toBe("cross_origin");
+  r = await post("/api/auth/signup", { email: email("x"), password: PASSWORD }, { origin: "http://evil.example" });
+  expect(r.status()).toBe(403);
+
+  for (const [data, status, code] of [
+    [{ email: "not-an-email", password: PASSWORD }, 400, "bad_email"],
+    [{ email: email("short"), password: "short" }, 400, "weak_password"],
+    [{ email: email("nopw") }, 400, "bad_password"],
+  ] as const) {
+    r = await post("/api/auth/signup", data);
+    expect(r.status(), JSON.stringify(data)).toBe(status);
+    const err = await errorOf(r);
+    expect(err.code).toBe(code);
+    expect(err.message.length).toBeGreaterThan(5);
+    expect(r.headers()["set-cookie"]).toBeUndefined();
+  }
+  r = await request.post("/api/auth/signup", { data: "{not json", headers: { "content-type": "application/json", origin } });
+  expect(r.status()).toBe(400);
+  expect((await errorOf(r)).code).toBe("bad_json");
+
+  // Two members.
+  const alice = email("alice");
+  const bob = email("bob");
+  const signUp = async (who: string) => {
+    const res = await post("/api/auth/signup", { email: who, password: PASSWORD });
+    expect(res.status()).toBe(201);
+    const cookie = res.headers()["set-cookie"]!;
+    expect(cookie).toMatch(/^fid_session=[^;]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax/);
+    expect(cookie).toContain("; Secure"); // `next start` runs in production mode
+    const body = (await res.json()) as { address: string; kind: string };
+    expect(body.kind).toBe("custodial");
+    expect(JSON.stringify(body)).not.toMatch(/[0-9a-f]{64}/i); // no key, no hash, nothing secret
+    return { address: body.address, cookie: cookie.split(";")[0]! };
+  };
+  const a = await signUp(alice);
+  const b = await signUp(bob);
+  expect(a.address).not.toBe(b.address);
+
+  r = await post("/api/auth/signup", { email: alice.toUpperCase(), password: PASSWORD });
+  expect(r.status()).toBe(409);
+  expect((await errorOf(r)).code).toBe("email_taken");
+
+  r = await post("/api/auth/login", { email: alice, password: "the wrong password" });
+  expect(r.status()).toBe(401);
+  expect((await errorOf(r)).code).toBe("bad_credentials");
+  r = await post("/api/auth/login", { email: alice, password: PASSWORD });
+  expect(r.status()).toBe(200);
+  expect(((await r.json()) as { address: string }).address).toBe(a.address);
+
+  // Each session reads its own member, and only that one.
+  const me = async (cookie?: string) => (await (await request.get("/api/me", { headers: cookie ? { cookie } : {} })).json()) as { session: { address: string; kind: string } | null };
+  expect((await me(a.cookie)).session).toEqual({ address: a.address, kind: "custodial" });
+  expect((await me(b.cookie)).session).toEqual({ address: b.address, kind: "custodial" });
+  const [payload, mac] = a.cookie.slice("fid_session=".length).split(".");
+  const forged = Buffer.from(Buffer.from(payload!, "base64url").toString().replace(a.address, b.address)).toString("base64url");
+  expect((await me(`fid_session=${forged}.${mac}`)).session).toBeNull();
+  // (this test's request context keeps the cookies it was sent: a fresh one has none)
+  const anonymous = await playwright.request.newContext({ baseURL: stack.webUrl });
+  expect(((await (await anonymous.get("/api/me")).json()) as { session: unknown }).session).toBeNull();
+  await anonymous.dispose();
+});
+
+test("a custodial member's pages: balance and history from the mirror", async ({ page, request, stack }) => {
+  const res = await request.post("/api/auth/signup", { data: { email: email("carol"), password: PASSWORD }, headers: { "content-type": "application/json", origin: stack.webUrl } });
+  expect(res.status()).toBe(201);
+  const [name, value] = res.headers()["set-cookie"]!.split(";")[0]!.split("=") as [string, string];
+  await page.context().addCookies([{ name, value, url: stack.webUrl }]);
+  await page.goto("/member");
+  await expect(page.getByTestId("header-balance")).toHaveText("0");
+  await expect(page.getByTestId("member-balance")).toHaveText(/^0/);
+});

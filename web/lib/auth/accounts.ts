@@ -1,0 +1,84 @@
+/**
+ * Email and password accounts (custodial members): the logic of POST /api/auth/signup and
+ * /api/auth/login, independent of Next so it is tested against a real database. Answers are
+ * { status, error: { code, message } } or { status, address }; a wrong email and a wrong password
+ * get the same answer (and take the same time: an unknown email still runs argon2id).
+ */
+import type { Address } from "viem";
+import type { Kek } from "../custody/kek.ts";
+import { dummyHash, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from "../custody/password.ts";
+import { createCustodialUser, EmailTakenError, findUserByEmail, normalizeEmail, type Queryable } from "../custody/users.ts";
+import { allowAttempt, resetAttempts, type Limit } from "./rate-limit.ts";
+
+export const LIMITS = {
+  loginPerEmail: { max: 10, windowSeconds: 15 * 60 },
+  loginPerIp: { max: 100, windowSeconds: 15 * 60 },
+  signupPerIp: { max: 20, windowSeconds: 60 * 60 },
+} satisfies Record<string, Limit>;
+
+export type AuthResult =
+  | { status: 200 | 201; address: Address; kind: "custodial" }
+  | { status: 400 | 401 | 403 | 409 | 429; error: { code: string; message: string } };
+
+const fail = (status: 400 | 401 | 403 | 409 | 429, code: string, message: string): AuthResult => ({ status, error: { code, message } });
+
+const EMAIL = /^[^\s@"<>()\[\],;:\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+
+export function checkEmail(email: unknown): string | null {
+  if (typeof email !== "string") return null;
+  const e = normalizeEmail(email);
+  return e.length <= 254 && EMAIL.test(e) && e.split("@")[0]!.length <= 64 ? e : null;
+}
+
+function checkPassword(password: unknown): AuthResult | null {
+  if (typeof password !== "string") return fail(400, "bad_password", "password must be a string");
+  if ([...password].length < MIN_PASSWORD_LENGTH) return fail(400, "weak_password", `password must have at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.length > MAX_PASSWORD_LENGTH) return fail(400, "bad_password", `password must have at most ${MAX_PASSWORD_LENGTH} characters`);
+  return null;
+}
+
+function checkConsent(consent: unknown): Record<string, boolean> | null {
+  if (consent === undefined) return {};
+  if (!consent || typeof consent !== "object" || Array.isArray(consent)) return null;
+  const out: Record<string, boolean> = {};
+  for (const [k, v] of Object.entries(consent)) {
+    if (!["marketing", "analytics"].includes(k) || typeof v !== "boolean") return null;
+    out[k] = v;
+  }
+  return out;
+}
+
+export async function signUp(db: Queryable, kek: Kek, body: unknown, ip: string): Promise<AuthResult> {
+  const b = (body ?? {}) as { email?: unknown; password?: unknown; consent?: unknown };
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return fail(400, "bad_json", "expected a JSON object");
+  const email = checkEmail(b.email);
+  if (!email) return fail(400, "bad_email", "email must be a valid address");
+  const bad = checkPassword(b.password);
+  if (bad) return bad;
+  const consent = checkConsent(b.consent);
+  if (!consent) return fail(400, "bad_consent", "consent must be an object of marketing/analytics booleans");
+  if (!(await allowAttempt(db, `signup:ip:${ip}`, LIMITS.signupPerIp))) return fail(429, "rate_limited", "too many sign-ups from this address: try again later");
+  try {
+    const user = await createCustodialUser(db, { email, password: b.password as string, consent }, kek);
+    return { status: 201, address: user.address, kind: "custodial" };
+  } catch (e) {
+    if (e instanceof EmailTakenError) return fail(409, "email_taken", "an account with this email exists: log in instead");
+    throw e;
+  }
+}
+
+export async function logIn(db: Queryable, body: unknown, ip: string): Promise<AuthResult> {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return fail(400, "bad_json", "expected a JSON object");
+  const b = body as { email?: unknown; password?: unknown };
+  const email = checkEmail(b.email);
+  if (!email) return fail(400, "bad_email", "email must be a valid address");
+  if (typeof b.password !== "string" || b.password.length === 0 || b.password.length > MAX_PASSWORD_LENGTH) return fail(400, "bad_password", "password is required");
+  const [perIp, perEmail] = [await allowAttempt(db, `login:ip:${ip}`, LIMITS.loginPerIp), await allowAttempt(db, `login:email:${email}`, LIMITS.loginPerEmail)];
+  if (!perIp || !perEmail) return fail(429, "rate_limited", "too many attempts: try again in 15 minutes");
+  const user = await findUserByEmail(db, email);
+  const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), b.password);
+  if (!user || !user.passwordHash || !ok) return fail(401, "bad_credentials", "wrong email or password");
+  if (user.selfCustody) return fail(403, "self_custody", "this account moved to its own wallet: sign in with the wallet");
+  await resetAttempts(db, `login:email:${email}`);
+  return { status: 200, address: user.address, kind: "custodial" };
+}

@@ -1,0 +1,56 @@
+/**
+ * The HTTP side of email/password sign-up and log-in (routes app/api/auth/signup and login):
+ * same-origin only, a small JSON body, the client's address for the rate limits, and the session
+ * cookie (kind "custodial"; httpOnly, SameSite=Lax, Secure in production).
+ */
+import "server-only";
+import type { Queryable } from "../custody/users.ts";
+import { chainId } from "../config.ts";
+import { queries, NoDatabaseError } from "../data/db.ts";
+import { json, problem } from "../json.ts";
+import type { AuthResult } from "./accounts.ts";
+import { encodeSession, sameOrigin, SESSION_COOKIE, SESSION_TTL_SECONDS, sessionCookieOptions } from "./session.ts";
+
+const MAX_BODY = 8 * 1024;
+
+/**
+ * The client's IP: the last x-forwarded-for entry (the one the nearest proxy, or Next itself,
+ * appended; earlier entries are the client's own claims), else x-real-ip.
+ */
+export function clientIp(request: Request): string {
+  const xff = request.headers.get("x-forwarded-for");
+  const last = xff?.split(",").map((s) => s.trim()).filter(Boolean).at(-1);
+  return (last ?? request.headers.get("x-real-ip") ?? "unknown").slice(0, 64);
+}
+
+export async function handleAuth(request: Request, run: (db: Queryable, body: unknown, ip: string) => Promise<AuthResult>): Promise<Response> {
+  if (!sameOrigin(request)) return problem(403, "cross_origin", "this request must come from this site");
+  if (!(request.headers.get("content-type") ?? "").includes("application/json")) return problem(415, "bad_content_type", "send application/json");
+  const text = await request.text();
+  if (text.length > MAX_BODY) return problem(413, "too_large", "the body is too large");
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return problem(400, "bad_json", "expected a JSON body");
+  }
+  let result: AuthResult;
+  try {
+    result = await run(queries().pool as unknown as Queryable, body, clientIp(request));
+  } catch (e) {
+    if (e instanceof NoDatabaseError) return problem(503, "no_database", "the accounts database is not configured");
+    if ((e as Error).name === "KekError") return problem(503, "custody_unavailable", "custodial accounts are not configured on this server");
+    console.error("auth failed:", (e as Error).name);
+    return problem(500, "internal", "something went wrong");
+  }
+  if ("error" in result) return json({ error: result.error }, { status: result.status });
+  const issuedAt = Math.floor(Date.now() / 1000);
+  const session = { address: result.address, chainId: chainId(), kind: "custodial" as const, issuedAt, expiresAt: issuedAt + SESSION_TTL_SECONDS };
+  const response = json({ address: session.address, kind: session.kind, expiresAt: session.expiresAt }, { status: result.status });
+  const opts = sessionCookieOptions(SESSION_TTL_SECONDS);
+  response.headers.append(
+    "set-cookie",
+    `${SESSION_COOKIE}=${encodeSession(session)}; Path=${opts.path}; Max-Age=${opts.maxAge}; HttpOnly; SameSite=Lax${opts.secure ? "; Secure" : ""}`,
+  );
+  return response;
+}
