@@ -39,6 +39,11 @@ test("sign-up and log-in over HTTP: errors, cookies, and one member per session"
   r = await request.post("/api/auth/signup", { data: "{not json", headers: { "content-type": "application/json", origin } });
   expect(r.status()).toBe(400);
   expect((await errorOf(r)).code).toBe("bad_json");
+  r = await request.post("/api/auth/signup", { data: JSON.stringify({ email: email("big"), password: "x".repeat(100_000) }), headers: { "content-type": "application/json", origin } });
+  expect(r.status()).toBe(413);
+  expect((await errorOf(r)).code).toBe("too_large");
+  r = await request.post("/api/auth/login", { data: "email=a@b.c", headers: { "content-type": "application/x-www-form-urlencoded", origin } });
+  expect(r.status()).toBe(415);
 
   // Two members.
   const alice = email("alice");

@@ -14,8 +14,11 @@ import { encodeSession, sameOrigin, SESSION_COOKIE, SESSION_TTL_SECONDS, session
 const MAX_BODY = 8 * 1024;
 
 /**
- * The client's IP: the last x-forwarded-for entry (the one the nearest proxy, or Next itself,
- * appended; earlier entries are the client's own claims), else x-real-ip.
+ * The client's IP for the per-IP limits: the last x-forwarded-for entry (the one the nearest proxy
+ * appended; earlier entries are the client's own claims), else x-real-ip. Route handlers cannot see
+ * the socket, and `next start` only fills x-forwarded-for when the request has none, so a client
+ * talking to Next directly can choose this value: in production put a proxy in front that appends
+ * (or overwrites) x-forwarded-for. The per-email limit does not depend on it.
  */
 export function clientIp(request: Request): string {
   const xff = request.headers.get("x-forwarded-for");
@@ -23,11 +26,31 @@ export function clientIp(request: Request): string {
   return (last ?? request.headers.get("x-real-ip") ?? "unknown").slice(0, 64);
 }
 
+/** The body as text, or null past `max` bytes (stops reading there: a huge body costs nothing). */
+async function readLimited(request: Request, max: number): Promise<string | null> {
+  if (Number(request.headers.get("content-length") ?? 0) > max) return null;
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 export async function handleAuth(request: Request, run: (db: Queryable, body: unknown, ip: string) => Promise<AuthResult>): Promise<Response> {
   if (!sameOrigin(request)) return problem(403, "cross_origin", "this request must come from this site");
   if (!(request.headers.get("content-type") ?? "").includes("application/json")) return problem(415, "bad_content_type", "send application/json");
-  const text = await request.text();
-  if (text.length > MAX_BODY) return problem(413, "too_large", "the body is too large");
+  const text = await readLimited(request, MAX_BODY);
+  if (text === null) return problem(413, "too_large", "the body is too large");
   let body: unknown;
   try {
     body = JSON.parse(text);
