@@ -5,7 +5,9 @@
  * everything it started.
  */
 import { execFileSync } from "node:child_process";
+import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { ensureDevKeyEncryptionKey } from "../web/lib/custody/dev-kek.ts";
 import { parseCli, runMain } from "./lib/cli.ts";
 import { rpcReady, startProcess, stopAll, waitFor, type Managed } from "./lib/processes.ts";
 import { createLogger } from "./lib/log.ts";
@@ -37,6 +39,10 @@ async function main() {
   const log = createLogger({ cmd: "dev" });
   const rpcUrl = `http://127.0.0.1:${args.port}`;
   process.env.RPC_URL = rpcUrl;
+  // Custodial wallets' keys are encrypted under this key; the web process inherits it. Generated
+  // once into the git-ignored .env.local (never printed): losing it loses every custodial wallet.
+  const kek = ensureDevKeyEncryptionKey(path.resolve(".env.local"));
+  if (kek.source === "created") log.info("generated the custodial key-encryption key", { file: kek.file });
 
   let stopping = false;
   const shutdown = async (code: number) => {
