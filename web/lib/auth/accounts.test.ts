@@ -1,7 +1,6 @@
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { randomBytes } from "node:crypto";
-import { createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
+import { useTestDatabase } from "../../../test/support/postgres-suite.ts";
 import { parseKek } from "../custody/kek.ts";
 import { signingAccount } from "../custody/users.ts";
 import { LIMITS, logIn, signUp } from "./accounts.ts";
@@ -15,25 +14,16 @@ const kek = parseKek(randomBytes(32).toString("hex"));
 const PASSWORD = "a good long password";
 
 describe("email accounts", () => {
-  let db: TestDatabase;
-  let pool: pg.Pool;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    pool = new pg.Pool({ connectionString: db.url, max: 4 });
-  });
-  afterAll(async () => {
-    await pool?.end();
-    await db?.drop();
-  });
+  const suite = useTestDatabase();
   let ip = 0;
   const nextIp = () => `10.0.0.${++ip}`;
 
   it("signs up, then logs in to the same custodial wallet", async () => {
-    const up = await signUp(pool, kek, { email: "Carol@Example.com", password: PASSWORD, consent: { marketing: false } }, nextIp());
+    const up = await signUp(suite.pool, kek, { email: "Carol@Example.com", password: PASSWORD, consent: { marketing: false } }, nextIp());
     expect(up).toMatchObject({ status: 201, kind: "custodial" });
     const address = (up as { address: string }).address;
-    expect(await logIn(pool, { email: "carol@example.com ", password: PASSWORD }, nextIp())).toEqual({ status: 200, address, kind: "custodial" });
-    expect((await signingAccount(pool, address as `0x${string}`, kek))?.address).toBe(address);
+    expect(await logIn(suite.pool, { email: "carol@example.com ", password: PASSWORD }, nextIp())).toEqual({ status: 200, address, kind: "custodial" });
+    expect((await signingAccount(suite.pool, address as `0x${string}`, kek))?.address).toBe(address);
   });
 
   it.each([
@@ -49,55 +39,55 @@ describe("email accounts", () => {
     [[1, 2], 400, "bad_json"],
     [null, 400, "bad_json"],
   ])("refuses sign-up %j with %i %s", async (body, status, code) => {
-    const r = await signUp(pool, kek, body, nextIp());
+    const r = await signUp(suite.pool, kek, body, nextIp());
     expect(r).toMatchObject({ status, error: { code } });
     expect((r as { error: { message: string } }).error.message.length).toBeGreaterThan(5);
   });
 
   it("refuses a duplicate email, whatever its case, with 409", async () => {
-    expect((await signUp(pool, kek, { email: "dup@example.com", password: PASSWORD }, nextIp())).status).toBe(201);
-    expect(await signUp(pool, kek, { email: "DUP@example.com", password: PASSWORD }, nextIp())).toMatchObject({ status: 409, error: { code: "email_taken" } });
-    expect((await pool.query(`SELECT count(*)::int AS n FROM users WHERE email = 'dup@example.com'`)).rows[0].n).toBe(1);
+    expect((await signUp(suite.pool, kek, { email: "dup@example.com", password: PASSWORD }, nextIp())).status).toBe(201);
+    expect(await signUp(suite.pool, kek, { email: "DUP@example.com", password: PASSWORD }, nextIp())).toMatchObject({ status: 409, error: { code: "email_taken" } });
+    expect((await suite.pool.query(`SELECT count(*)::int AS n FROM users WHERE email = 'dup@example.com'`)).rows[0].n).toBe(1);
   });
 
   it("answers a wrong password and an unknown email alike (401 bad_credentials)", async () => {
-    await signUp(pool, kek, { email: "dave@example.com", password: PASSWORD }, nextIp());
-    const wrong = await logIn(pool, { email: "dave@example.com", password: `${PASSWORD}!` }, nextIp());
-    const unknown = await logIn(pool, { email: "nobody@example.com", password: PASSWORD }, nextIp());
+    await signUp(suite.pool, kek, { email: "dave@example.com", password: PASSWORD }, nextIp());
+    const wrong = await logIn(suite.pool, { email: "dave@example.com", password: `${PASSWORD}!` }, nextIp());
+    const unknown = await logIn(suite.pool, { email: "nobody@example.com", password: PASSWORD }, nextIp());
     expect(wrong).toEqual({ status: 401, error: { code: "bad_credentials", message: "wrong email or password" } });
     expect(unknown).toEqual(wrong);
-    expect(await logIn(pool, { email: "dave@example.com" }, nextIp())).toMatchObject({ status: 400, error: { code: "bad_password" } });
-    expect(await logIn(pool, { email: "dave", password: PASSWORD }, nextIp())).toMatchObject({ status: 400, error: { code: "bad_email" } });
+    expect(await logIn(suite.pool, { email: "dave@example.com" }, nextIp())).toMatchObject({ status: 400, error: { code: "bad_password" } });
+    expect(await logIn(suite.pool, { email: "dave", password: PASSWORD }, nextIp())).toMatchObject({ status: 400, error: { code: "bad_email" } });
   });
 
   it("rate-limits attempts per email (even the right password, from any IP) and per IP", async () => {
-    await signUp(pool, kek, { email: "erin@example.com", password: PASSWORD }, nextIp());
-    for (let i = 0; i < LIMITS.loginPerEmail.max; i++) expect((await logIn(pool, { email: "erin@example.com", password: "wrong password" }, nextIp())).status).toBe(401);
-    expect(await logIn(pool, { email: "erin@example.com", password: PASSWORD }, nextIp())).toMatchObject({ status: 429, error: { code: "rate_limited" } });
+    await signUp(suite.pool, kek, { email: "erin@example.com", password: PASSWORD }, nextIp());
+    for (let i = 0; i < LIMITS.loginPerEmail.max; i++) expect((await logIn(suite.pool, { email: "erin@example.com", password: "wrong password" }, nextIp())).status).toBe(401);
+    expect(await logIn(suite.pool, { email: "erin@example.com", password: PASSWORD }, nextIp())).toMatchObject({ status: 429, error: { code: "rate_limited" } });
     // Another member is not locked out by it.
-    await signUp(pool, kek, { email: "frank@example.com", password: PASSWORD }, nextIp());
-    expect((await logIn(pool, { email: "frank@example.com", password: PASSWORD }, nextIp())).status).toBe(200);
+    await signUp(suite.pool, kek, { email: "frank@example.com", password: PASSWORD }, nextIp());
+    expect((await logIn(suite.pool, { email: "frank@example.com", password: PASSWORD }, nextIp())).status).toBe(200);
 
     const ip = nextIp();
-    await pool.query(`INSERT INTO auth_rate_limits (key, window_start, count) VALUES ($1, now(), $2)`, [`login:ip:${ip}`, LIMITS.loginPerIp.max]);
-    expect(await logIn(pool, { email: "frank@example.com", password: PASSWORD }, ip)).toMatchObject({ status: 429 });
+    await suite.pool.query(`INSERT INTO auth_rate_limits (key, window_start, count) VALUES ($1, now(), $2)`, [`login:ip:${ip}`, LIMITS.loginPerIp.max]);
+    expect(await logIn(suite.pool, { email: "frank@example.com", password: PASSWORD }, ip)).toMatchObject({ status: 429 });
     // An expired window starts again.
-    await pool.query(`UPDATE auth_rate_limits SET window_start = now() - interval '1 hour' WHERE key = $1`, [`login:ip:${ip}`]);
-    expect((await logIn(pool, { email: "frank@example.com", password: PASSWORD }, ip)).status).toBe(200);
+    await suite.pool.query(`UPDATE auth_rate_limits SET window_start = now() - interval '1 hour' WHERE key = $1`, [`login:ip:${ip}`]);
+    expect((await logIn(suite.pool, { email: "frank@example.com", password: PASSWORD }, ip)).status).toBe(200);
   });
 
   it("counts concurrent attempts exactly (one atomic upsert each)", async () => {
     const ip = nextIp();
-    const results = await Promise.all(Array.from({ length: 30 }, () => signUp(pool, kek, { email: "bad", password: PASSWORD }, ip)));
+    const results = await Promise.all(Array.from({ length: 30 }, () => signUp(suite.pool, kek, { email: "bad", password: PASSWORD }, ip)));
     expect(results.every((r) => r.status === 400)).toBe(true); // invalid input is refused before it is counted
-    await Promise.all(Array.from({ length: 25 }, (_, i) => signUp(pool, kek, { email: `burst${i}@example.com`, password: PASSWORD }, ip)));
-    expect((await pool.query(`SELECT count FROM auth_rate_limits WHERE key = $1`, [`signup:ip:${ip}`])).rows[0].count).toBe(25);
-    expect((await pool.query(`SELECT count(*)::int AS n FROM users WHERE email LIKE 'burst%'`)).rows[0].n).toBe(LIMITS.signupPerIp.max);
+    await Promise.all(Array.from({ length: 25 }, (_, i) => signUp(suite.pool, kek, { email: `burst${i}@example.com`, password: PASSWORD }, ip)));
+    expect((await suite.pool.query(`SELECT count FROM auth_rate_limits WHERE key = $1`, [`signup:ip:${ip}`])).rows[0].count).toBe(25);
+    expect((await suite.pool.query(`SELECT count(*)::int AS n FROM users WHERE email LIKE 'burst%'`)).rows[0].n).toBe(LIMITS.signupPerIp.max);
   });
 
   it("a session names one member: it cannot be altered to another address or kind", async () => {
-    const a = (await signUp(pool, kek, { email: "gina@example.com", password: PASSWORD }, nextIp())) as { address: `0x${string}` };
-    const b = (await signUp(pool, kek, { email: "hank@example.com", password: PASSWORD }, nextIp())) as { address: `0x${string}` };
+    const a = (await signUp(suite.pool, kek, { email: "gina@example.com", password: PASSWORD }, nextIp())) as { address: `0x${string}` };
+    const b = (await signUp(suite.pool, kek, { email: "hank@example.com", password: PASSWORD }, nextIp())) as { address: `0x${string}` };
     expect(a.address).not.toBe(b.address);
     const now = Math.floor(Date.now() / 1000);
     const cookie = encodeSession({ address: a.address, chainId: 31337, kind: "custodial", issuedAt: now, expiresAt: now + 60 });

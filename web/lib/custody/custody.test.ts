@@ -2,11 +2,10 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { getAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { createTestDatabase, type TestDatabase } from "../../../test/support/postgres.ts";
+import { useTestDatabase } from "../../../test/support/postgres-suite.ts";
 import { ensureDevKeyEncryptionKey } from "./dev-kek.ts";
 import { KekError, parseKek } from "./kek.ts";
 import { createCustodialKey, decryptAccount, decryptKey, encryptKey, KeyDecryptionError } from "./keys.ts";
@@ -111,45 +110,36 @@ describe("dev key-encryption key file", () => {
 });
 
 describe("users table", () => {
-  let db: TestDatabase;
-  let pool: pg.Pool;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  });
-  afterAll(async () => {
-    await pool?.end();
-    await db?.drop();
-  });
+  const suite = useTestDatabase({ maxConnections: 2 });
 
   it("stores the key only encrypted, never in plain text, and signs with it on the server", async () => {
-    const { id, address } = await createCustodialUser(pool, { email: "  Alice@Example.COM ", password: "a long password" }, kek);
-    const login = await findUserByEmail(pool, "alice@example.com");
+    const { id, address } = await createCustodialUser(suite.pool, { email: "  Alice@Example.COM ", password: "a long password" }, kek);
+    const login = await findUserByEmail(suite.pool, "alice@example.com");
     expect(login).toMatchObject({ id, address, selfCustody: false });
     expect(await verifyPassword(login!.passwordHash!, "a long password")).toBe(true);
-    expect(await isCustodialAddress(pool, address)).toBe(true);
+    expect(await isCustodialAddress(suite.pool, address)).toBe(true);
 
-    const account = await signingAccount(pool, address, kek);
+    const account = await signingAccount(suite.pool, address, kek);
     expect(account?.address).toBe(address);
     // The plain key, recovered here only to look for it: in no column, in no encoding.
     const key = decryptKey(
-      await pool.query(`SELECT key_ciphertext AS ciphertext, key_iv AS iv, key_tag AS tag, key_version AS version FROM users WHERE id = $1`, [id]).then((r) => r.rows[0]),
+      await suite.pool.query(`SELECT key_ciphertext AS ciphertext, key_iv AS iv, key_tag AS tag, key_version AS version FROM users WHERE id = $1`, [id]).then((r) => r.rows[0]),
       address,
       kek,
     );
-    const { rows } = await pool.query(`SELECT row_to_json(u)::text AS json, encode(key_ciphertext, 'hex') AS hex, encode(key_ciphertext, 'base64') AS b64 FROM users u WHERE id = $1`, [id]);
+    const { rows } = await suite.pool.query(`SELECT row_to_json(u)::text AS json, encode(key_ciphertext, 'hex') AS hex, encode(key_ciphertext, 'base64') AS b64 FROM users u WHERE id = $1`, [id]);
     const dump = `${rows[0].json} ${rows[0].hex} ${rows[0].b64}`.toLowerCase();
     for (const needle of [key.toString("hex"), key.toString("base64").toLowerCase(), key.toString("base64url").toLowerCase()]) expect(dump).not.toContain(needle);
     expect(rows[0].json).not.toContain("a long password");
 
-    await expect(signingAccount(pool, address, otherKek)).rejects.toThrow(KeyDecryptionError);
+    await expect(signingAccount(suite.pool, address, otherKek)).rejects.toThrow(KeyDecryptionError);
   });
 
   it("refuses a duplicate email (case-insensitive) and a broken key row", async () => {
-    await createCustodialUser(pool, { email: "bob@example.com", password: "another password" }, kek);
-    await expect(createCustodialUser(pool, { email: "BOB@example.com", password: "another password" }, kek)).rejects.toThrow(EmailTakenError);
+    await createCustodialUser(suite.pool, { email: "bob@example.com", password: "another password" }, kek);
+    await expect(createCustodialUser(suite.pool, { email: "BOB@example.com", password: "another password" }, kek)).rejects.toThrow(EmailTakenError);
     await expect(
-      pool.query(`INSERT INTO users (email, address, key_ciphertext, key_iv, key_tag, key_version) VALUES ('c@example.com', '0x01', '\\x00', '\\x00', '\\x00', 1)`),
+      suite.pool.query(`INSERT INTO users (email, address, key_ciphertext, key_iv, key_tag, key_version) VALUES ('c@example.com', '0x01', '\\x00', '\\x00', '\\x00', 1)`),
     ).rejects.toThrow(/users_key_whole/);
   });
 });
