@@ -7,6 +7,7 @@ import { getCatalog, getProgramStats } from "@/lib/data/index.ts";
 import { formatPoints } from "@/lib/format.ts";
 import { getI18n } from "@/lib/i18n/server.ts";
 import type { MessageKey } from "@/lib/i18n/index.ts";
+import { Table } from "@/components/Table.tsx";
 
 export const dynamic = "force-dynamic";
 
@@ -46,32 +47,27 @@ export default async function Home() {
       <section aria-labelledby="tiers">
         <h2 id="tiers">{t("home.tiers.title")}</h2>
         <p>{t("home.tiers.intro")}</p>
-        <div className="table-wrap" tabIndex={0}>
-          <table>
-            <caption className="visually-hidden">{t("home.tiers.title")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("home.tiers.tier")}</th>
-                <th scope="col" className="num">{t("home.tiers.threshold")}</th>
-                <th scope="col">{t("home.tiers.perks")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {[0n, ...thresholds].map((threshold, tier) => (
-                <tr key={tier}>
-                  <th scope="row">{t(`tier.${tier}` as MessageKey)}</th>
-                  <td className="num">{formatPoints(threshold, locale)}</td>
-                  <td>
-                    {t(`tier.perks.${Math.min(tier, 3)}` as MessageKey)}
-                    {catalog.filter((r) => r.minTier === tier && !r.mintOnly).length > 0 && (
-                      <> {t("home.tiers.unlocks", { rewards: catalog.filter((r) => r.minTier === tier && !r.mintOnly).map((r) => r.name).join(", ") })}</>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          caption={t("home.tiers.title")}
+          columns={[
+            { label: t("home.tiers.tier") },
+            { label: t("home.tiers.threshold"), numeric: true },
+            { label: t("home.tiers.perks") },
+          ]}
+        >
+          {[0n, ...thresholds].map((threshold, tier) => (
+            <tr key={tier}>
+              <th scope="row">{t(`tier.${tier}` as MessageKey)}</th>
+              <td className="num">{formatPoints(threshold, locale)}</td>
+              <td>
+                {t(`tier.perks.${Math.min(tier, 3)}` as MessageKey)}
+                {catalog.filter((r) => r.minTier === tier && !r.mintOnly).length > 0 && (
+                  <> {t("home.tiers.unlocks", { rewards: catalog.filter((r) => r.minTier === tier && !r.mintOnly).map((r) => r.name).join(", ") })}</>
+                )}
+              </td>
+            </tr>
+          ))}
+        </Table>
       </section>
 
       <section aria-labelledby="expiry">

@@ -2,6 +2,7 @@
  * Accessible SVG charts, rendered on the server (no chart library): each is an image with a title
  * and a description for screen readers, and its numbers in a table under a disclosure.
  */
+import { Table } from "@/components/Table.tsx";
 import { formatPoints } from "@/lib/format.ts";
 import type { Locale } from "@/lib/i18n/index.ts";
 
@@ -46,33 +47,18 @@ function DataTable({ caption, labels, series, locale, summary }: { caption: stri
   return (
     <details>
       <summary>{summary}</summary>
-      <div className="table-wrap" tabIndex={0}>
-        <table>
-          <caption className="visually-hidden">{caption}</caption>
-          <thead>
-            <tr>
-              <th scope="col">—</th>
-              {series.map((s) => (
-                <th scope="col" key={s.label} className="num">
-                  {s.label}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {labels.map((l, i) => (
-              <tr key={l}>
-                <th scope="row">{l}</th>
-                {series.map((s) => (
-                  <td key={s.label} className="num">
-                    {typeof s.values[i] === "bigint" ? formatPoints(s.values[i] as bigint, locale) : s.values[i]}
-                  </td>
-                ))}
-              </tr>
+      <Table caption={caption} columns={[{ label: "—" }, ...series.map((s) => ({ label: s.label, numeric: true }))]}>
+        {labels.map((l, i) => (
+          <tr key={l}>
+            <th scope="row">{l}</th>
+            {series.map((s) => (
+              <td key={s.label} className="num">
+                {typeof s.values[i] === "bigint" ? formatPoints(s.values[i] as bigint, locale) : s.values[i]}
+              </td>
             ))}
-          </tbody>
-        </table>
-      </div>
+          </tr>
+        ))}
+      </Table>
     </details>
   );
 }

@@ -8,6 +8,7 @@ import { formatDate, formatPoints, shortAddress, shortHash } from "@/lib/format.
 import { getI18n } from "@/lib/i18n/server.ts";
 import type { MessageKey } from "@/lib/i18n/index.ts";
 import { parseAddress } from "@/lib/validate.ts";
+import { Table } from "@/components/Table.tsx";
 
 export const dynamic = "force-dynamic";
 
@@ -46,33 +47,28 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         <p className={ok ? "notice" : "warning"} role="status" data-testid="audit-verdict">
           {ok ? t("audit.allGood", { accounts: result.accounts }) : t("audit.problems", { count: result.mismatches.length })}
         </p>
-        <div className="table-wrap" tabIndex={0}>
-          <table>
-            <caption className="visually-hidden">{t("audit.supply")}</caption>
-            <tbody>
-              <tr>
-                <th scope="row">{t("audit.block")}</th>
-                <td className="num">{result.block.toString()}</td>
-              </tr>
-              <tr>
-                <th scope="row">{t("audit.accounts")}</th>
-                <td className="num">{formatPoints(BigInt(result.accounts), locale)}</td>
-              </tr>
-              <tr className={result.supplyOk ? "" : "mismatch"}>
-                <th scope="row">{t("audit.mirrorTotal")}</th>
-                <td className="num" data-testid="mirror-total">{formatPoints(result.mirrorTotal, locale)}</td>
-              </tr>
-              <tr className={result.supplyOk ? "" : "mismatch"}>
-                <th scope="row">{t("audit.totalSupply")}</th>
-                <td className="num" data-testid="total-supply">{formatPoints(result.totalSupply, locale)}</td>
-              </tr>
-              <tr>
-                <th scope="row">{t("audit.mismatches")}</th>
-                <td className="num" data-testid="mismatch-count">{result.mismatches.length}</td>
-              </tr>
-            </tbody>
-          </table>
-        </div>
+        <Table caption={t("audit.supply")}>
+          <tr>
+            <th scope="row">{t("audit.block")}</th>
+            <td className="num">{result.block.toString()}</td>
+          </tr>
+          <tr>
+            <th scope="row">{t("audit.accounts")}</th>
+            <td className="num">{formatPoints(BigInt(result.accounts), locale)}</td>
+          </tr>
+          <tr className={result.supplyOk ? "" : "mismatch"}>
+            <th scope="row">{t("audit.mirrorTotal")}</th>
+            <td className="num" data-testid="mirror-total">{formatPoints(result.mirrorTotal, locale)}</td>
+          </tr>
+          <tr className={result.supplyOk ? "" : "mismatch"}>
+            <th scope="row">{t("audit.totalSupply")}</th>
+            <td className="num" data-testid="total-supply">{formatPoints(result.totalSupply, locale)}</td>
+          </tr>
+          <tr>
+            <th scope="row">{t("audit.mismatches")}</th>
+            <td className="num" data-testid="mismatch-count">{result.mismatches.length}</td>
+          </tr>
+        </Table>
         {!result.complete && <p className="small muted">{t("audit.partial")}</p>}
       </section>
 
@@ -84,64 +80,56 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       {result.mismatches.length > 0 && (
         <section aria-labelledby="mismatch-title">
           <h2 id="mismatch-title">{t("audit.mismatchList")}</h2>
-          <div className="table-wrap" tabIndex={0}>
-            <table data-testid="mismatch-table">
-              <caption className="visually-hidden">{t("audit.mismatchList")}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("audit.account")}</th>
-                  <th scope="col" className="num">{t("audit.mirror")}</th>
-                  <th scope="col" className="num">{t("audit.chain")}</th>
-                  <th scope="col" className="num">{t("audit.diff")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {result.mismatches.map((r) => (
-                  <tr key={r.address} className="mismatch" data-testid="mismatch-row" data-address={r.address}>
-                    <td className="mono">
-                      <Link href={`/audit?account=${r.address}#trail-title`}>{r.address}</Link>
-                    </td>
-                    <td className="num">{formatPoints(r.mirrorBalance, locale)}</td>
-                    <td className="num">{formatPoints(r.chainBalance, locale)}</td>
-                    <td className="num">{formatPoints(r.mirrorBalance - r.chainBalance, locale)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            caption={t("audit.mismatchList")}
+            columns={[
+              { label: t("audit.account") },
+              { label: t("audit.mirror"), numeric: true },
+              { label: t("audit.chain"), numeric: true },
+              { label: t("audit.diff"), numeric: true },
+            ]}
+            testId="mismatch-table"
+          >
+            {result.mismatches.map((r) => (
+              <tr key={r.address} className="mismatch" data-testid="mismatch-row" data-address={r.address}>
+                <td className="mono">
+                  <Link href={`/audit?account=${r.address}#trail-title`}>{r.address}</Link>
+                </td>
+                <td className="num">{formatPoints(r.mirrorBalance, locale)}</td>
+                <td className="num">{formatPoints(r.chainBalance, locale)}</td>
+                <td className="num">{formatPoints(r.mirrorBalance - r.chainBalance, locale)}</td>
+              </tr>
+            ))}
+          </Table>
         </section>
       )}
 
       <section aria-labelledby="accounts-title">
         <h2 id="accounts-title">{t("audit.accountsTitle")}</h2>
-        <div className="table-wrap" tabIndex={0}>
-          <table data-testid="audit-table">
-            <caption className="visually-hidden">{t("audit.accountsTitle")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("audit.account")}</th>
-                <th scope="col" className="num">{t("audit.mirror")}</th>
-                <th scope="col" className="num">{t("audit.chain")}</th>
-                <th scope="col">{t("audit.match")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {result.rows.map((r) => (
-                <tr key={r.address} className={r.ok ? "" : "mismatch"} data-address={r.address}>
-                  <td className="mono">
-                    <Link href={`/audit?account=${r.address}#trail-title`} title={r.address}>
-                      <span className="hide-phone">{r.address}</span>
-                      <span aria-hidden="true" className="phone-only">{shortAddress(r.address)}</span>
-                    </Link>
-                  </td>
-                  <td className="num">{formatPoints(r.mirrorBalance, locale)}</td>
-                  <td className="num">{formatPoints(r.chainBalance, locale)}</td>
-                  <td>{r.ok ? <span className="ok">✓ {t("audit.ok")}</span> : <strong className="error">✗ {t("audit.mismatch")}</strong>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          caption={t("audit.accountsTitle")}
+          columns={[
+            { label: t("audit.account") },
+            { label: t("audit.mirror"), numeric: true },
+            { label: t("audit.chain"), numeric: true },
+            { label: t("audit.match") },
+          ]}
+          testId="audit-table"
+        >
+          {result.rows.map((r) => (
+            <tr key={r.address} className={r.ok ? "" : "mismatch"} data-address={r.address}>
+              <td className="mono">
+                <Link href={`/audit?account=${r.address}#trail-title`} title={r.address}>
+                  <span className="hide-phone">{r.address}</span>
+                  <span aria-hidden="true" className="phone-only">{shortAddress(r.address)}</span>
+                </Link>
+              </td>
+              <td className="num">{formatPoints(r.mirrorBalance, locale)}</td>
+              <td className="num">{formatPoints(r.chainBalance, locale)}</td>
+              <td>{r.ok ? <span className="ok">✓ {t("audit.ok")}</span> : <strong className="error">✗ {t("audit.mismatch")}</strong>}</td>
+            </tr>
+          ))}
+        </Table>
         <nav className="pager" aria-label={t("audit.pages")}>
           {page > 0 && <Link href={`/audit?page=${page - 1}`}>{t("audit.prev")}</Link>}
           <span>{t("audit.pageOf", { page: page + 1, pages })}</span>
@@ -171,37 +159,34 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           trail.length === 0 ? (
             <p>{t("history.empty")}</p>
           ) : (
-            <div className="table-wrap" tabIndex={0} style={{ marginTop: "1rem" }}>
-              <table data-testid="trail">
-                <caption className="visually-hidden">{t("audit.trail")}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col" className="num">{t("audit.blockCol")}</th>
-                    <th scope="col">{t("history.date")}</th>
-                    <th scope="col">{t("audit.kind")}</th>
-                    <th scope="col">{t("audit.from")}</th>
-                    <th scope="col">{t("audit.to")}</th>
-                    <th scope="col" className="num">{t("history.amount")}</th>
-                    <th scope="col">{t("history.tx")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {trail.map((e) => (
-                    <tr key={`${e.blockNumber}-${e.logIndex}`}>
-                      <td className="num">{e.blockNumber.toString()}</td>
-                      <td>{formatDate(e.timestamp, locale, true)}</td>
-                      <td>{t(`kind.${e.kind}` as MessageKey)}</td>
-                      <td className="mono small">{e.from ? shortAddress(e.from) : "—"}</td>
-                      <td className="mono small">{e.to ? shortAddress(e.to) : "—"}</td>
-                      <td className="num">{formatPoints(e.amount, locale)}</td>
-                      <td className="mono small">
-                        <Link href={`/tx/${e.txHash}`}>{shortHash(e.txHash)}</Link>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              caption={t("audit.trail")}
+              columns={[
+                { label: t("audit.blockCol"), numeric: true },
+                { label: t("history.date") },
+                { label: t("audit.kind") },
+                { label: t("audit.from") },
+                { label: t("audit.to") },
+                { label: t("history.amount"), numeric: true },
+                { label: t("history.tx") },
+              ]}
+              testId="trail"
+              style={{ marginTop: "1rem" }}
+            >
+              {trail.map((e) => (
+                <tr key={`${e.blockNumber}-${e.logIndex}`}>
+                  <td className="num">{e.blockNumber.toString()}</td>
+                  <td>{formatDate(e.timestamp, locale, true)}</td>
+                  <td>{t(`kind.${e.kind}` as MessageKey)}</td>
+                  <td className="mono small">{e.from ? shortAddress(e.from) : "—"}</td>
+                  <td className="mono small">{e.to ? shortAddress(e.to) : "—"}</td>
+                  <td className="num">{formatPoints(e.amount, locale)}</td>
+                  <td className="mono small">
+                    <Link href={`/tx/${e.txHash}`}>{shortHash(e.txHash)}</Link>
+                  </td>
+                </tr>
+              ))}
+            </Table>
           )
         )}
       </section>

@@ -12,6 +12,7 @@ import { formatDate, formatPoints, shortAddress, shortHash } from "@/lib/format.
 import { getI18n } from "@/lib/i18n/server.ts";
 import type { Locale, MessageKey, Translate } from "@/lib/i18n/index.ts";
 import { EXPIRY_WARNING_DAYS } from "@/lib/rules.ts";
+import { Table } from "@/components/Table.tsx";
 
 export const dynamic = "force-dynamic";
 
@@ -41,41 +42,37 @@ function describe(row: HistoryRow, t: Translate) {
 function History({ rows, t, locale }: { rows: HistoryRow[]; t: Translate; locale: Locale }) {
   if (rows.length === 0) return <p>{t("history.empty")}</p>;
   return (
-    <div className="table-wrap" tabIndex={0}>
-      <table data-testid="history">
-        <caption className="visually-hidden">{t("history.title")}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t("history.date")}</th>
-            <th scope="col">{t("history.what")}</th>
-            <th scope="col" className="num">{t("history.amount")}</th>
-            <th scope="col" className="hide-phone">{t("history.tx")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.id} data-kind={r.kind}>
-              <td>{formatDate(r.timestamp, locale)}</td>
-              <td>
-                {describe(r, t)}
-                <span className="visually-hidden"> — </span>
-                <Link href={`/tx/${r.txHash}`} className="small" style={{ display: "block" }}>
-                  {t("history.details")}
-                  <span className="visually-hidden"> {shortHash(r.txHash)}</span>
-                </Link>
-              </td>
-              <td className={`num ${r.direction === "in" ? "amount-in" : "amount-out"}`}>
-                {r.direction === "in" ? "+" : "−"}
-                {formatPoints(r.amount, locale)}
-              </td>
-              <td className="hide-phone mono small">
-                <Link href={`/tx/${r.txHash}`}>{shortHash(r.txHash)}</Link>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      caption={t("history.title")}
+      columns={[
+        { label: t("history.date") },
+        { label: t("history.what") },
+        { label: t("history.amount"), numeric: true },
+        { label: t("history.tx"), className: "hide-phone" },
+      ]}
+      testId="history"
+    >
+      {rows.map((r) => (
+        <tr key={r.id} data-kind={r.kind}>
+          <td>{formatDate(r.timestamp, locale)}</td>
+          <td>
+            {describe(r, t)}
+            <span className="visually-hidden"> — </span>
+            <Link href={`/tx/${r.txHash}`} className="small" style={{ display: "block" }}>
+              {t("history.details")}
+              <span className="visually-hidden"> {shortHash(r.txHash)}</span>
+            </Link>
+          </td>
+          <td className={`num ${r.direction === "in" ? "amount-in" : "amount-out"}`}>
+            {r.direction === "in" ? "+" : "−"}
+            {formatPoints(r.amount, locale)}
+          </td>
+          <td className="hide-phone mono small">
+            <Link href={`/tx/${r.txHash}`}>{shortHash(r.txHash)}</Link>
+          </td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 

@@ -12,6 +12,7 @@ import { getCatalog, getMerchantAnalytics, getMerchants, getSettings } from "@/l
 import { formatPoints, percent } from "@/lib/format.ts";
 import { getI18n } from "@/lib/i18n/server.ts";
 import type { MessageKey } from "@/lib/i18n/index.ts";
+import { Table } from "@/components/Table.tsx";
 
 export const dynamic = "force-dynamic";
 
@@ -88,38 +89,34 @@ export default async function MerchantPage() {
         {rewards.length === 0 ? (
           <p>{t("rewards.none")}</p>
         ) : (
-          <div className="table-wrap" tabIndex={0}>
-            <table data-testid="merchant-rewards">
-              <caption className="visually-hidden">{t("rewards.title")}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("rewards.name")}</th>
-                  <th scope="col" className="num">{t("rewards.cost")}</th>
-                  <th scope="col" className="num">{t("rewards.minted")}</th>
-                  <th scope="col">{t("rewards.state")}</th>
-                  <th scope="col">{t("rewards.action")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rewards.map((r) => (
-                  <tr key={r.id.toString()}>
-                    <td>
-                      {r.name}
-                      <span className="small muted"> · {t(`category.${r.category}` as MessageKey)}</span>
-                    </td>
-                    <td className="num">{r.mintOnly ? "—" : formatPoints(r.cost, locale)}</td>
-                    <td className="num">
-                      {formatPoints(r.minted, locale)} / {formatPoints(r.supplyCap, locale)}
-                    </td>
-                    <td>{r.paused ? t("reward.paused") : t("rewards.active")}</td>
-                    <td>
-                      <PauseButton merchant={session.address} rewardId={r.id} paused={r.paused} name={r.name} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            caption={t("rewards.title")}
+            columns={[
+              { label: t("rewards.name") },
+              { label: t("rewards.cost"), numeric: true },
+              { label: t("rewards.minted"), numeric: true },
+              { label: t("rewards.state") },
+              { label: t("rewards.action") },
+            ]}
+            testId="merchant-rewards"
+          >
+            {rewards.map((r) => (
+              <tr key={r.id.toString()}>
+                <td>
+                  {r.name}
+                  <span className="small muted"> · {t(`category.${r.category}` as MessageKey)}</span>
+                </td>
+                <td className="num">{r.mintOnly ? "—" : formatPoints(r.cost, locale)}</td>
+                <td className="num">
+                  {formatPoints(r.minted, locale)} / {formatPoints(r.supplyCap, locale)}
+                </td>
+                <td>{r.paused ? t("reward.paused") : t("rewards.active")}</td>
+                <td>
+                  <PauseButton merchant={session.address} rewardId={r.id} paused={r.paused} name={r.name} />
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </section>
 
