@@ -40,6 +40,11 @@ interface ILoyaltyPoints {
     event TierThresholdsSet(uint256[] thresholds);
     /// @notice Points of a member with no activity for `period` seconds may be expired (0: never).
     event InactivityPeriodSet(uint256 previousPeriod, uint256 newPeriod);
+    /// @notice `merchant` allowed (`authorized` true) or stopped `agent` issuing and clawing back on its behalf.
+    event IssuingAgentSet(address indexed merchant, address indexed agent, bool authorized);
+    /// @notice With `from`'s signed consent, a migrator moved `from`'s whole account to `to`: its
+    /// `balance` (also a {Transfer} in the same transaction) and its `lifetimeEarned` points.
+    event AccountMigrated(address indexed from, address indexed to, uint256 balance, uint256 lifetimeEarned);
 
     // ---------------------------------------------------------------- errors
 
@@ -69,6 +74,16 @@ interface ILoyaltyPoints {
     error SupplyCapExceeded(uint256 amount, uint256 cap);
     /// @dev `account` is the zero address where a real account is required.
     error InvalidAccount(address account);
+    /// @dev `agent` is not authorized to issue or claw back on behalf of `merchant`.
+    error NotIssuingAgent(address merchant, address agent);
+    /// @dev An account cannot be migrated onto itself.
+    error MigrationToSelf(address account);
+    /// @dev `to` cannot receive a member's account: the zero address, a merchant or a charity.
+    error InvalidMigrationTarget(address to);
+    /// @dev The migration signature expired at `deadline`.
+    error MigrationSignatureExpired(uint256 deadline);
+    /// @dev The signature is not `from`'s consent to this migration with its current nonce.
+    error InvalidMigrationSignature(address from);
 
     // ---------------------------------------------------------------- views
 

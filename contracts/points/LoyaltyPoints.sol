@@ -7,6 +7,7 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {Context} from "@openzeppelin/contracts/utils/Context.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ILoyaltyPoints} from "./ILoyaltyPoints.sol";
 
@@ -30,7 +31,14 @@ import {ILoyaltyPoints} from "./ILoyaltyPoints.sol";
 ///   (ERC-2771). The forwarder must never be combined with Multicall (CVE-2023-49145); this
 ///   contract has no Multicall.
 /// - `ref` values are global and single-use: the same ref can never issue twice, whoever sends it.
-/// - Pausing freezes every balance change (transfers, issuance, redemption, expiry, clawback).
+/// - Issuing agents (the platform's relayer) act for a merchant only while that merchant authorizes
+///   them and still holds `MERCHANT_ROLE`; they spend the merchant's allowance, never their own, so a
+///   compromised agent key can issue at most the remaining allowances of the merchants that trust it.
+/// - `MIGRATOR_ROLE` (the relayer) moves a custodial member's account to its own wallet, and only with
+///   that member's EIP-712 consent: the role alone cannot take an account, the signature alone cannot
+///   trade lifetime earned points (tiers) between members.
+/// - Pausing freezes every balance change (transfers, issuance, redemption, expiry, clawback,
+///   migration).
 contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Context, ILoyaltyPoints {
     using SafeCast for uint256;
 
@@ -40,6 +48,13 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
     /// @notice The reward catalog: burns points for the member who redeems.
     bytes32 public constant REDEEMER_ROLE = keccak256("REDEEMER_ROLE");
+    /// @notice Moves consenting custodial members' accounts to their own wallets (the relayer); the
+    /// reward catalog reads this role too, for {RewardNFT-migrateTokens}.
+    bytes32 public constant MIGRATOR_ROLE = keccak256("MIGRATOR_ROLE");
+
+    /// @notice EIP-712 type of a member's consent to {migrateAccount}, in the `permit` domain.
+    bytes32 public constant ACCOUNT_MIGRATION_TYPEHASH =
+        keccak256("AccountMigration(address from,address to,uint256 nonce,uint256 deadline)");
 
     /// @notice At most this many tiers above the base tier, which bounds `tierOf`'s loop.
     uint256 public constant MAX_TIERS = 16;
@@ -62,6 +77,10 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
     uint256 public inactivityPeriod;
     /// @notice Registered donation targets.
     mapping(address charity => bool) public isCharity;
+    mapping(address merchant => mapping(address agent => bool)) private _issuingAgents;
+    /// @notice Where {migrateAccount} last moved each account (zero: never, or the account is live
+    /// again). A refund of points issued before a migration claws them back from where they went.
+    mapping(address account => address) public migratedTo;
 
     /// @param name_ Token name, also the EIP-712 domain name used by `permit`.
     /// @param symbol_ Token symbol.
@@ -177,10 +196,21 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
     /// used once: a retried purchase reverts with {RefAlreadyUsed} instead of issuing twice. The
     /// issuance is kept so that the same merchant can {clawback} it on a refund.
     function issue(address member, uint256 amount, bytes32 ref) external onlyRole(MERCHANT_ROLE) {
-        address merchant = _msgSender();
-        _claimRef(ref, merchant, amount, member);
-        _spendIssuanceAllowance(merchant, amount);
-        _issue(merchant, member, amount, ref);
+        _issueForPurchase(_msgSender(), member, amount, ref);
+    }
+
+    /// @notice {issue} on behalf of `merchant`, by an issuing agent it authorized ({setIssuingAgent}).
+    /// @dev The same rules and event as {issue} with `merchant` as the issuer: `merchant` must still
+    /// hold `MERCHANT_ROLE` (an offboarded merchant's agents can no longer issue), its allowance is
+    /// spent, {PointsIssued} names it, and `ref` is claimed for it, so that it (or its agent) alone can
+    /// claw it back. Refs are shared with {issue}: a ref the merchant used directly cannot be reused.
+    ///
+    /// Security considerations: the agent chooses the member and the amount, so a merchant trusts it
+    /// with its whole remaining allowance; revoke with {setIssuingAgent}(agent, false). The agent is
+    /// `_msgSender()`, so a request relayed by the trusted forwarder acts for its signer.
+    function issueFor(address merchant, address member, uint256 amount, bytes32 ref) external {
+        _requireIssuingAgent(merchant);
+        _issueForPurchase(merchant, member, amount, ref);
     }
 
     /// @notice Issues `amounts[i]` points to each `members[i]` under one campaign `ref`.
@@ -206,18 +236,56 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
     /// @notice Takes back up to what `ref` issued from its member, for a refunded purchase.
     /// @dev Only the merchant that issued `ref`, only for a single-member issuance, only up to what it
     /// issued minus what was already clawed back, and only from points the member still holds
-    /// (otherwise {ERC20InsufficientBalance}). The amount returns to the merchant's allowance and
+    /// (otherwise {ERC20InsufficientBalance}); if the member's account was migrated ({migrateAccount}),
+    /// from the account it moved to, which {PointsClawedBack} names. The amount returns to the merchant's allowance and
     /// leaves the member's lifetime earned points: a refunded purchase never counted.
     function clawback(bytes32 ref, uint256 amount) external onlyRole(MERCHANT_ROLE) {
-        if (amount == 0) revert ZeroAmount();
+        _clawback(_msgSender(), ref, amount);
+    }
+
+    /// @notice {clawback} on behalf of `merchant`, by an issuing agent it authorized.
+    /// @dev The same rules and event as {clawback} with `merchant` as the caller: `merchant` must
+    /// hold `MERCHANT_ROLE` and be the merchant that issued `ref` (whether directly or through an
+    /// agent); at most what `ref` issued minus what was already clawed back, from points the member
+    /// still holds. The amount returns to `merchant`'s allowance.
+    ///
+    /// Security considerations: an agent can only undo issuances of the merchants that authorized
+    /// it, never another merchant's, and never more than a ref issued.
+    function clawbackFor(address merchant, bytes32 ref, uint256 amount) external {
+        _requireIssuingAgent(merchant);
+        _clawback(merchant, ref, amount);
+    }
+
+    /// @notice Authorizes (`authorized` true) or revokes `agent` to {issueFor} and {clawbackFor} on
+    /// behalf of the calling merchant.
+    /// @dev Only a merchant. Emits {IssuingAgentSet} on every call, so the indexer and auditors can
+    /// follow who may act for whom.
+    ///
+    /// Security considerations: an authorization is stored per (merchant, agent) and survives the
+    /// merchant's offboarding, but it is inert while the merchant lacks `MERCHANT_ROLE`; a merchant
+    /// onboarded again gets its agents back, so it should revoke agents it no longer trusts.
+    function setIssuingAgent(address agent, bool authorized) external onlyRole(MERCHANT_ROLE) {
+        if (agent == address(0)) revert InvalidAccount(address(0));
         address merchant = _msgSender();
+        _issuingAgents[merchant][agent] = authorized;
+        emit IssuingAgentSet(merchant, agent, authorized);
+    }
+
+    /// @notice Whether `agent` may issue and claw back on behalf of `merchant` (while it is a merchant).
+    function isIssuingAgent(address merchant, address agent) external view returns (bool) {
+        return _issuingAgents[merchant][agent];
+    }
+
+    /// @dev The body of {clawback} and {clawbackFor}, for `merchant`.
+    function _clawback(address merchant, bytes32 ref, uint256 amount) private {
+        if (amount == 0) revert ZeroAmount();
         Issuance storage issuance = _issuances[ref];
         if (issuance.merchant == address(0) || issuance.member == address(0)) revert UnknownIssuance(ref);
         if (issuance.merchant != merchant) revert NotIssuingMerchant(ref, merchant);
         uint256 remaining = issuance.amount - issuance.clawedBack;
         if (amount > remaining) revert ClawbackExceedsIssuance(ref, remaining, amount);
 
-        address member = issuance.member;
+        address member = _liveAccount(issuance.member);
         issuance.clawedBack += uint96(amount);
         _burn(member, amount);
         _accounts[member].lifetimeEarned -= uint104(amount);
@@ -251,6 +319,60 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
         amount = account.balance;
         _burn(member, amount);
         emit PointsExpired(member, amount, account.lastActivity, _msgSender());
+    }
+
+    // ================================================================ migration
+
+    /// @notice Moves `from`'s whole account to `to`: its balance (a {Transfer}), its lifetime earned
+    /// points (so its tier follows) and its last activity. For a custodial member moving to its own
+    /// wallet.
+    /// @dev Only a migrator, with `from`'s EIP-712 signature of {ACCOUNT_MIGRATION_TYPEHASH} over
+    /// (from, to, nonce, deadline) in the `permit` domain, where nonce is `nonces(from)` (shared with
+    /// `permit`: a migration invalidates any outstanding permit signature of `from`, and vice versa).
+    /// `to` keeps what it already held: balances and lifetime earned points add up, and its last
+    /// activity becomes the later of the two (a migration that moves points is itself activity, as a
+    /// transfer is). An account with no points but a lifetime still migrates (no {Transfer} then).
+    /// Emits {AccountMigrated} after the {Transfer}.
+    ///
+    /// Security considerations:
+    /// - Both role and signature: the signature proves `from` consents (ERC-1271 smart wallets
+    ///   included, via {SignatureChecker}); the role stops two members from trading lifetime earned
+    ///   points, hence tiers, between themselves. The migrator must check that the member controls `to`.
+    /// - Replay: the nonce is consumed; the domain binds the chain id and this contract; `deadline`
+    ///   bounds how long a signature stays usable ({MigrationSignatureExpired} after it).
+    /// - `to` may not be `from` ({MigrationToSelf}), the zero address, a merchant (merchants cannot
+    ///   earn their own points) or a charity ({InvalidMigrationTarget}).
+    /// - Blocked while paused, like every balance change.
+    function migrateAccount(address from, address to, uint256 deadline, bytes calldata signature)
+        external
+        onlyRole(MIGRATOR_ROLE)
+        whenNotPaused
+    {
+        checkMigrationTarget(from, to);
+        if (block.timestamp > deadline) revert MigrationSignatureExpired(deadline);
+        bytes32 digest =
+            _hashTypedDataV4(keccak256(abi.encode(ACCOUNT_MIGRATION_TYPEHASH, from, to, _useNonce(from), deadline)));
+        if (!SignatureChecker.isValidSignatureNow(from, digest, signature)) revert InvalidMigrationSignature(from);
+
+        Account memory source = _accounts[from];
+        if (source.balance != 0) _transfer(from, to, source.balance);
+        Account storage target = _accounts[to];
+        target.lifetimeEarned = (uint256(target.lifetimeEarned) + source.lifetimeEarned).toUint104();
+        _accounts[from].lifetimeEarned = 0;
+        if (source.lastActivity > target.lastActivity) target.lastActivity = source.lastActivity;
+        // `to` is live: it loses any forward pointer of its own, which also keeps the pointers acyclic
+        // (a pointer is only ever added out of `from` into an account that has none).
+        migratedTo[from] = to;
+        delete migratedTo[to];
+        emit AccountMigrated(from, to, source.balance, source.lifetimeEarned);
+    }
+
+    /// @notice Reverts unless a member's account (points or reward tokens) may move from `from` to
+    /// `to`: {MigrationToSelf} when they are equal, {InvalidMigrationTarget} for the zero address, a
+    /// merchant or a charity. The reward catalog applies the same rule through this function.
+    function checkMigrationTarget(address from, address to) public view {
+        if (to == from) revert MigrationToSelf(from);
+        if (to == address(0) || hasRole(MERCHANT_ROLE, to) || isCharity[to]) revert InvalidMigrationTarget(to);
     }
 
     // ================================================================ reward catalog hook
@@ -305,6 +427,32 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
     }
 
     // ================================================================ internals
+
+    /// @dev The body of {issue} and {issueFor}: a single-member issuance `merchant` can claw back.
+    function _issueForPurchase(address merchant, address member, uint256 amount, bytes32 ref) private {
+        _claimRef(ref, merchant, amount, member);
+        _spendIssuanceAllowance(merchant, amount);
+        _issue(merchant, member, amount, ref);
+    }
+
+    /// @dev Follows {migratedTo} from `account` to the account that holds its points now. Each hop was
+    /// a migration by the migrator with the member's consent, so the chain is short and acyclic.
+    function _liveAccount(address account) private view returns (address) {
+        address next = migratedTo[account];
+        while (next != address(0)) {
+            account = next;
+            next = migratedTo[account];
+        }
+        return account;
+    }
+
+    /// @dev The caller must be an agent of `merchant`, and `merchant` still a merchant: an agent can
+    /// never do more than the merchant itself could.
+    function _requireIssuingAgent(address merchant) private view {
+        address agent = _msgSender();
+        if (!_issuingAgents[merchant][agent]) revert NotIssuingAgent(merchant, agent);
+        _checkRole(MERCHANT_ROLE, merchant);
+    }
 
     function _issue(address merchant, address member, uint256 amount, bytes32 ref) private {
         if (amount == 0) revert ZeroAmount();

@@ -64,6 +64,9 @@ interface IRewardNFT {
     );
     /// @notice `holder` cancelled voucher signature `nonce` before any merchant used it.
     event VoucherNonceCancelled(address indexed holder, uint256 nonce);
+    /// @notice With `from`'s signed consent, a migrator moved `count` of its tokens (soulbound ones
+    /// included) to `to`; each also has its {Transfer} in the same transaction.
+    event TokensMigrated(address indexed from, address indexed to, uint256 count);
 
     /// @dev `account` does not hold the points contract's merchant role.
     error NotMerchant(address account);
@@ -101,4 +104,18 @@ interface IRewardNFT {
     error VoucherNonceUsed(address holder, uint256 nonce);
     /// @dev The signature is not the current holder's for these voucher terms.
     error InvalidVoucherSignature(uint256 tokenId, address holder);
+    /// @dev `account` does not hold the points contract's migrator role.
+    error NotMigrator(address account);
+    /// @dev A token migration must list at least one token.
+    error EmptyMigration();
+    /// @dev The migration signature expired at `deadline`.
+    error MigrationSignatureExpired(uint256 deadline);
+    /// @dev The signature is not `from`'s consent to this migration with its current nonce.
+    error InvalidMigrationSignature(address from);
+    /// @dev Raised by the points contract's `checkMigrationTarget` (declared here so that this
+    /// contract's ABI decodes it): an account cannot be migrated onto itself.
+    error MigrationToSelf(address account);
+    /// @dev Raised by the points contract's `checkMigrationTarget`: `to` is the zero address, a
+    /// merchant or a charity.
+    error InvalidMigrationTarget(address to);
 }

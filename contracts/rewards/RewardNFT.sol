@@ -5,6 +5,7 @@ import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol"
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {Context} from "@openzeppelin/contracts/utils/Context.sol";
 import {Base64} from "@openzeppelin/contracts/utils/Base64.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
@@ -31,13 +32,19 @@ import {IRewardNFT} from "./IRewardNFT.sol";
 ///   member can show several QR codes at once; {cancelVoucherNonce} withdraws one. ERC-1271 smart
 ///   wallets can sign too.
 /// - {redeem} burns before it mints and updates the count before `_safeMint`'s receiver callback.
+/// - {migrateTokens} is the only way a soulbound token changes hands: it needs both the points
+///   contract's `MIGRATOR_ROLE` and the holder's EIP-712 consent with a sequential nonce ({nonces}).
 /// - Gasless use goes through the trusted ERC-2771 forwarder; never add Multicall (CVE-2023-49145).
-contract RewardNFT is ERC721, EIP712, ERC2771Context, IRewardNFT {
+contract RewardNFT is ERC721, EIP712, Nonces, ERC2771Context, IRewardNFT {
     using SafeCast for uint256;
 
     /// @notice EIP-712 type of the holder's consent to use a token as a voucher.
     bytes32 public constant VOUCHER_USE_TYPEHASH =
         keccak256("VoucherUse(uint256 tokenId,address holder,address merchant,uint256 nonce,uint256 deadline)");
+    /// @notice EIP-712 type of a holder's consent to {migrateTokens}; `tokenIds` is
+    /// keccak256(abi.encodePacked(ids)), the listed ids in order.
+    bytes32 public constant TOKEN_MIGRATION_TYPEHASH =
+        keccak256("TokenMigration(address from,address to,bytes32 tokenIds,uint256 nonce,uint256 deadline)");
 
     /// @dev Packed storage of a reward's rules (two slots for the hot path of {redeem}).
     struct RewardState {
@@ -57,6 +64,7 @@ contract RewardNFT is ERC721, EIP712, ERC2771Context, IRewardNFT {
     /// @notice The points contract: currency, roles and pause switch of the program.
     LoyaltyPoints public immutable points;
     bytes32 private immutable _merchantRole;
+    bytes32 private immutable _migratorRole;
 
     /// @notice Number of rewards created; reward ids run from 1 to `rewardCount`.
     uint256 public rewardCount;
@@ -74,6 +82,7 @@ contract RewardNFT is ERC721, EIP712, ERC2771Context, IRewardNFT {
     {
         points = points_;
         _merchantRole = points_.MERCHANT_ROLE();
+        _migratorRole = points_.MIGRATOR_ROLE();
     }
 
     // ================================================================ merchants
@@ -199,6 +208,56 @@ contract RewardNFT is ERC721, EIP712, ERC2771Context, IRewardNFT {
         if (_usedVoucherNonces[holder][nonce]) revert VoucherNonceUsed(holder, nonce);
         _usedVoucherNonces[holder][nonce] = true;
         emit VoucherNonceCancelled(holder, nonce);
+    }
+
+    // ================================================================ migration
+
+    /// @notice Moves every token in `tokenIds`, soulbound ones included, from `from` to `to`: a
+    /// custodial member moving to its own wallet. Each token keeps its state (a consumed voucher
+    /// stays consumed).
+    /// @dev Only a holder of the points contract's `MIGRATOR_ROLE`, with `from`'s EIP-712 signature
+    /// of {TOKEN_MIGRATION_TYPEHASH} over (from, to, keccak256(abi.encodePacked(tokenIds)), nonce,
+    /// deadline), nonce being {nonces}(from). Every listed token must be owned by `from`
+    /// ({ERC721IncorrectOwner} / {ERC721NonexistentToken} otherwise; a repeated id fails the same
+    /// way). `to` follows the points contract's rule ({LoyaltyPoints-checkMigrationTarget}). Moves
+    /// without the ERC-721 receiver callback, as `transferFrom` does: `to` is the member's own wallet.
+    /// Emits a {Transfer} per token, then {TokensMigrated}.
+    ///
+    /// Security considerations: the signature proves the holder consents; the role keeps soulbound
+    /// tokens from being traded between members (any two members could otherwise sign each other's
+    /// badges over). The nonce is consumed and the domain binds the chain and this contract, so a
+    /// signature is used once; `deadline` bounds it ({MigrationSignatureExpired}). Blocked while the
+    /// program is paused. Gas grows with the list: the migrator splits very large holdings.
+    function migrateTokens(
+        address from,
+        address to,
+        uint256[] calldata tokenIds,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        address migrator = _msgSender();
+        if (!points.hasRole(_migratorRole, migrator)) revert NotMigrator(migrator);
+        if (points.paused()) revert Pausable.EnforcedPause();
+        points.checkMigrationTarget(from, to);
+        if (tokenIds.length == 0) revert EmptyMigration();
+        if (block.timestamp > deadline) revert MigrationSignatureExpired(deadline);
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    TOKEN_MIGRATION_TYPEHASH, from, to, keccak256(abi.encodePacked(tokenIds)), _useNonce(from), deadline
+                )
+            )
+        );
+        if (!SignatureChecker.isValidSignatureNow(from, digest, signature)) revert InvalidMigrationSignature(from);
+
+        for (uint256 i = 0; i < tokenIds.length; ++i) {
+            // ERC721's own _update, past this contract's soulbound check: this is the one sanctioned
+            // move of a soulbound token. The pause was checked above.
+            address owner = ERC721._update(to, tokenIds[i], address(0));
+            if (owner == address(0)) revert ERC721NonexistentToken(tokenIds[i]);
+            if (owner != from) revert ERC721IncorrectOwner(from, tokenIds[i], owner);
+        }
+        emit TokensMigrated(from, to, tokenIds.length);
     }
 
     // ================================================================ views
