@@ -18,7 +18,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   let chain = null;
   try {
     const c = publicConfig();
-    chain = { chainId: c.chainId, chainName: c.chainName, points: c.points, rewards: c.rewards };
+    chain = { chainId: c.chainId, chainName: c.chainName, points: c.points, rewards: c.rewards, forwarder: c.forwarder };
   } catch {
     chain = null;
   }

@@ -28,7 +28,25 @@ const KNOWN: Record<string, MessageKey> = {
   ERC20InvalidReceiver: "error.address.malformed",
 };
 
+/** An error answer of this site's own API ({ error: { code, message, revertName? } }). */
+export class ApiError extends Error {
+  override name = "ApiError";
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly revertName?: string,
+  ) {
+    super(message);
+  }
+}
+
 export function describeError(error: unknown, t: Translate): string {
+  if (error instanceof ApiError) {
+    if (error.revertName && KNOWN[error.revertName]) return t(KNOWN[error.revertName]!);
+    if (error.revertName) return t("chain.reverted", { reason: error.revertName });
+    return error.message;
+  }
   if (error instanceof BaseError) {
     if (error.walk((e) => e instanceof UserRejectedRequestError)) return t("error.rejected");
     const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null;

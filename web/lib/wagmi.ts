@@ -10,6 +10,8 @@ export interface ChainInfo {
   chainName: string;
   points: `0x${string}`;
   rewards: `0x${string}`;
+  /** The ERC-2771 forwarder: self-custody members sign forward requests to it for gasless actions. */
+  forwarder: `0x${string}`;
 }
 
 export function makeWagmiConfig(info: ChainInfo) {

@@ -1,17 +1,22 @@
 "use client";
 /**
- * What a member can do, whatever kind of wallet they have. Self-custody ("wallet"): the connected
- * EIP-6963 wallet simulates, signs and sends. Custodial ("custodial", issue 5): the same calls go to
- * the server, which signs with the member's key after checking the session; the member pages do
- * not change.
+ * What a member can do, whatever kind of wallet they have; the member pages do not change.
+ * - Custodial ("custodial"): the calls go to the server (app/api/member/*), which checks the
+ *   session and the account, signs with the member's key and relays: no wallet, no gas.
+ * - Self-custody ("wallet"): the connected EIP-6963 wallet simulates, then signs an ERC-2771
+ *   forward request that the platform's relayer submits (POST /api/relay): no gas either. When
+ *   this server has no relayer, the wallet sends the transaction itself (and pays its fee).
  */
 import { useMemo } from "react";
-import type { Address, Hash, Hex } from "viem";
+import type { Address, Hash, Hex, PublicClient } from "viem";
+import { encodeFunctionData } from "viem";
 import { useConfig, useConnection } from "wagmi";
-import { signTypedData, simulateContract, switchChain, writeContract } from "wagmi/actions";
+import { getPublicClient, signTypedData, simulateContract, switchChain, writeContract } from "wagmi/actions";
 import { loyaltyPointsAbi, rewardNftAbi } from "../../../contracts/generated/contracts.ts";
-import { voucherDomain, voucherUseTypes } from "../../../contracts/typed-data.ts";
+import { forwarderDomain, forwardRequestTypes, voucherDomain, voucherUseTypes } from "../../../contracts/typed-data.ts";
+import { estimateForwardedGas, forwardRequestMessage, signedRequest } from "@/lib/custody/forward.ts";
 import type { MessageKey } from "@/lib/i18n/index.ts";
+import { ApiError } from "@/lib/tx-errors.ts";
 import { useChainInfo } from "../Providers.tsx";
 
 export type WalletKind = "wallet" | "custodial";
@@ -33,6 +38,21 @@ export interface MemberActions {
   signVoucher(request: VoucherRequest): Promise<Hex>;
 }
 
+/** POST JSON (bigint as decimal strings) to one of this site's routes; its error as an ApiError. */
+export async function postJson<T>(path: string, body: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
+  });
+  const data = (await res.json().catch(() => null)) as ({ error?: { code: string; message: string; revertName?: string } } & T) | null;
+  if (!res.ok || !data) throw new ApiError(res.status, data?.error?.code ?? "http_error", data?.error?.message ?? `HTTP ${res.status}`, data?.error?.revertName);
+  return data;
+}
+
+/** Seconds a self-custody member's forward request stays valid (time to read and sign it). */
+const WALLET_FORWARD_TTL = 10 * 60;
+
 export function useMemberActions(session: { address: string; kind: WalletKind }): MemberActions {
   const config = useConfig();
   const chain = useChainInfo();
@@ -42,24 +62,44 @@ export function useMemberActions(session: { address: string; kind: WalletKind })
 
   return useMemo<MemberActions>(() => {
     if (session.kind === "custodial") {
-      const unavailable = () => Promise.reject(new Error("custodial actions arrive with issue 5"));
-      return { kind: "custodial", blocked: "member.custodialSoon", transfer: unavailable, donate: unavailable, redeem: unavailable, signVoucher: unavailable };
+      const act = (path: string, body: unknown) => postJson<{ hash: Hash }>(`/api/member/${path}`, body).then((r) => r.hash);
+      return {
+        kind: "custodial",
+        blocked: null,
+        transfer: (to, amount) => act("transfer", { to, amount }),
+        donate: (charity, amount) => act("donate", { charity, amount }),
+        redeem: (rewardId) => act("redeem", { rewardId }),
+        signVoucher: (v) => postJson<{ signature: Hex }>("/api/member/voucher-signature", v).then((r) => r.signature),
+      };
     }
     const blocked: MessageKey | null = !connected ? "member.connectWallet" : connected.toLowerCase() !== account.toLowerCase() ? "wallet.mismatch" : null;
     const ensureChain = async () => {
       if (connection.chainId !== chain.chainId) await switchChain(config, { chainId: chain.chainId });
     };
-    const send = async (call: Parameters<typeof simulateContract>[1]) => {
+    /** Simulated as the member first (the contract's own checks, reasons decoded), then relayed. */
+    const send = async (call: { address: Address; abi: typeof loyaltyPointsAbi | typeof rewardNftAbi; functionName: string; args: readonly unknown[] }) => {
       await ensureChain();
       const { request } = await simulateContract(config, { ...call, account } as never);
-      return writeContract(config, request as never);
+      const client = getPublicClient(config) as PublicClient;
+      const data = encodeFunctionData(call as never);
+      const gas = await estimateForwardedGas(client, chain.forwarder, account, { to: call.address, data });
+      const message = await forwardRequestMessage(client, chain.forwarder, account, { to: call.address, data, gas }, WALLET_FORWARD_TTL);
+      const signature = await signTypedData(config, { account, domain: forwarderDomain(chain.chainId, chain.forwarder), types: forwardRequestTypes, primaryType: "ForwardRequest", message });
+      try {
+        return (await postJson<{ hash: Hash }>("/api/relay", { request: signedRequest(message, signature) })).hash;
+      } catch (e) {
+        // No relayer on this server: the wallet sends it itself (the signed request is then unused
+        // and expires with its deadline).
+        if (e instanceof ApiError && (e.status === 404 || e.code === "relayer_unavailable")) return writeContract(config, request as never);
+        throw e;
+      }
     };
     return {
       kind: "wallet",
       blocked,
-      transfer: (to, amount) => send({ address: chain.points, abi: loyaltyPointsAbi, functionName: "transfer", args: [to, amount] } as never),
-      donate: (charity, amount) => send({ address: chain.points, abi: loyaltyPointsAbi, functionName: "donate", args: [charity, amount] } as never),
-      redeem: (rewardId) => send({ address: chain.rewards, abi: rewardNftAbi, functionName: "redeem", args: [rewardId] } as never),
+      transfer: (to, amount) => send({ address: chain.points, abi: loyaltyPointsAbi, functionName: "transfer", args: [to, amount] }),
+      donate: (charity, amount) => send({ address: chain.points, abi: loyaltyPointsAbi, functionName: "donate", args: [charity, amount] }),
+      redeem: (rewardId) => send({ address: chain.rewards, abi: rewardNftAbi, functionName: "redeem", args: [rewardId] }),
       signVoucher: async (v) => {
         await ensureChain();
         return signTypedData(config, {

@@ -22,7 +22,7 @@ describe("email accounts", () => {
     const up = await signUp(suite.pool, kek, { email: "Carol@Example.com", password: PASSWORD, consent: { marketing: false } }, nextIp());
     expect(up).toMatchObject({ status: 201, kind: "custodial" });
     const address = (up as { address: string }).address;
-    expect(await logIn(suite.pool, { email: "carol@example.com ", password: PASSWORD }, nextIp())).toEqual({ status: 200, address, kind: "custodial" });
+    expect(await logIn(suite.pool, { email: "carol@example.com ", password: PASSWORD }, nextIp())).toEqual({ status: 200, address, kind: "custodial", version: 1 });
     expect((await signingAccount(suite.pool, address as `0x${string}`, kek))?.address).toBe(address);
   });
 

@@ -8,6 +8,8 @@ import type { Address } from "viem";
 import type { Kek } from "../custody/kek.ts";
 import { dummyHash, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from "../custody/password.ts";
 import { createCustodialUser, EmailTakenError, findUserByEmail, normalizeEmail, type Queryable } from "../custody/users.ts";
+import { parseConsents } from "../custody/consents.ts";
+import { isReferralCodeShape, recordReferral, resolveReferrer } from "../custody/referrals.ts";
 import { allowAttempt, resetAttempts, type Limit } from "./rate-limit.ts";
 
 export const LIMITS = {
@@ -17,10 +19,10 @@ export const LIMITS = {
 } satisfies Record<string, Limit>;
 
 export type AuthResult =
-  | { status: 200 | 201; address: Address; kind: "custodial" }
-  | { status: 400 | 401 | 403 | 409 | 429; error: { code: string; message: string } };
+  | { status: 200 | 201; address: Address; kind: "custodial"; version: number }
+  | { status: 400 | 401 | 403 | 409 | 422 | 429; error: { code: string; message: string } };
 
-const fail = (status: 400 | 401 | 403 | 409 | 429, code: string, message: string): AuthResult => ({ status, error: { code, message } });
+const fail = (status: 400 | 401 | 403 | 409 | 422 | 429, code: string, message: string): AuthResult => ({ status, error: { code, message } });
 
 const EMAIL = /^[^\s@"<>()\[\],;:\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
@@ -37,30 +39,29 @@ function checkPassword(password: unknown): AuthResult | null {
   return null;
 }
 
-function checkConsent(consent: unknown): Record<string, boolean> | null {
-  if (consent === undefined) return {};
-  if (!consent || typeof consent !== "object" || Array.isArray(consent)) return null;
-  const out: Record<string, boolean> = {};
-  for (const [k, v] of Object.entries(consent)) {
-    if (!["marketing", "analytics"].includes(k) || typeof v !== "boolean") return null;
-    out[k] = v;
-  }
-  return out;
-}
-
+/**
+ * Sign-up: { email, password, consent?: { marketing?, partners?, analytics? }, referral? } where
+ * referral is the referrer's member id or address (recorded in `referrals`, for the purchase API's
+ * first-purchase referral bonus).
+ */
 export async function signUp(db: Queryable, kek: Kek, body: unknown, ip: string): Promise<AuthResult> {
-  const b = (body ?? {}) as { email?: unknown; password?: unknown; consent?: unknown };
+  const b = (body ?? {}) as { email?: unknown; password?: unknown; consent?: unknown; referral?: unknown };
   if (typeof body !== "object" || body === null || Array.isArray(body)) return fail(400, "bad_json", "expected a JSON object");
   const email = checkEmail(b.email);
   if (!email) return fail(400, "bad_email", "email must be a valid address");
   const bad = checkPassword(b.password);
   if (bad) return bad;
-  const consent = checkConsent(b.consent);
-  if (!consent) return fail(400, "bad_consent", "consent must be an object of marketing/analytics booleans");
+  const consent = parseConsents(b.consent);
+  if (!consent) return fail(400, "bad_consent", "consent must be an object of marketing/partners/analytics booleans");
+  const code = b.referral === undefined || b.referral === null || b.referral === "" ? null : b.referral;
+  if (code !== null && (typeof code !== "string" || code.length > 100 || !isReferralCodeShape(code))) return fail(400, "bad_referral", "the referral code is a member id or a wallet address");
   if (!(await allowAttempt(db, `signup:ip:${ip}`, LIMITS.signupPerIp))) return fail(429, "rate_limited", "too many sign-ups from this address: try again later");
+  const referrer = code === null ? null : await resolveReferrer(db, code);
+  if (code !== null && !referrer) return fail(422, "unknown_referrer", "no member has this referral code");
   try {
     const user = await createCustodialUser(db, { email, password: b.password as string, consent }, kek);
-    return { status: 201, address: user.address, kind: "custodial" };
+    if (referrer) await recordReferral(db, user.address, referrer);
+    return { status: 201, address: user.address, kind: "custodial", version: user.sessionVersion };
   } catch (e) {
     if (e instanceof EmailTakenError) return fail(409, "email_taken", "an account with this email exists: log in instead");
     throw e;
@@ -80,5 +81,5 @@ export async function logIn(db: Queryable, body: unknown, ip: string): Promise<A
   if (!user || !user.passwordHash || !ok) return fail(401, "bad_credentials", "wrong email or password");
   if (user.selfCustody) return fail(403, "self_custody", "this account moved to its own wallet: sign in with the wallet");
   await resetAttempts(db, `login:email:${email}`);
-  return { status: 200, address: user.address, kind: "custodial" };
+  return { status: 200, address: user.address, kind: "custodial", version: user.sessionVersion };
 }

@@ -9,7 +9,7 @@ import { chainId } from "../config.ts";
 import { queries, NoDatabaseError } from "../data/db.ts";
 import { json, problem } from "../json.ts";
 import type { AuthResult } from "./accounts.ts";
-import { encodeSession, sameOrigin, SESSION_COOKIE, SESSION_TTL_SECONDS, sessionCookieOptions } from "./session.ts";
+import { sameOrigin, SESSION_TTL_SECONDS, sessionCookie } from "./session.ts";
 
 const MAX_BODY = 8 * 1024;
 
@@ -27,7 +27,7 @@ export function clientIp(request: Request): string {
 }
 
 /** The body as text, or null past `max` bytes (stops reading there: a huge body costs nothing). */
-async function readLimited(request: Request, max: number): Promise<string | null> {
+export async function readLimited(request: Request, max: number): Promise<string | null> {
   if (Number(request.headers.get("content-length") ?? 0) > max) return null;
   if (!request.body) return "";
   const reader = request.body.getReader();
@@ -68,12 +68,8 @@ export async function handleAuth(request: Request, run: (db: Queryable, body: un
   }
   if ("error" in result) return json({ error: result.error }, { status: result.status });
   const issuedAt = Math.floor(Date.now() / 1000);
-  const session = { address: result.address, chainId: chainId(), kind: "custodial" as const, issuedAt, expiresAt: issuedAt + SESSION_TTL_SECONDS };
+  const session = { address: result.address, chainId: chainId(), kind: "custodial" as const, issuedAt, expiresAt: issuedAt + SESSION_TTL_SECONDS, version: result.version };
   const response = json({ address: session.address, kind: session.kind, expiresAt: session.expiresAt }, { status: result.status });
-  const opts = sessionCookieOptions(SESSION_TTL_SECONDS);
-  response.headers.append(
-    "set-cookie",
-    `${SESSION_COOKIE}=${encodeSession(session)}; Path=${opts.path}; Max-Age=${opts.maxAge}; HttpOnly; SameSite=Lax${opts.secure ? "; Secure" : ""}`,
-  );
+  response.headers.append("set-cookie", sessionCookie(session));
   return response;
 }

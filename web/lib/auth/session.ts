@@ -9,6 +9,8 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { cookies } from "next/headers";
 import { getAddress, isAddress, type Address } from "viem";
 import { chainId, sessionSecret } from "../config.ts";
+import { appDb } from "../data/db.ts";
+import { accountState } from "./account-state.ts";
 
 export const SESSION_COOKIE = "fid_session";
 export const SESSION_TTL_SECONDS = 8 * 3600;
@@ -21,13 +23,16 @@ export interface Session {
   kind: WalletKind;
   issuedAt: number;
   expiresAt: number;
+  /** users.session_version when the cookie was issued (custodial sessions, and wallet sessions of a
+   * member who has a users row): a bumped version revokes the cookie (./account-state.ts). */
+  version?: number;
 }
 
 const b64 = (buf: Buffer | string) => Buffer.from(buf).toString("base64url");
 const sign = (payload: string) => createHmac("sha256", sessionSecret()).update(payload).digest();
 
 export function encodeSession(session: Session): string {
-  const payload = b64(JSON.stringify({ a: session.address, c: session.chainId, k: session.kind, i: session.issuedAt, e: session.expiresAt }));
+  const payload = b64(JSON.stringify({ a: session.address, c: session.chainId, k: session.kind, i: session.issuedAt, e: session.expiresAt, ...(session.version !== undefined ? { v: session.version } : {}) }));
   return `${payload}.${b64(sign(payload))}`;
 }
 
@@ -39,18 +44,36 @@ export function decodeSession(value: string | undefined, now = Date.now()): Sess
   const given = Buffer.from(mac, "base64url");
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   try {
-    const raw = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { a: string; c: number; k: WalletKind; i: number; e: number };
+    const raw = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { a: string; c: number; k: WalletKind; i: number; e: number; v?: number };
     if (!isAddress(raw.a) || raw.c !== chainId() || raw.e * 1000 < now) return null;
     if (raw.k !== "wallet" && raw.k !== "custodial") return null;
-    return { address: getAddress(raw.a), chainId: raw.c, kind: raw.k, issuedAt: raw.i, expiresAt: raw.e };
+    if (raw.v !== undefined && !Number.isSafeInteger(raw.v)) return null;
+    return { address: getAddress(raw.a), chainId: raw.c, kind: raw.k, issuedAt: raw.i, expiresAt: raw.e, ...(raw.v !== undefined ? { version: raw.v } : {}) };
   } catch {
     return null;
   }
 }
 
+/** The cookie's session, if its account is still live (a revoked, deleted or moved custodial
+ * account signs nobody in: ./account-state.ts). Fails closed when the accounts database is down. */
 export async function getSession(): Promise<Session | null> {
-  return decodeSession((await cookies()).get(SESSION_COOKIE)?.value);
+  const session = decodeSession((await cookies()).get(SESSION_COOKIE)?.value);
+  if (!session || (session.kind === "wallet" && session.version === undefined)) return session;
+  try {
+    const state = await accountState(appDb(), session);
+    return state.ok || state.code === "move_in_progress" ? session : null;
+  } catch {
+    return null;
+  }
 }
+
+/** The Set-Cookie value of a new session (httpOnly, SameSite=Lax, Secure in production). */
+export function sessionCookie(session: Session): string {
+  const opts = sessionCookieOptions(session.expiresAt - Math.floor(Date.now() / 1000));
+  return `${SESSION_COOKIE}=${encodeSession(session)}; Path=${opts.path}; Max-Age=${opts.maxAge}; HttpOnly; SameSite=Lax${opts.secure ? "; Secure" : ""}`;
+}
+
+export const CLEAR_SESSION_COOKIE = `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax`;
 
 export function sessionCookieOptions(maxAge: number) {
   return {

@@ -20,6 +20,11 @@ export function queries(): MirrorQueries {
   return g.__webQueries;
 }
 
+/** The pool of the app's own tables (users, consents, …), as a pg-style client. */
+export function appDb(): import("../custody/users.ts").Queryable {
+  return queries().pool as unknown as import("../custody/users.ts").Queryable;
+}
+
 export function db() {
   return queries().prisma;
 }

@@ -1,0 +1,9 @@
+import { custodialAction } from "@/lib/custody/member-actions.ts";
+import { custodyDeps, handleMember } from "@/lib/custody/server.ts";
+
+export const dynamic = "force-dynamic";
+
+/** POST { charity, amount } → { hash, blockNumber, status }: a custodial member's donation to a registered charity, relayed (no gas). */
+export async function POST(request: Request) {
+  return handleMember(request, ({ session, body }) => custodialAction(custodyDeps(), session, "donate", body));
+}

@@ -1,0 +1,9 @@
+import { custodialAction } from "@/lib/custody/member-actions.ts";
+import { custodyDeps, handleMember } from "@/lib/custody/server.ts";
+
+export const dynamic = "force-dynamic";
+
+/** POST { to, amount } → { hash, blockNumber, status }: a custodial member's transfer, signed on the server and relayed (no gas). */
+export async function POST(request: Request) {
+  return handleMember(request, ({ session, body }) => custodialAction(custodyDeps(), session, "transfer", body));
+}

@@ -1,0 +1,96 @@
+/**
+ * ERC-2771 forward requests of custodial members, built and signed on the server with the member's
+ * key (OpenZeppelin ERC2771Forwarder's ForwardRequestData), for the relayer to submit
+ * (web/lib/relayer). Also the per-member lock that keeps two actions of one member from signing
+ * the same forwarder nonce.
+ *
+ * Security: the key is only held by the caller (a viem account decrypted for this request); nothing
+ * here logs. The deadline is short, so a request that was never relayed cannot be replayed later.
+ */
+import { concat, type Address, type Hex, type LocalAccount, type PublicClient } from "viem";
+import { loyaltyForwarderAbi } from "../../../contracts/generated/contracts.ts";
+import { forwarderDomain, forwardRequestTypes } from "../../../contracts/typed-data.ts";
+import type { SignedForwardRequest } from "../relayer/types.ts";
+
+export type { SignedForwardRequest };
+
+export interface ForwardContext {
+  client: PublicClient;
+  chainId: number;
+  forwarder: Address;
+  /** Seconds the request stays valid (default 120). */
+  ttlSeconds?: number;
+  now?: () => number;
+}
+
+export const FORWARD_TTL_SECONDS = 120;
+
+/** The EIP-712 ForwardRequest message `from` signs (nonce: the forwarder's current one). */
+export async function forwardRequestMessage(client: PublicClient, forwarder: Address, from: Address, call: { to: Address; data: Hex; gas: bigint }, ttlSeconds = FORWARD_TTL_SECONDS, nowMs = Date.now()) {
+  const nonce = await client.readContract({ address: forwarder, abi: loyaltyForwarderAbi, functionName: "nonces", args: [from] });
+  const deadline = Math.floor(nowMs / 1000) + ttlSeconds;
+  return { from, to: call.to, value: 0n, gas: call.gas, nonce, deadline, data: call.data };
+}
+
+/** The request the relayer submits: the signed message without its nonce (the forwarder reads it). */
+export function signedRequest(message: Awaited<ReturnType<typeof forwardRequestMessage>>, signature: Hex): SignedForwardRequest {
+  return { from: message.from, to: message.to, value: message.value, gas: message.gas, deadline: message.deadline, data: message.data, signature };
+}
+
+/**
+ * Signs `account`'s request to call `to` with `data` through the forwarder, with the forwarder's
+ * current nonce of the account: callers serialize the actions of one account (withMemberLock) from
+ * here until the request is mined, or two requests would carry the same nonce and one would fail.
+ */
+export async function signForwardRequest(account: LocalAccount, call: { to: Address; data: Hex; gas: bigint }, ctx: ForwardContext): Promise<SignedForwardRequest> {
+  const message = await forwardRequestMessage(ctx.client, ctx.forwarder, account.address, call, ctx.ttlSeconds, ctx.now?.());
+  const signature = await account.signTypedData({ domain: forwarderDomain(ctx.chainId, ctx.forwarder), types: forwardRequestTypes, primaryType: "ForwardRequest", message });
+  return signedRequest(message, signature);
+}
+
+/**
+ * The gas limit of a forwarded call: the target's own estimate when the forwarder calls it for
+ * `from` (ERC-2771 appends the sender to the calldata), plus a margin for the forwarder's checks.
+ * Throws viem's revert error (with the custom error's name) when the call would revert.
+ */
+export async function estimateForwardedGas(client: PublicClient, forwarder: Address, from: Address, call: { to: Address; data: Hex }): Promise<bigint> {
+  const gas = await client.estimateGas({ account: forwarder, to: call.to, data: concat([call.data, from]) });
+  return (gas * 13n) / 10n + 20_000n;
+}
+
+/** A pg pool (or anything that lends a dedicated connection). */
+export interface LockPool {
+  connect(): Promise<{ query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>; release(destroy?: boolean): void }>;
+}
+
+/** Advisory-lock namespace of the member locks (the first key of the two-key form). */
+const MEMBER_LOCK = 0x6d656d62; // "memb"
+
+export class MemberBusyError extends Error {
+  override name = "MemberBusyError";
+}
+
+/**
+ * Runs `fn` holding a Postgres advisory lock on `address` (any web server, one action of a member
+ * at a time). Waits up to `timeoutMs`, then MemberBusyError.
+ */
+export async function withMemberLock<T>(pool: LockPool, address: Address, fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const client = await pool.connect();
+  let locked = false;
+  try {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await client.query(`SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok`, [MEMBER_LOCK, address.toLowerCase()]);
+      if (rows[0]!.ok === true) break;
+      if (Date.now() > end) throw new MemberBusyError("another action of this member is still running");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    locked = true;
+    return await fn();
+  } finally {
+    let broken = false;
+    if (locked) await client.query(`SELECT pg_advisory_unlock($1, hashtext($2))`, [MEMBER_LOCK, address.toLowerCase()]).catch(() => (broken = true));
+    // A connection whose unlock failed may still hold the lock: destroy it rather than lend it again.
+    client.release(broken);
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The HTTP side of members' own routes (app/api/member/*): same-origin only, a small JSON body, the
+ * session cookie, and the dependencies of ./member-actions.ts from this server's configuration.
+ */
+import "server-only";
+import pg from "pg";
+import { readLimited } from "../auth/custodial-route.ts";
+import { decodeSession, sameOrigin, SESSION_COOKIE, type Session } from "../auth/session.ts";
+import { chainClient } from "../chain/server.ts";
+import { chainId, databaseUrl, deployment } from "../config.ts";
+import { appDb, NoDatabaseError } from "../data/db.ts";
+import { json, problem } from "../json.ts";
+import { relayer } from "../relayer/index.ts";
+import { kekFromEnv } from "./kek.ts";
+import type { LockPool } from "./forward.ts";
+import type { CustodyDeps } from "./member-actions.ts";
+
+export const MAX_MEMBER_BODY = 8 * 1024;
+
+const g = globalThis as unknown as { __memberLocks?: pg.Pool };
+
+/** Connections that hold members' advisory locks while their request is relayed: a pool apart, so
+ * waiting actions never starve the pages' reads. */
+function lockPool(): LockPool {
+  const url = databaseUrl();
+  if (!url) throw new NoDatabaseError("DATABASE_URL is not set");
+  g.__memberLocks ??= new pg.Pool({ connectionString: url, max: 10, application_name: "member-locks" });
+  return g.__memberLocks;
+}
+
+export function custodyDeps(): CustodyDeps {
+  const d = deployment();
+  return {
+    db: appDb(),
+    locks: lockPool(),
+    kek: kekFromEnv(),
+    client: chainClient(),
+    chainId: chainId(),
+    contracts: { points: d.contracts.LoyaltyPoints.address, rewards: d.contracts.RewardNFT.address, forwarder: d.contracts.LoyaltyForwarder.address },
+    relayer,
+  };
+}
+
+export function cookieSession(request: Request): Session | null {
+  const cookie = request.headers.get("cookie") ?? "";
+  const value = cookie
+    .split(";")
+    .map((c) => c.trim())
+    .find((c) => c.startsWith(`${SESSION_COOKIE}=`))
+    ?.slice(SESSION_COOKIE.length + 1);
+  return decodeSession(value);
+}
+
+export type MemberHandler = (ctx: { session: Session; body: unknown; request: Request }) => Promise<Response | { status: number; body?: Record<string, unknown>; error?: { code: string; message: string } }>;
+
+/**
+ * A member's request: same origin (against CSRF), a signed-in session, and for writes a JSON body
+ * of at most MAX_MEMBER_BODY bytes. The handler re-reads the account itself (./member-actions.ts).
+ */
+export async function handleMember(request: Request, handler: MemberHandler, options: { body?: boolean } = { body: true }): Promise<Response> {
+  if (request.method !== "GET" && !sameOrigin(request)) return problem(403, "cross_origin", "this request must come from this site");
+  const session = cookieSession(request);
+  if (!session) return problem(401, "signed_out", "sign in first");
+  let body: unknown = undefined;
+  if (options.body !== false) {
+    if (!(request.headers.get("content-type") ?? "").includes("application/json")) return problem(415, "bad_content_type", "send application/json");
+    const text = await readLimited(request, MAX_MEMBER_BODY);
+    if (text === null) return problem(413, "too_large", "the body is too large");
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return problem(400, "bad_json", "the body is not valid JSON");
+    }
+  }
+  try {
+    const r = await handler({ session, body, request });
+    if (r instanceof Response) return r;
+    return r.error ? json({ error: r.error }, { status: r.status }) : json(r.body ?? {}, { status: r.status });
+  } catch (e) {
+    if (e instanceof NoDatabaseError) return problem(503, "no_database", "the accounts database is not configured");
+    const name = (e as Error).name;
+    if (name === "KekError") return problem(503, "custody_unavailable", "custodial accounts are not configured on this server");
+    if (name === "RelayerNotConfiguredError") return problem(503, "relayer_unavailable", "gasless actions are not configured on this server");
+    // The name only: a message could quote a request (never a key, but keep logs lean).
+    console.error("member request failed:", name);
+    return problem(500, "internal", "something went wrong");
+  }
+}
