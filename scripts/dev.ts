@@ -13,6 +13,8 @@ import { rpcReady, startProcess, stopAll, waitFor, type Managed } from "./lib/pr
 import { createLogger } from "./lib/log.ts";
 import { deployCommand } from "./deploy.ts";
 import { seedCommand } from "./seed.ts";
+import { toHex } from "viem";
+import { DEV_ROLES, devAccount } from "./lib/dev-accounts.ts";
 
 const spec = {
   name: "dev",
@@ -90,7 +92,9 @@ async function main() {
   const webUrl = `http://localhost:${args["web-port"]}`;
   if (!args["no-web"]) {
     const web = startProcess("web", "npx", ["next", "dev", "web", "--port", args["web-port"]!], {
-      env: { ...process.env, RPC_URL: rpcUrl, CHAIN_ID: String(deployment.chainId) },
+      // The relayer (gasless member actions, the purchase API's issuing agent) is Hardhat account
+      // #1, whose key is public: derived from the dev mnemonic here, never written anywhere.
+      env: { ...process.env, RPC_URL: rpcUrl, CHAIN_ID: String(deployment.chainId), RELAYER_PRIVATE_KEY: toHex(devAccount(DEV_ROLES.relayer).getHdKey().privateKey!) },
     });
     exitWith(web, "the web app");
     // The first request compiles the home page: wait for it so the demo is there at first load.

@@ -14,11 +14,18 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import pg from "pg";
+import { toHex } from "viem";
+import { DEV_ROLES, devAccount } from "../../scripts/lib/dev-accounts.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const STATE_FILE = path.join(ROOT, "test-results", "e2e-stack.json");
 const BIN = path.join(ROOT, "node_modules", ".bin");
 const PG_URL = process.env.TEST_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+
+/** The relayer's key: Hardhat account #1 of the public dev mnemonic (DEV_ROLES.relayer). */
+export function relayerKey(): string {
+  return toHex(devAccount(DEV_ROLES.relayer).getHdKey().privateKey!);
+}
 
 export interface StackInfo {
   rpcUrl: string;
@@ -173,7 +180,7 @@ export async function startStack(options: StackOptions = {}): Promise<StackInfo>
   const webPort = Number(process.env.E2E_WEB_PORT ?? (await freePort()));
   const webUrl = `http://127.0.0.1:${webPort}`;
   const web = start("web", path.join(BIN, "next"), ["start", "web", "--port", String(webPort), "--hostname", "127.0.0.1"], {
-    env: { DATABASE_URL: databaseUrl, RPC_URL: rpcUrl, CHAIN_ID: "31337", DEPLOYMENT_FILE: deploymentFile, SESSION_SECRET: randomBytes(32).toString("hex"), KEY_ENCRYPTION_KEY: randomBytes(32).toString("hex"), ...options.webEnv },
+    env: { DATABASE_URL: databaseUrl, RPC_URL: rpcUrl, CHAIN_ID: "31337", DEPLOYMENT_FILE: deploymentFile, SESSION_SECRET: randomBytes(32).toString("hex"), KEY_ENCRYPTION_KEY: randomBytes(32).toString("hex"), RELAYER_PRIVATE_KEY: relayerKey(), ...options.webEnv },
   });
   pids.push(web.pid!);
   await waitFor("the web app", async () => (await fetch(`${webUrl}/api/stats`)).ok, 60_000, "web");

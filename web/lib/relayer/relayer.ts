@@ -1,0 +1,709 @@
+/**
+ * The Postgres-backed relayer (the server-only singleton is in index.ts; this module takes its
+ * dependencies as arguments so tests run it against a real node and a real database).
+ *
+ * Why it is built this way:
+ * - Simulation first (eth_estimateGas, which reverts exactly as the call would): a call that would
+ *   revert never takes a nonce, and the caller gets the contract's custom error name.
+ * - Nonces come from one row (relayer_accounts) locked FOR UPDATE, so several web servers never hand
+ *   out the same nonce. Calls waiting in this process are taken in batches: one database transaction
+ *   allocates the batch's nonces and stores every signed transaction (relayer_txs) BEFORE anything is
+ *   broadcast, so a crash at any instant leaves either nothing or signed bytes to re-broadcast.
+ * - Allocation + broadcast are serialized (a batch is on the node before the next one is signed:
+ *   no gaps a node must hold), while receipts are awaited in parallel by one block watcher.
+ * - A nonce whose transaction a node refuses (not a transport error) is filled with a 0-value
+ *   self-transfer, otherwise every later transaction would wait behind it forever.
+ * - Logs are one JSON object per line with hashes, nonces, targets and selectors: never the key,
+ *   never signed bytes.
+ */
+import {
+  BaseError,
+  HttpRequestError,
+  TimeoutError,
+  decodeErrorResult,
+  encodeFunctionData,
+  getAddress,
+  keccak256,
+  type Abi,
+  type Address,
+  type Hash,
+  type Hex,
+  type LocalAccount,
+  type PublicClient,
+  type TransactionReceipt,
+} from "viem";
+import { loyaltyForwarderAbi, loyaltyPointsAbi, rewardNftAbi } from "../../../contracts/generated/contracts.ts";
+import { CALL_ALLOWED, FORWARD_ALLOWED, checkAllowed, type ProgramAddresses } from "./allowlist.ts";
+import { RelayRejectedError, type RelayedTx, type Relayer, type SignedForwardRequest } from "./types.ts";
+
+export interface Queryable {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+}
+export interface PoolLike extends Queryable {
+  connect(): Promise<Queryable & { release(err?: boolean | Error): void }>;
+}
+
+export type Log = (level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
+
+export const jsonLog: Log = (level, msg, fields = {}) => {
+  const line = JSON.stringify({ t: new Date().toISOString(), level, component: "relayer", msg, ...fields }, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+  if (level === "error") console.error(line);
+  else console.log(line);
+};
+
+export interface RelayerOptions {
+  pool: PoolLike;
+  client: PublicClient;
+  account: LocalAccount;
+  chainId: number;
+  contracts: ProgramAddresses;
+  log?: Log;
+  /** Block watcher poll interval (ms). */
+  pollMs?: number;
+  /** How long a caller waits for its receipt before "unavailable" (the transaction stays tracked). */
+  confirmTimeoutMs?: number;
+  /** Most calls signed per nonce-allocation transaction. */
+  maxBatch?: number;
+  /** Transport retries of a broadcast (exponential backoff from 100 ms). */
+  retries?: number;
+  /** Highest `gas` a forwarded request may ask for (the relayer pays it). */
+  maxForwardGas?: bigint;
+}
+
+const ERRORS_ABI: Abi = [...loyaltyPointsAbi, ...rewardNftAbi, ...loyaltyForwarderAbi].filter((x) => x.type === "error");
+
+interface Pending {
+  kind: "call" | "forward";
+  to: Address;
+  data: Hex;
+  gas: bigint;
+  idempotencyKey: string | null;
+  resolve(tx: RelayedTx): void;
+  reject(e: unknown): void;
+}
+
+interface TxRow {
+  id: string;
+  hash: Hash;
+  status: string;
+  nonce: string;
+  raw: Hex;
+  to: string;
+  data: Hex;
+  kind: string;
+  block_number: string | null;
+  last_error: string | null;
+  idempotency_key: string | null;
+}
+
+interface Waiter {
+  id: string;
+  raw: Hex;
+  since: number;
+  callers: { resolve(tx: RelayedTx): void; reject(e: unknown): void }[];
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A network failure (no answer, timeout, 5xx), as opposed to a node that answered with an error. */
+export function isTransportError(e: unknown): boolean {
+  if (!(e instanceof BaseError)) return e instanceof TypeError || (e as { code?: string })?.code === "ECONNREFUSED";
+  return Boolean(e.walk((x) => x instanceof HttpRequestError || x instanceof TimeoutError));
+}
+
+/** The revert data of a failed eth_call / eth_estimateGas, wherever viem nested it. */
+function revertData(e: unknown): Hex | undefined {
+  let found: Hex | undefined;
+  const visit = (x: unknown, depth: number) => {
+    if (found || !x || typeof x !== "object" || depth > 8) return;
+    const d = (x as { data?: unknown }).data;
+    if (typeof d === "string" && /^0x[0-9a-fA-F]{8,}$/.test(d)) found = d as Hex;
+    else if (d && typeof d === "object") visit(d, depth + 1);
+    visit((x as { cause?: unknown }).cause, depth + 1);
+  };
+  visit(e, 0);
+  return found;
+}
+
+export function decodeRevert(e: unknown): { name: string; args: readonly unknown[] } | null {
+  const data = revertData(e);
+  if (!data) return null;
+  try {
+    const r = decodeErrorResult({ abi: ERRORS_ABI, data });
+    return { name: r.errorName, args: (r.args ?? []) as readonly unknown[] };
+  } catch {
+    return { name: `unknown(${data.slice(0, 10)})`, args: [] };
+  }
+}
+
+function shortError(e: unknown): string {
+  const m = e instanceof BaseError ? e.shortMessage : e instanceof Error ? e.message : String(e);
+  return m.slice(0, 300);
+}
+
+export class PgRelayer implements Relayer {
+  readonly address: Address;
+  private readonly pool: PoolLike;
+  private readonly client: PublicClient;
+  private readonly account: LocalAccount;
+  private readonly chainId: number;
+  private readonly contracts: ProgramAddresses;
+  private readonly log: Log;
+  private readonly pollMs: number;
+  private readonly confirmTimeoutMs: number;
+  private readonly maxBatch: number;
+  private readonly retries: number;
+  private readonly maxForwardGas: bigint;
+
+  private ready: Promise<void> | null = null;
+  private queue: Pending[] = [];
+  private pumping = false;
+  private waiters = new Map<Hash, Waiter>();
+  private watching = false;
+  private lastBlock = 0n;
+  private lastSweep = 0;
+  private fees: { at: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | null = null;
+  private stopped = false;
+
+  constructor(o: RelayerOptions) {
+    this.pool = o.pool;
+    this.client = o.client;
+    this.account = o.account;
+    this.address = getAddress(o.account.address);
+    this.chainId = o.chainId;
+    this.contracts = o.contracts;
+    this.log = o.log ?? jsonLog;
+    this.pollMs = o.pollMs ?? 20;
+    this.confirmTimeoutMs = o.confirmTimeoutMs ?? 60_000;
+    this.maxBatch = o.maxBatch ?? 64;
+    this.retries = o.retries ?? 4;
+    this.maxForwardGas = o.maxForwardGas ?? 1_000_000n;
+  }
+
+  /** Stops the watcher (tests); queued callers are rejected. */
+  stop() {
+    this.stopped = true;
+    for (const p of this.queue.splice(0)) p.reject(new RelayRejectedError("unavailable", "the relayer stopped"));
+    for (const w of this.waiters.values()) {
+      clearTimeout(w.timer);
+      for (const c of w.callers) c.reject(new RelayRejectedError("unavailable", "the relayer stopped"));
+    }
+    this.waiters.clear();
+  }
+
+  // ------------------------------------------------------------------ public API
+
+  async call(call: { to: Address; data: Hex; idempotencyKey?: string }): Promise<RelayedTx> {
+    const allowed = checkAllowed(this.contracts, CALL_ALLOWED, call.to, call.data);
+    if (!allowed.ok) throw new RelayRejectedError("not_allowed", allowed.reason);
+    await this.init();
+    const existing = call.idempotencyKey ? await this.byKey(call.idempotencyKey) : null;
+    if (existing) return this.attach(existing);
+    const gas = await this.simulate({ to: call.to, data: call.data }, `${allowed.contract}.${allowed.functionName}`);
+    return this.enqueue({ kind: "call", to: getAddress(call.to), data: call.data, gas, idempotencyKey: call.idempotencyKey ?? null });
+  }
+
+  async forward(request: SignedForwardRequest, opts: { idempotencyKey?: string } = {}): Promise<RelayedTx> {
+    const allowed = checkAllowed(this.contracts, FORWARD_ALLOWED, request.to, request.data);
+    if (!allowed.ok) throw new RelayRejectedError("not_allowed", allowed.reason);
+    if (request.value !== 0n) throw new RelayRejectedError("not_allowed", "forwarded requests carry no value");
+    if (request.gas <= 0n || request.gas > this.maxForwardGas) throw new RelayRejectedError("not_allowed", `gas must be in 1..${this.maxForwardGas}`);
+    if (BigInt(request.deadline) <= BigInt(Math.floor(Date.now() / 1000))) throw new RelayRejectedError("expired", "the request's deadline has passed");
+    await this.init();
+    const existing = opts.idempotencyKey ? await this.byKey(opts.idempotencyKey) : null;
+    if (existing) return this.attach(existing);
+    const forwarder = this.contracts.forwarder;
+    const struct = { ...request, from: getAddress(request.from), to: getAddress(request.to), deadline: Number(request.deadline) };
+    // verify(): the EIP-712 signature by `from` over the forwarder's current nonce, the deadline, a
+    // target that trusts the forwarder. A stale nonce or a forged signature fails here.
+    const valid = await this.client
+      .readContract({ address: forwarder, abi: loyaltyForwarderAbi, functionName: "verify", args: [struct] })
+      .catch((e) => {
+        if (isTransportError(e)) throw new RelayRejectedError("unavailable", "the chain is unreachable");
+        return false;
+      });
+    if (!valid) throw new RelayRejectedError("bad_signature", "the request's signature, nonce or target does not verify");
+    // The inner call as the member would make it: the forwarder would hide its reason (FailedCall).
+    try {
+      await this.client.call({ account: struct.from, to: struct.to, data: struct.data, gas: struct.gas });
+    } catch (e) {
+      throw this.simulationError(e, `${allowed.contract}.${allowed.functionName}`);
+    }
+    const data = encodeFunctionData({ abi: loyaltyForwarderAbi, functionName: "execute", args: [struct] });
+    const gas = await this.simulate({ to: forwarder, data }, "forwarder.execute");
+    return this.enqueue({ kind: "forward", to: getAddress(forwarder), data, gas, idempotencyKey: opts.idempotencyKey ?? null });
+  }
+
+  // ------------------------------------------------------------------ simulation
+
+  private simulationError(e: unknown, what: string): RelayRejectedError {
+    if (isTransportError(e)) return new RelayRejectedError("unavailable", "the chain is unreachable");
+    const revert = decodeRevert(e);
+    return new RelayRejectedError("would_revert", `${what} would revert${revert ? ` with ${revert.name}` : ""}`, revert?.name, revert?.args);
+  }
+
+  private async simulate(tx: { to: Address; data: Hex }, what: string): Promise<bigint> {
+    let lastTransport: unknown;
+    for (let attempt = 0; attempt <= this.retries; attempt++) {
+      try {
+        const estimate = await this.client.estimateGas({ account: this.address, to: tx.to, data: tx.data });
+        // Margin: the state may change a little between simulation and mining (a first-time member
+        // costs more than a returning one, a cold slot more than a warm one).
+        return (estimate * 125n) / 100n + 10_000n;
+      } catch (e) {
+        if (!isTransportError(e)) throw this.simulationError(e, what);
+        lastTransport = e;
+        await sleep(100 * 2 ** attempt);
+      }
+    }
+    throw this.simulationError(lastTransport, what);
+  }
+
+  // ------------------------------------------------------------------ start-up and recovery
+
+  private init(): Promise<void> {
+    this.ready ??= this.recover().catch((e) => {
+      this.ready = null;
+      this.log("error", "relayer start failed", { error: shortError(e) });
+      throw isTransportError(e) ? new RelayRejectedError("unavailable", "the chain is unreachable") : e;
+    });
+    return this.ready;
+  }
+
+  /**
+   * Syncs the nonce row with the chain and settles what a previous process left: receipts of sent
+   * transactions, re-broadcast of the ones the node does not know, fillers for nonces that cannot be
+   * used. Runs once per process, under the row lock.
+   */
+  private async recover(): Promise<void> {
+    const [genesis, pendingNonce, latestNonce, head] = await Promise.all([
+      this.client.getBlock({ blockNumber: 0n }).then((b) => b.hash),
+      this.client.getTransactionCount({ address: this.address, blockTag: "pending" }),
+      this.client.getTransactionCount({ address: this.address, blockTag: "latest" }),
+      this.client.getBlockNumber(),
+    ]);
+    this.lastBlock = head;
+    const me = this.address.toLowerCase();
+    const db = await this.pool.connect();
+    let release = true;
+    try {
+      await db.query("BEGIN");
+      await db.query(
+        `INSERT INTO relayer_accounts (address, chain_id, next_nonce, genesis_hash) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+        [me, this.chainId, pendingNonce, genesis],
+      );
+      const { rows } = await db.query<{ next_nonce: string; genesis_hash: string }>(
+        `SELECT next_nonce, genesis_hash FROM relayer_accounts WHERE address = $1 AND chain_id = $2 FOR UPDATE`,
+        [me, this.chainId],
+      );
+      let next = BigInt(rows[0]!.next_nonce);
+      if (rows[0]!.genesis_hash !== genesis) {
+        // A reset local chain: what was sent to the old one never happened on this one.
+        const r = await db.query(
+          `UPDATE relayer_txs SET status = 'failed', last_error = 'chain reset', updated_at = now() WHERE relayer = $1 AND chain_id = $2 AND status IN ('queued', 'sent')`,
+          [me, this.chainId],
+        );
+        this.log("warn", "chain reset: nonces re-synced", { abandoned: r.rowCount, nonce: pendingNonce });
+        next = BigInt(pendingNonce);
+        await db.query(`UPDATE relayer_accounts SET genesis_hash = $3 WHERE address = $1 AND chain_id = $2`, [me, this.chainId, genesis]);
+      } else {
+        const open = (
+          await db.query<TxRow>(
+            `SELECT id::text, hash, status, nonce::text, raw, "to", data, kind, block_number::text, last_error, idempotency_key FROM relayer_txs
+             WHERE relayer = $1 AND chain_id = $2 AND status IN ('queued', 'sent') ORDER BY nonce, id`,
+            [me, this.chainId],
+          )
+        ).rows;
+        const covered = new Set<bigint>();
+        for (const tx of open) {
+          const receipt = await this.client.getTransactionReceipt({ hash: tx.hash }).catch(() => null);
+          if (receipt) {
+            await this.settle(db, [{ id: tx.id, receipt }]);
+            covered.add(BigInt(tx.nonce));
+            continue;
+          }
+          if (BigInt(tx.nonce) < BigInt(latestNonce)) {
+            await db.query(`UPDATE relayer_txs SET status = 'failed', last_error = 'nonce used by another transaction', updated_at = now() WHERE id = $1`, [tx.id]);
+            continue;
+          }
+          const result = await this.broadcast(tx.raw);
+          if (result === "ok") {
+            await db.query(`UPDATE relayer_txs SET status = 'sent', attempts = attempts + 1, updated_at = now() WHERE id = $1`, [tx.id]);
+            this.track(tx.hash, tx.id, tx.raw);
+            covered.add(BigInt(tx.nonce));
+          } else if (result !== "transport") {
+            await db.query(`UPDATE relayer_txs SET status = 'failed', last_error = $2, updated_at = now() WHERE id = $1`, [tx.id, result.error]);
+          } else {
+            this.track(tx.hash, tx.id, tx.raw);
+            covered.add(BigInt(tx.nonce));
+          }
+          this.log("info", "recovered transaction", { id: tx.id, hash: tx.hash, nonce: tx.nonce, result: typeof result === "string" ? result : "refused" });
+        }
+        if (BigInt(pendingNonce) > next) next = BigInt(pendingNonce);
+        // Nonces handed out but neither mined nor pending (their transaction was refused or lost):
+        // filled, or every later transaction would wait behind the gap.
+        for (let n = BigInt(pendingNonce); n < next; n++) {
+          if (!covered.has(n)) await this.fill(db, n, "gap found at start");
+        }
+      }
+      await db.query(`UPDATE relayer_accounts SET next_nonce = $3, updated_at = now() WHERE address = $1 AND chain_id = $2`, [me, this.chainId, next]);
+      await db.query("COMMIT");
+      this.log("info", "relayer ready", { address: this.address, chainId: this.chainId, nextNonce: next });
+    } catch (e) {
+      await db.query("ROLLBACK").catch(() => {});
+      db.release(true);
+      release = false;
+      throw e;
+    } finally {
+      if (release) db.release();
+    }
+    if (this.waiters.size) this.watch();
+  }
+
+  // ------------------------------------------------------------------ queue, nonces, broadcast
+
+  private async byKey(key: string): Promise<TxRow | null> {
+    const { rows } = await this.pool.query<TxRow>(
+      `SELECT id::text, hash, status, nonce::text, raw, "to", data, kind, block_number::text, last_error, idempotency_key FROM relayer_txs WHERE idempotency_key = $1`,
+      [key],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The result of an already-known transaction (same idempotency key): never sent twice. */
+  private attach(row: TxRow): Promise<RelayedTx> {
+    if (row.status === "confirmed" || row.status === "reverted") {
+      return Promise.resolve({
+        id: row.id,
+        hash: row.hash,
+        status: row.status,
+        blockNumber: BigInt(row.block_number ?? 0),
+        ...(row.last_error ? { revertReason: row.last_error } : {}),
+      });
+    }
+    if (row.status === "failed") return Promise.reject(new RelayRejectedError("unavailable", `transaction ${row.id} failed: ${row.last_error ?? "unknown"}`));
+    return new Promise((resolve, reject) => this.track(row.hash, row.id, row.raw, { resolve, reject }));
+  }
+
+  private enqueue(p: Omit<Pending, "resolve" | "reject">): Promise<RelayedTx> {
+    if (this.stopped) return Promise.reject(new RelayRejectedError("unavailable", "the relayer stopped"));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ...p, resolve, reject });
+      void this.pump();
+    });
+  }
+
+  private async pump() {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.queue.length && !this.stopped) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        try {
+          await this.sendBatch(batch);
+        } catch (e) {
+          this.log("error", "batch failed before broadcast", { size: batch.length, error: shortError(e) });
+          const err = isTransportError(e) ? new RelayRejectedError("unavailable", "the chain is unreachable") : e;
+          for (const p of batch) p.reject(err);
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async currentFees() {
+    if (this.fees && Date.now() - this.fees.at < 5_000) return this.fees;
+    const f = await this.client.estimateFeesPerGas();
+    this.fees = { at: Date.now(), maxFeePerGas: f.maxFeePerGas * 2n, maxPriorityFeePerGas: f.maxPriorityFeePerGas };
+    return this.fees;
+  }
+
+  private async sign(nonce: bigint, to: Address, data: Hex, gas: bigint): Promise<{ raw: Hex; hash: Hash }> {
+    const fees = await this.currentFees();
+    const raw = await this.account.signTransaction!({
+      chainId: this.chainId,
+      type: "eip1559",
+      nonce: Number(nonce),
+      to,
+      data,
+      gas,
+      value: 0n,
+      maxFeePerGas: fees.maxFeePerGas,
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+    });
+    return { raw, hash: keccak256(raw) };
+  }
+
+  /** One database transaction: lock the nonce row, sign the batch, store it; then broadcast it. */
+  private async sendBatch(batch: Pending[]) {
+    const me = this.address.toLowerCase();
+    const db = await this.pool.connect();
+    const signed: { p: Pending; nonce: bigint; raw: Hex; hash: Hash; id?: string }[] = [];
+    const attached: { p: Pending; row: TxRow }[] = [];
+    try {
+      await db.query("BEGIN");
+      const { rows } = await db.query<{ next_nonce: string }>(`SELECT next_nonce FROM relayer_accounts WHERE address = $1 AND chain_id = $2 FOR UPDATE`, [me, this.chainId]);
+      let next = BigInt(rows[0]!.next_nonce);
+      // Under the row lock no other server can insert the same key between this check and the insert.
+      const keys = batch.map((p) => p.idempotencyKey).filter((k): k is string => k !== null);
+      const known = new Map<string, TxRow>();
+      if (keys.length) {
+        const r = await db.query<TxRow>(
+          `SELECT id::text, hash, status, nonce::text, raw, "to", data, kind, block_number::text, last_error, idempotency_key FROM relayer_txs WHERE idempotency_key = ANY($1)`,
+          [keys],
+        );
+        for (const row of r.rows) known.set(row.idempotency_key!, row);
+      }
+      const seen = new Map<string, (typeof signed)[number]>();
+      for (const p of batch) {
+        const row = p.idempotencyKey ? known.get(p.idempotencyKey) : undefined;
+        if (row) {
+          attached.push({ p, row });
+          continue;
+        }
+        const twin = p.idempotencyKey ? seen.get(p.idempotencyKey) : undefined;
+        if (twin) {
+          // Same key twice in one batch: one transaction, both callers answered by it.
+          const prev = twin.p;
+          twin.p = { ...prev, resolve: (t) => (prev.resolve(t), p.resolve(t)), reject: (e) => (prev.reject(e), p.reject(e)) };
+          continue;
+        }
+        const nonce = next++;
+        const s = { p, nonce, ...(await this.sign(nonce, p.to, p.data, p.gas)) };
+        signed.push(s);
+        if (p.idempotencyKey) seen.set(p.idempotencyKey, s);
+      }
+      if (signed.length) {
+        const ins = await db.query<{ id: string }>(
+          `INSERT INTO relayer_txs (idempotency_key, kind, relayer, chain_id, nonce, "to", data, raw, hash, status)
+           SELECT k, kind, $1, $2, n, t, d, r, h, 'queued'
+           FROM unnest($3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[]) WITH ORDINALITY AS u(k, kind, n, t, d, r, h, ord)
+           ORDER BY ord RETURNING id::text`,
+          [
+            me,
+            this.chainId,
+            signed.map((s) => s.p.idempotencyKey),
+            signed.map((s) => s.p.kind),
+            signed.map((s) => s.nonce.toString()),
+            signed.map((s) => s.p.to.toLowerCase()),
+            signed.map((s) => s.p.data),
+            signed.map((s) => s.raw),
+            signed.map((s) => s.hash),
+          ],
+        );
+        ins.rows.forEach((r, i) => (signed[i]!.id = r.id));
+        await db.query(`UPDATE relayer_accounts SET next_nonce = $3, updated_at = now() WHERE address = $1 AND chain_id = $2`, [me, this.chainId, next]);
+      }
+      await db.query("COMMIT");
+    } catch (e) {
+      await db.query("ROLLBACK").catch(() => {});
+      db.release(true);
+      throw e;
+    }
+    db.release();
+    for (const { p, row } of attached) this.attach(row).then(p.resolve, p.reject);
+    if (!signed.length) return;
+
+    // Waiters first: on an automining node the receipt exists before the broadcast even returns.
+    for (const s of signed) this.track(s.hash, s.id!, s.raw, { resolve: s.p.resolve, reject: s.p.reject });
+    const results = await Promise.all(signed.map((s) => this.broadcastWithRetry(s.raw)));
+    const sent: string[] = [];
+    for (const [i, s] of signed.entries()) {
+      const r = results[i]!;
+      this.log("info", "broadcast", { id: s.id, hash: s.hash, nonce: s.nonce, kind: s.p.kind, to: s.p.to, selector: s.p.data.slice(0, 10), key: s.p.idempotencyKey, result: typeof r === "string" ? r : "refused" });
+      if (r === "ok") sent.push(s.id!);
+      else if (r !== "transport") await this.refused(s.id!, s.hash, s.nonce, s.p, r);
+      // Transport failures stay 'queued': the watcher's sweep re-broadcasts them.
+    }
+    if (sent.length) await this.pool.query(`UPDATE relayer_txs SET status = 'sent', attempts = attempts + 1, updated_at = now() WHERE id = ANY($1::bigint[]) AND status = 'queued'`, [sent]);
+  }
+
+  /** "ok" (accepted or already known), "transport" (no answer), or the node's refusal. */
+  private async broadcast(raw: Hex): Promise<"ok" | "transport" | { error: string; nonceTooLow: boolean }> {
+    try {
+      await this.client.request({ method: "eth_sendRawTransaction", params: [raw] });
+      return "ok";
+    } catch (e) {
+      if (isTransportError(e)) return "transport";
+      const message = shortError(e);
+      const detail = `${message} ${(e as BaseError).details ?? ""}`.toLowerCase();
+      if (/already known|known transaction|already imported/.test(detail)) return "ok";
+      return { error: message, nonceTooLow: /nonce too low|nonce.*(lower|already been used)/.test(detail) };
+    }
+  }
+
+  private async broadcastWithRetry(raw: Hex) {
+    for (let attempt = 0; ; attempt++) {
+      const r = await this.broadcast(raw);
+      if (r !== "transport" || attempt >= this.retries) return r;
+      await sleep(100 * 2 ** attempt);
+    }
+  }
+
+  /** A node refused a signed transaction: its nonce is filled (or was used), its caller told. */
+  private async refused(id: string, hash: Hash, nonce: bigint, p: Pending, r: { error: string; nonceTooLow: boolean }) {
+    this.untrack(hash);
+    await this.pool.query(`UPDATE relayer_txs SET status = 'failed', last_error = $2, idempotency_key = NULL, updated_at = now() WHERE id = $1`, [id, r.error]);
+    if (r.nonceTooLow) {
+      // Something else used this nonce (another signer with the same key): re-sync, then retry once.
+      this.log("warn", "nonce used elsewhere, re-synced", { id, nonce });
+      const pending = await this.client.getTransactionCount({ address: this.address, blockTag: "pending" });
+      await this.pool.query(`UPDATE relayer_accounts SET next_nonce = GREATEST(next_nonce, $3) WHERE address = $1 AND chain_id = $2`, [this.address.toLowerCase(), this.chainId, pending]);
+      this.queue.push(p);
+      return;
+    }
+    const db = await this.pool.connect();
+    try {
+      await this.fill(db, nonce, r.error);
+    } finally {
+      db.release();
+    }
+    p.reject(new RelayRejectedError("unavailable", `the node refused the transaction: ${r.error}`));
+  }
+
+  /** A 0-value self-transfer at `nonce`, so that the transactions after it are not stuck. */
+  private async fill(db: Queryable, nonce: bigint, why: string) {
+    const { raw, hash } = await this.sign(nonce, this.address, "0x", 21_000n);
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO relayer_txs (kind, relayer, chain_id, nonce, "to", data, raw, hash, status, last_error) VALUES ('fill', $1, $2, $3, $4, '0x', $5, $6, 'queued', $7) RETURNING id::text`,
+      [this.address.toLowerCase(), this.chainId, nonce, this.address.toLowerCase(), raw, hash, why],
+    );
+    const r = await this.broadcastWithRetry(raw);
+    this.log(r === "ok" ? "warn" : "error", "nonce filled", { id: rows[0]!.id, nonce, hash, why, result: typeof r === "string" ? r : r.error });
+    if (r === "ok") {
+      await db.query(`UPDATE relayer_txs SET status = 'sent', attempts = 1 WHERE id = $1`, [rows[0]!.id]);
+      this.track(hash, rows[0]!.id, raw);
+    }
+  }
+
+  // ------------------------------------------------------------------ receipts
+
+  private track(hash: Hash, id: string, raw: Hex, caller?: { resolve(tx: RelayedTx): void; reject(e: unknown): void }) {
+    let w = this.waiters.get(hash);
+    if (!w) {
+      w = { id, raw, since: Date.now(), callers: [] };
+      this.waiters.set(hash, w);
+    }
+    if (caller) {
+      w.callers.push(caller);
+      const t = setTimeout(() => {
+        const i = w!.callers.indexOf(caller);
+        if (i >= 0) w!.callers.splice(i, 1);
+        caller.reject(new RelayRejectedError("unavailable", `transaction ${hash} not mined after ${this.confirmTimeoutMs} ms; it stays tracked`));
+      }, this.confirmTimeoutMs);
+      t.unref?.();
+      const resolve = caller.resolve, reject = caller.reject;
+      caller.resolve = (tx) => (clearTimeout(t), resolve(tx));
+      caller.reject = (e) => (clearTimeout(t), reject(e));
+    }
+    this.watch();
+  }
+
+  private untrack(hash: Hash) {
+    this.waiters.delete(hash);
+  }
+
+  private watch() {
+    if (this.watching || this.stopped) return;
+    this.watching = true;
+    void (async () => {
+      while (this.waiters.size && !this.stopped) {
+        try {
+          await this.poll();
+        } catch (e) {
+          this.log("warn", "receipt poll failed", { error: shortError(e) });
+        }
+        await sleep(this.pollMs);
+      }
+      this.watching = false;
+      if (this.waiters.size && !this.stopped) this.watch();
+    })();
+  }
+
+  /** New blocks' transaction hashes against the tracked ones; a sweep for the ones not seen. */
+  private async poll() {
+    const head = await this.client.getBlockNumber({ cacheTime: 0 });
+    const found: Hash[] = [];
+    if (head > this.lastBlock) {
+      if (head - this.lastBlock <= 64n) {
+        const numbers: bigint[] = [];
+        for (let b = this.lastBlock + 1n; b <= head; b++) numbers.push(b);
+        const blocks = await Promise.all(numbers.map((blockNumber) => this.client.getBlock({ blockNumber })));
+        for (const block of blocks) for (const h of block.transactions as Hash[]) if (this.waiters.has(h)) found.push(h);
+      } else {
+        found.push(...this.waiters.keys());
+      }
+      this.lastBlock = head;
+    }
+    const now = Date.now();
+    const sweep = now - this.lastSweep > 1_000;
+    if (sweep) {
+      this.lastSweep = now;
+      // Not seen in a block after a second (missed block, reorg, a node that dropped it): asked
+      // directly, and re-broadcast when the node does not know it.
+      for (const [h, w] of this.waiters) if (now - w.since > 1_000 && !found.includes(h)) found.push(h);
+    }
+    if (!found.length) return;
+    const receipts = await Promise.all(found.map((hash) => this.client.getTransactionReceipt({ hash }).catch(() => null)));
+    const settled: { id: string; receipt: TransactionReceipt }[] = [];
+    for (const [i, hash] of found.entries()) {
+      const receipt = receipts[i];
+      const w = this.waiters.get(hash);
+      if (!w) continue;
+      if (receipt) {
+        settled.push({ id: w.id, receipt });
+        continue;
+      }
+      if (sweep && now - w.since > 3_000) {
+        const known = await this.client.getTransaction({ hash }).catch(() => null);
+        if (!known) {
+          const r = await this.broadcast(w.raw);
+          this.log("warn", "re-broadcast", { id: w.id, hash, result: typeof r === "string" ? r : r.error });
+          if (r === "ok") await this.pool.query(`UPDATE relayer_txs SET status = 'sent', attempts = attempts + 1, updated_at = now() WHERE id = $1 AND status = 'queued'`, [w.id]);
+        }
+      }
+    }
+    if (settled.length) await this.settle(this.pool, settled);
+  }
+
+  /** Records receipts (one statement) and answers the callers waiting on them. */
+  private async settle(db: Queryable, settled: { id: string; receipt: TransactionReceipt }[]) {
+    const reasons = await Promise.all(settled.map(({ receipt }) => (receipt.status === "reverted" ? this.revertReason(receipt) : Promise.resolve(null))));
+    await db.query(
+      `UPDATE relayer_txs AS t SET status = u.s, block_number = u.b, last_error = COALESCE(u.e, t.last_error), updated_at = now()
+       FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[]) AS u(id, s, b, e) WHERE t.id = u.id`,
+      [
+        settled.map((s) => s.id),
+        settled.map((s) => (s.receipt.status === "success" ? "confirmed" : "reverted")),
+        settled.map((s) => s.receipt.blockNumber.toString()),
+        reasons,
+      ],
+    );
+    for (const [i, { id, receipt }] of settled.entries()) {
+      const w = this.waiters.get(receipt.transactionHash);
+      this.waiters.delete(receipt.transactionHash);
+      const tx: RelayedTx = {
+        id,
+        hash: receipt.transactionHash,
+        status: receipt.status === "success" ? "confirmed" : "reverted",
+        blockNumber: receipt.blockNumber,
+        ...(reasons[i] ? { revertReason: reasons[i]! } : {}),
+      };
+      if (receipt.status !== "success") this.log("warn", "reverted on chain", { id, hash: receipt.transactionHash, reason: reasons[i] });
+      for (const c of w?.callers ?? []) c.resolve(tx);
+    }
+  }
+
+  /** Why a mined transaction reverted: the same call replayed on the state just before its block. */
+  private async revertReason(receipt: TransactionReceipt): Promise<string> {
+    try {
+      const tx = await this.client.getTransaction({ hash: receipt.transactionHash });
+      await this.client.call({ account: tx.from, to: tx.to!, data: tx.input, gas: tx.gas, blockNumber: receipt.blockNumber - 1n });
+      return "reverted";
+    } catch (e) {
+      return decodeRevert(e)?.name ?? "reverted";
+    }
+  }
+}
