@@ -1,7 +1,20 @@
-/** EIP-712 signatures of the program: ERC-2612 permits, ERC-2771 forward requests, voucher uses. */
+/**
+ * EIP-712 signatures of the program: ERC-2612 permits, ERC-2771 forward requests, voucher uses,
+ * account and token migrations.
+ */
 import type { Address, Hex, LocalAccount, TypedDataDomain } from "viem";
 import type { WalletClient } from "@nomicfoundation/hardhat-viem/types";
-import { forwardRequestTypes, forwarderDomain, voucherDomain, voucherUseTypes } from "../../../contracts/typed-data.ts";
+import {
+  accountMigrationDomain,
+  accountMigrationTypes,
+  forwardRequestTypes,
+  forwarderDomain,
+  tokenIdsHash,
+  tokenMigrationDomain,
+  tokenMigrationTypes,
+  voucherDomain,
+  voucherUseTypes,
+} from "../../../contracts/typed-data.ts";
 import { TOKEN_NAME } from "./program.ts";
 
 export type Signer = WalletClient | LocalAccount;
@@ -95,4 +108,28 @@ export async function signForwardRequest(
   });
   const { nonce: _nonce, ...rest } = request;
   return { ...rest, signature };
+}
+
+export type AccountMigration = { from: Address; to: Address; nonce: bigint; deadline: bigint };
+
+/** `from`'s consent to LoyaltyPoints.migrateAccount (the permit domain of the token). */
+export function signAccountMigration(signer: Signer, points: Address, message: AccountMigration, tokenName = TOKEN_NAME) {
+  return signTypedData(signer, {
+    domain: accountMigrationDomain(CHAIN_ID, points, tokenName),
+    types: accountMigrationTypes,
+    primaryType: "AccountMigration",
+    message,
+  });
+}
+
+export type TokenMigration = { from: Address; to: Address; tokenIds: readonly bigint[]; nonce: bigint; deadline: bigint };
+
+/** `from`'s consent to RewardNFT.migrateTokens over exactly `tokenIds`, in that order. */
+export function signTokenMigration(signer: Signer, rewardNFT: Address, message: TokenMigration) {
+  return signTypedData(signer, {
+    domain: tokenMigrationDomain(CHAIN_ID, rewardNFT),
+    types: tokenMigrationTypes,
+    primaryType: "TokenMigration",
+    message: { ...message, tokenIds: tokenIdsHash(message.tokenIds) },
+  });
 }
