@@ -75,14 +75,16 @@ const refuse = (status: 401 | 409, code: Extract<AccountState, { ok: false }>["c
 
 /**
  * Custodial sessions need a live custodial row of the same session version; wallet sessions are
- * valid without a row (a member who never used the privacy settings has none), and when their
- * cookie names a version, it must still be the row's.
+ * valid without a row (a member who never used the privacy settings has none), and with one, only
+ * at its session version.
  */
 export async function accountState(db: Queryable, session: SessionLike): Promise<AccountState> {
   const user = await findAccount(db, session.address);
   if (session.kind === "wallet") {
-    if (!user || user.address !== session.address || user.deleted) return session.version === undefined ? { ok: true, user: null } : refuse(401, "session_revoked", "this session was signed out: sign in again", null);
-    if (session.version !== undefined && session.version !== user.sessionVersion) return refuse(401, "session_revoked", "this session was signed out: sign in again", user);
+    // The wallet proves who signs in; a row only exists once the member used the privacy settings.
+    // A cookie from before the row existed counts as version 1, the row's first.
+    if (!user || user.address !== session.address || user.deleted) return { ok: true, user: null };
+    if ((session.version ?? 1) !== user.sessionVersion) return refuse(401, "session_revoked", "this session was signed out: sign in again", user);
     return { ok: true, user };
   }
   if (!user) return refuse(401, "unknown_account", "no account for this session: log in again", null);

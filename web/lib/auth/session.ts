@@ -58,7 +58,7 @@ export function decodeSession(value: string | undefined, now = Date.now()): Sess
  * account signs nobody in: ./account-state.ts). Fails closed when the accounts database is down. */
 export async function getSession(): Promise<Session | null> {
   const session = decodeSession((await cookies()).get(SESSION_COOKIE)?.value);
-  if (!session || (session.kind === "wallet" && session.version === undefined)) return session;
+  if (!session) return null;
   try {
     const state = await accountState(appDb(), session);
     return state.ok || state.code === "move_in_progress" ? session : null;

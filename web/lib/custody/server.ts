@@ -14,6 +14,10 @@ import { relayer } from "../relayer/index.ts";
 import { kekFromEnv } from "./kek.ts";
 import type { LockPool } from "./forward.ts";
 import type { CustodyDeps } from "./member-actions.ts";
+import { tokensHeld, type MoveDeps } from "./move.ts";
+import type { Holdings } from "./privacy.ts";
+import { loyaltyPointsAbi } from "../../../contracts/generated/contracts.ts";
+import type { Address } from "viem";
 
 export const MAX_MEMBER_BODY = 8 * 1024;
 
@@ -39,6 +43,28 @@ export function custodyDeps(): CustodyDeps {
     contracts: { points: d.contracts.LoyaltyPoints.address, rewards: d.contracts.RewardNFT.address, forwarder: d.contracts.LoyaltyForwarder.address },
     relayer,
   };
+}
+
+export function moveDeps(): MoveDeps {
+  return { ...custodyDeps(), startBlock: BigInt(deployment().startBlock) };
+}
+
+/** What the addresses hold on chain now (points, reward tokens): deletion warns about it. */
+export async function holdingsOnChain(addresses: Address[]): Promise<Holdings> {
+  const d = deployment();
+  const deps = { client: chainClient(), contracts: { points: d.contracts.LoyaltyPoints.address, rewards: d.contracts.RewardNFT.address, forwarder: d.contracts.LoyaltyForwarder.address }, startBlock: BigInt(d.startBlock) };
+  let points = 0n;
+  let nfts = 0;
+  for (const a of addresses) {
+    points += await deps.client.readContract({ address: deps.contracts.points, abi: loyaltyPointsAbi, functionName: "balanceOf", args: [a] });
+    nfts += (await tokensHeld(deps, a)).length;
+  }
+  return { points, nfts };
+}
+
+/** The site's host, as the browser sees it (the move proof names it, as SIWE messages do). */
+export function siteDomain(request: Request): string {
+  return process.env.SIWE_DOMAIN ?? request.headers.get("x-forwarded-host") ?? request.headers.get("host") ?? "";
 }
 
 export function cookieSession(request: Request): Session | null {

@@ -6,7 +6,9 @@
 import { getAddress } from "viem";
 import { parseSiweMessage, validateSiweMessage } from "viem/siwe";
 import { consumeNonce } from "@/lib/auth/nonces.ts";
-import { encodeSession, sameOrigin, SESSION_COOKIE, SESSION_TTL_SECONDS, sessionCookieOptions } from "@/lib/auth/session.ts";
+import { findAccount } from "@/lib/auth/account-state.ts";
+import { sameOrigin, SESSION_TTL_SECONDS, sessionCookie } from "@/lib/auth/session.ts";
+import { appDb } from "@/lib/data/db.ts";
 import { chainClient } from "@/lib/chain/server.ts";
 import { chainId } from "@/lib/config.ts";
 import { json, problem } from "@/lib/json.ts";
@@ -47,12 +49,13 @@ export async function POST(request: Request) {
     .catch(() => false);
   if (!valid) return problem(401, "bad_signature", "the signature does not match the address");
   const issuedAt = Math.floor(Date.now() / 1000);
-  const session = { address: getAddress(fields.address), chainId: fields.chainId, kind: "wallet" as const, issuedAt, expiresAt: issuedAt + SESSION_TTL_SECONDS };
+  const address = getAddress(fields.address);
+  // A member with a row (privacy settings, or moved from an email account) signs in at its current
+  // session version, so "log out everywhere" can revoke this cookie too.
+  const row = await findAccount(appDb(), address).catch(() => null);
+  const version = row && row.address === address && !row.deleted ? row.sessionVersion : undefined;
+  const session = { address, chainId: fields.chainId, kind: "wallet" as const, issuedAt, expiresAt: issuedAt + SESSION_TTL_SECONDS, version };
   const response = json({ address: session.address, kind: session.kind, expiresAt: session.expiresAt });
-  const opts = sessionCookieOptions(SESSION_TTL_SECONDS);
-  response.headers.append(
-    "set-cookie",
-    `${SESSION_COOKIE}=${encodeSession(session)}; Path=${opts.path}; Max-Age=${opts.maxAge}; HttpOnly; SameSite=Lax${opts.secure ? "; Secure" : ""}`,
-  );
+  response.headers.append("set-cookie", sessionCookie(session));
   return response;
 }
