@@ -21,6 +21,11 @@ export interface Deployment {
   /** Hash of block 0, so that a restarted chain with the same id is told apart. */
   genesisHash: Hash;
   operator: Address;
+  /**
+   * The platform's relayer: holds MIGRATOR_ROLE and is the merchants' issuing agent. Absent from
+   * records written before it existed (and on deployments without one).
+   */
+  relayer?: Address;
   /** The lowest `blockNumber` of the contracts. */
   startBlock: number;
   deployedAt: string;
@@ -86,6 +91,7 @@ export function parseDeployment(raw: unknown, source = "deployment"): Deployment
     chainId: int(r.chainId, "chainId"),
     genesisHash: hash(r.genesisHash, "genesisHash"),
     operator: address(r.operator, "operator"),
+    ...(r.relayer === undefined ? {} : { relayer: address(r.relayer, "relayer") }),
     startBlock: int(r.startBlock, "startBlock"),
     deployedAt: typeof r.deployedAt === "string" ? r.deployedAt : fail("deployedAt must be a string"),
     contracts,

@@ -18,17 +18,19 @@ import { generateContractsModule } from "./tooling/generate-contracts-module.ts"
 const spec = {
   name: "deploy",
   summary: "deploy the loyalty program (forwarder, points, reward catalog) and record it",
-  usage: "npm run deploy -- [--rpc-url <url>] [--operator <address>] [--fresh]\n\n" +
+  usage: "npm run deploy -- [--rpc-url <url>] [--operator <address>] [--relayer <address>] [--fresh]\n\n" +
     "The deployer key comes from DEPLOYER_PRIVATE_KEY (never from a file in the repository). On the\n" +
     "local Hardhat chain (id 31337) it defaults to the node's first public test account.",
   options: {
     "rpc-url": { type: "string", default: process.env.RPC_URL ?? "http://127.0.0.1:8545" },
     operator: { type: "string" },
+    relayer: { type: "string", default: process.env.RELAYER_ADDRESS },
     fresh: { type: "boolean", default: false },
   },
   help: {
     "rpc-url": "JSON-RPC endpoint of the target chain (or RPC_URL)",
     operator: "address that owns the program (a multisig); defaults to the deployer",
+    relayer: "the platform's relayer, granted MIGRATOR_ROLE (or RELAYER_ADDRESS); defaults to Hardhat account #1 on the local chain",
     fresh: "deploy new contracts even if deployments/<chainId>.json points at live ones",
   },
 } as const;
@@ -37,6 +39,7 @@ export async function deployCommand(argv = process.argv.slice(2)): Promise<Deplo
   const args = parseCli(spec, argv);
   const log = createLogger({ cmd: "deploy" });
   if (args.operator !== undefined && !isAddress(args.operator)) throw new UsageError(`--operator is not an address: ${args.operator}`);
+  if (args.relayer !== undefined && !isAddress(args.relayer)) throw new UsageError(`--relayer is not an address: ${args.relayer}`);
 
   const { publicClient, chain } = await connect(args["rpc-url"]!);
   const key = process.env.DEPLOYER_PRIVATE_KEY;
@@ -52,10 +55,11 @@ export async function deployCommand(argv = process.argv.slice(2)): Promise<Deplo
     publicClient,
     walletClient: walletClient!,
     operator: args.operator ? getAddress(args.operator) : undefined,
+    relayer: args.relayer ? getAddress(args.relayer) : undefined,
     existing,
     log: (msg, fields) => log.info(msg, fields),
   });
-  if (!reused) {
+  if (!reused || existing?.relayer !== deployment.relayer) {
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, `${JSON.stringify(deployment, null, 2)}\n`);
   }

@@ -4,7 +4,7 @@ import { hardhat } from "viem/chains";
 import { loyaltyPointsAbi } from "../../contracts/generated/contracts.ts";
 import { startHardhatNode, type HardhatNode } from "../../test/support/hardhat-node.ts";
 import { deployProgram } from "./deploy-program.ts";
-import { devAccount } from "./dev-accounts.ts";
+import { devAccount, DEV_ROLES } from "./dev-accounts.ts";
 import { DEFAULT_PROGRAM } from "./program-config.ts";
 
 let node: HardhatNode;
@@ -33,6 +33,37 @@ describe("deployProgram", () => {
     expect(await read<bigint[]>(points, "tierThresholds")).toEqual(DEFAULT_PROGRAM.tierThresholds);
     expect(await read<bigint>(points, "inactivityPeriod")).toBe(DEFAULT_PROGRAM.inactivityPeriod);
     expect(await read<`0x${string}`>(points, "trustedForwarder")).toBe(deployment.contracts.LoyaltyForwarder.address);
+  });
+
+  it("on the local chain, grants MIGRATOR_ROLE to the dev relayer (Hardhat account #1) and records it", async () => {
+    const relayer = devAccount(DEV_ROLES.relayer).address;
+    const { deployment } = await deployProgram({ publicClient, walletClient: wallet(0) });
+    const points = deployment.contracts.LoyaltyPoints.address;
+    const migrator = await read<`0x${string}`>(points, "MIGRATOR_ROLE");
+    expect(deployment.relayer).toBe(relayer);
+    expect(await read<boolean>(points, "hasRole", [migrator, relayer])).toBe(true);
+    expect(await read<boolean>(points, "hasRole", [migrator, devAccount(0).address])).toBe(false);
+  });
+
+  it("grants MIGRATOR_ROLE to a configured relayer, or to nobody with relayer: null", async () => {
+    const configured = devAccount(9).address;
+    const withRelayer = await deployProgram({ publicClient, walletClient: wallet(0), relayer: configured });
+    const points = withRelayer.deployment.contracts.LoyaltyPoints.address;
+    const migrator = await read<`0x${string}`>(points, "MIGRATOR_ROLE");
+    expect(withRelayer.deployment.relayer).toBe(configured);
+    expect(await read<boolean>(points, "hasRole", [migrator, configured])).toBe(true);
+    expect(await read<boolean>(points, "hasRole", [migrator, devAccount(DEV_ROLES.relayer).address])).toBe(false);
+
+    const none = await deployProgram({ publicClient, walletClient: wallet(0), relayer: null });
+    expect(none.deployment.relayer).toBeUndefined();
+    const bare = none.deployment.contracts.LoyaltyPoints.address;
+    expect(await read<boolean>(bare, "hasRole", [migrator, devAccount(DEV_ROLES.relayer).address])).toBe(false);
+
+    // A record written before the relayer existed gains it, and the relayer its role, on the next run.
+    const upgraded = await deployProgram({ publicClient, walletClient: wallet(0), existing: none.deployment });
+    expect(upgraded.reused).toBe(true);
+    expect(upgraded.deployment.relayer).toBe(devAccount(DEV_ROLES.relayer).address);
+    expect(await read<boolean>(bare, "hasRole", [migrator, devAccount(DEV_ROLES.relayer).address])).toBe(true);
   });
 
   it("is idempotent: a second run on the same chain reuses the live contracts and sends nothing", async () => {

@@ -17,6 +17,7 @@ import {
 } from "viem";
 import { CONTRACT_NAMES, type ContractName, type DeployedContract, type Deployment } from "../../contracts/deployments.ts";
 import { readArtifact } from "./artifacts.ts";
+import { devAccount, DEV_ROLES, LOCAL_CHAIN_ID } from "./dev-accounts.ts";
 import { DEFAULT_PROGRAM, type ProgramConfig } from "./program-config.ts";
 
 export interface DeployOptions {
@@ -24,6 +25,12 @@ export interface DeployOptions {
   walletClient: WalletClient<Transport, Chain | undefined, Account>;
   /** The program owner; defaults to the deployer. Other than the deployer, roles are handed over. */
   operator?: Address;
+  /**
+   * The platform's relayer, granted MIGRATOR_ROLE (it moves custodial members to self-custody) and
+   * recorded in the deployment for the seed and the web app. Defaults to the dev relayer (Hardhat
+   * account #1) on the local chain and to none elsewhere; `null` grants nobody.
+   */
+  relayer?: Address | null;
   config?: ProgramConfig;
   /** The chain's current record, if any: reused when its contracts are still deployed. */
   existing?: Deployment;
@@ -39,6 +46,8 @@ export async function deployProgram(options: DeployOptions): Promise<{ deploymen
   const operator = getAddress(options.operator ?? deployer);
   const chainId = await publicClient.getChainId();
   const genesis = await publicClient.getBlock({ blockNumber: 0n });
+  const relayerOption = options.relayer === undefined && chainId === LOCAL_CHAIN_ID ? devAccount(DEV_ROLES.relayer).address : options.relayer;
+  const relayer = relayerOption ? getAddress(relayerOption) : undefined;
 
   const send = async (label: string, request: Promise<Hash>) => {
     const hash = await request;
@@ -50,8 +59,10 @@ export async function deployProgram(options: DeployOptions): Promise<{ deploymen
 
   if (existing && (await isStillDeployed(publicClient, existing, genesis.hash))) {
     log("deployment found on chain, reusing it", { chainId });
-    await wire(existing, { publicClient, walletClient, send, config: null, operator, deployer });
-    return { deployment: existing, reused: true };
+    // A record from before the relayer existed gains it (and the relayer its role) on the next run.
+    const deployment: Deployment = relayer ? { ...existing, relayer } : existing;
+    await wire(deployment, { publicClient, walletClient, send, config: null, operator, deployer });
+    return { deployment, reused: true };
   }
 
   const deployOne = async (name: ContractName, args: unknown[]): Promise<DeployedContract> => {
@@ -70,6 +81,7 @@ export async function deployProgram(options: DeployOptions): Promise<{ deploymen
     chainId,
     genesisHash: genesis.hash,
     operator,
+    ...(relayer ? { relayer } : {}),
     startBlock: Math.min(forwarder.blockNumber, points.blockNumber, rewards.blockNumber),
     deployedAt: new Date().toISOString(),
     contracts: { LoyaltyForwarder: forwarder, LoyaltyPoints: points, RewardNFT: rewards },
@@ -98,7 +110,10 @@ interface WireContext {
   deployer: Address;
 }
 
-/** Grants the catalog its burn role, applies the parameters, hands roles to the operator. */
+/**
+ * Grants the catalog its burn role and the relayer MIGRATOR_ROLE, applies the parameters, hands
+ * roles to the operator.
+ */
 async function wire(d: Deployment, ctx: WireContext) {
   const { publicClient, walletClient, send, config, operator, deployer } = ctx;
   const { abi } = readArtifact("LoyaltyPoints");
@@ -111,11 +126,15 @@ async function wire(d: Deployment, ctx: WireContext) {
   const adminRole = (await read("DEFAULT_ADMIN_ROLE")) as Hex;
   const pauserRole = (await read("PAUSER_ROLE")) as Hex;
   const redeemerRole = (await read("REDEEMER_ROLE")) as Hex;
+  const migratorRole = (await read("MIGRATOR_ROLE")) as Hex;
   const deployerIsAdmin = (await read("hasRole", [adminRole, deployer])) as boolean;
   if (!deployerIsAdmin) return; // Already handed over: only the operator can change anything now.
 
   if (!((await read("hasRole", [redeemerRole, d.contracts.RewardNFT.address])) as boolean)) {
     await write("granted REDEEMER_ROLE to RewardNFT", "grantRole", [redeemerRole, d.contracts.RewardNFT.address]);
+  }
+  if (d.relayer && !((await read("hasRole", [migratorRole, d.relayer])) as boolean)) {
+    await write("granted MIGRATOR_ROLE to the relayer", "grantRole", [migratorRole, d.relayer]);
   }
   if (config) {
     await write("set tier thresholds", "setTierThresholds", [config.tierThresholds]);

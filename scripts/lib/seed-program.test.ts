@@ -6,8 +6,8 @@ import type { Deployment } from "../../contracts/deployments.ts";
 import { loyaltyPointsAbi, rewardNftAbi } from "../../contracts/generated/contracts.ts";
 import { startHardhatNode, type HardhatNode } from "../../test/support/hardhat-node.ts";
 import { deployProgram } from "./deploy-program.ts";
-import { devAccount } from "./dev-accounts.ts";
-import { DEMO_MEMBER_NAMES, seedProgram, type SeedSummary } from "./seed-program.ts";
+import { devAccount, DEV_ROLES } from "./dev-accounts.ts";
+import { DEMO_MERCHANTS, DEMO_MEMBER_NAMES, seedProgram, type SeedSummary } from "./seed-program.ts";
 
 let node: HardhatNode;
 let publicClient: PublicClient;
@@ -37,6 +37,19 @@ describe("seedProgram: the demo program a newcomer sees", () => {
     expect(points.filter((l) => l.eventName === "MerchantOnboarded").length).toBeGreaterThanOrEqual(2);
     expect(points.filter((l) => l.eventName === "CharityRegistered")).toHaveLength(1);
     expect(rewards.filter((l) => l.eventName === "RewardCreated").length).toBeGreaterThanOrEqual(5);
+  });
+
+  it("makes every merchant authorize the relayer as its issuing agent", async () => {
+    const { points } = await logsOf();
+    const relayer = devAccount(DEV_ROLES.relayer).address;
+    expect(deployment.relayer).toBe(relayer);
+    const set = points.filter((l) => l.eventName === "IssuingAgentSet").map((l) => l.args);
+    expect(set).toEqual(DEMO_MERCHANTS.map((m) => ({ merchant: devAccount(m.index).address, agent: relayer, authorized: true })));
+    for (const m of DEMO_MERCHANTS) {
+      expect(
+        await publicClient.readContract({ address: deployment.contracts.LoyaltyPoints.address, abi: loyaltyPointsAbi, functionName: "isIssuingAgent", args: [devAccount(m.index).address, relayer] }),
+      ).toBe(true);
+    }
   });
 
   it("gives 20+ members a purchase history spread over the year, and several tiers", async () => {

@@ -1,7 +1,8 @@
 /**
  * Builds a realistic demo program on a local chain: a coalition of merchants, a year of purchases
  * by 24 members, tiers reached, a reward catalog, redemptions, a voucher used in a shop, a donation,
- * a refund, and a member whose points expired. Deterministic: the same chain gives the same data.
+ * a refund, and a member whose points expired. Every merchant authorizes the relayer as its issuing
+ * agent (the purchase API issues through it). Deterministic: the same chain gives the same data.
  */
 import {
   encodePacked,
@@ -17,7 +18,7 @@ import {
 } from "viem";
 import type { Deployment } from "../../contracts/deployments.ts";
 import { loyaltyPointsAbi, rewardNftAbi } from "../../contracts/generated/contracts.ts";
-import { voucherDomain, voucherUseTypes } from "../../contracts/typed-data.ts";
+import { purchaseRef, voucherDomain, voucherUseTypes } from "../../contracts/typed-data.ts";
 import { devAccount, DEV_ROLES } from "./dev-accounts.ts";
 
 const DAY = 86_400;
@@ -67,8 +68,6 @@ function random(seed: number) {
   };
 }
 
-export const purchaseRef = (merchant: Address, orderId: string) => keccak256(encodePacked(["address", "string"], [merchant, orderId]));
-
 export async function seedProgram(options: {
   publicClient: PublicClient;
   chain: Chain;
@@ -102,6 +101,7 @@ export async function seedProgram(options: {
   const merchants = DEMO_MERCHANTS.map((m) => ({ ...m, wallet: wallet(m.index), address: devAccount(m.index).address }));
   const members = DEMO_MEMBER_NAMES.map((name, i) => ({ name, index: DEV_ROLES.firstMember + i, address: devAccount(DEV_ROLES.firstMember + i).address }));
   const charity = devAccount(DEMO_CHARITY.index).address;
+  const relayer = deployment.relayer ?? devAccount(DEV_ROLES.relayer).address;
   const start = Number((await publicClient.getBlock()).timestamp);
 
   // Members pay their own gas in this demo (the relayer comes with custodial accounts): fund the
@@ -117,6 +117,8 @@ export async function seedProgram(options: {
     const isMerchant = await publicClient.readContract({ address: points, abi: loyaltyPointsAbi, functionName: "hasRole", args: [await publicClient.readContract({ address: points, abi: loyaltyPointsAbi, functionName: "MERCHANT_ROLE" }), m.address] });
     if (isMerchant) throw new Error("this chain is already seeded (merchants are onboarded)");
     await confirm(operator.writeContract({ address: points, abi: loyaltyPointsAbi, functionName: "onboardMerchant", args: [m.address, m.name, m.allowance] }));
+    // Every merchant lets the platform's relayer issue and refund for its purchase API.
+    await confirm(m.wallet.writeContract({ address: points, abi: loyaltyPointsAbi, functionName: "setIssuingAgent", args: [relayer, true] }));
   }
   await confirm(operator.writeContract({ address: points, abi: loyaltyPointsAbi, functionName: "registerCharity", args: [charity, DEMO_CHARITY.name] }));
   log("coalition onboarded", { merchants: merchants.length });
