@@ -10,10 +10,11 @@ import { loyaltyPointsAbi, rewardNftAbi } from "../../../contracts/generated/con
 import { voucherDomain, voucherUseTypes } from "../../../contracts/typed-data.ts";
 import { accountState, type SessionLike } from "../auth/account-state.ts";
 import { translator } from "../i18n/index.ts";
-import { parseAddress, parseInteger, parsePoints, type Parsed } from "../validate.ts";
+import { parseAddress, parsePoints, type Parsed } from "../validate.ts";
 import type { Kek } from "./kek.ts";
 import { estimateForwardedGas, MemberBusyError, signForwardRequest, withMemberLock, type LockPool, type SignedForwardRequest } from "./forward.ts";
 import { signingAccount, type Queryable } from "./users.ts";
+import { decodeRevert } from "../relayer/relayer.ts";
 import { RelayRejectedError, type Relayer } from "../relayer/types.ts";
 
 export interface CustodyDeps {
@@ -35,6 +36,13 @@ const en = translator("en");
 const UINT256_MAX = 2n ** 256n - 1n;
 /** The longest a voucher signature may stay valid (the page asks for 24 hours). */
 export const MAX_VOUCHER_SECONDS = 7 * 86_400;
+
+/** A uint256 id (reward or token ids are far above any amount: no MAX_AMOUNT cap here). */
+function parseUint256(text: string): Parsed<bigint> {
+  const t = text.trim();
+  if (!/^\d{1,78}$/.test(t) || BigInt(t) > UINT256_MAX) return { ok: false, error: "error.integer.range", vars: { min: 0n, max: UINT256_MAX } };
+  return { ok: true, value: BigInt(t) };
+}
 
 /** JSON numbers (safe integers) and strings of digits alike, as the form's text. */
 const asText = (v: unknown): string | null => (typeof v === "string" ? v : typeof v === "number" && Number.isSafeInteger(v) ? String(v) : null);
@@ -66,18 +74,18 @@ export function planAction(action: ActionName, body: unknown, member: Address, c
       return { kind: "forward", to: contracts.points, data };
     }
     case "redeem": {
-      const id = field(b.rewardId, (t) => parseInteger(t, 0n, UINT256_MAX), "bad_reward", "rewardId");
+      const id = field(b.rewardId, (t) => parseUint256(t), "bad_reward", "rewardId");
       if (!id.ok) return id.result;
       return { kind: "forward", to: contracts.rewards, data: encodeFunctionData({ abi: rewardNftAbi, functionName: "redeem", args: [id.value] }) };
     }
     case "voucher-signature": {
-      const tokenId = field(b.tokenId, (t) => parseInteger(t, 0n, UINT256_MAX), "bad_token", "tokenId");
+      const tokenId = field(b.tokenId, (t) => parseUint256(t), "bad_token", "tokenId");
       if (!tokenId.ok) return tokenId.result;
       const merchant = field(b.merchant, (t) => parseAddress(t), "bad_address", "merchant");
       if (!merchant.ok) return merchant.result;
-      const nonce = field(b.nonce, (t) => parseInteger(t, 0n, UINT256_MAX), "bad_nonce", "nonce");
+      const nonce = field(b.nonce, (t) => parseUint256(t), "bad_nonce", "nonce");
       if (!nonce.ok) return nonce.result;
-      const deadline = field(b.deadline, (t) => parseInteger(t, 0n, UINT256_MAX), "bad_deadline", "deadline");
+      const deadline = field(b.deadline, (t) => parseUint256(t), "bad_deadline", "deadline");
       if (!deadline.ok) return deadline.result;
       const now = BigInt(nowSeconds);
       if (deadline.value <= now || deadline.value > now + BigInt(MAX_VOUCHER_SECONDS)) return fail(400, "bad_deadline", `deadline must be in the next ${MAX_VOUCHER_SECONDS / 86_400} days`);
@@ -86,14 +94,10 @@ export function planAction(action: ActionName, body: unknown, member: Address, c
   }
 }
 
-/** viem's revert error -> the custom error's name (InsufficientPoints, TierTooLow, …). */
+/** A revert (viem's error of a simulation or an estimate) -> the custom error's name, decoded
+ * with the program's ABIs as the relayer does (InsufficientPoints, TierTooLow, …). */
 export function revertNameOf(error: unknown): string | null {
-  let e = error as { name?: string; data?: { errorName?: string }; cause?: unknown; walk?: unknown } | undefined;
-  for (let i = 0; e && i < 10; i++) {
-    if (e.data && typeof e.data === "object" && typeof e.data.errorName === "string") return e.data.errorName;
-    e = e.cause as typeof e;
-  }
-  return null;
+  return decodeRevert(error)?.name ?? null;
 }
 
 /** A relayer refusal as an answer (nothing was sent); anything else rethrown. */
