@@ -35,6 +35,7 @@ export interface StackInfo {
   deploymentFile: string;
   scratch: string;
   pids: number[];
+  logName?: string;
 }
 
 function freePort(): Promise<number> {
@@ -50,6 +51,11 @@ function freePort(): Promise<number> {
 }
 
 const logs: Record<string, string> = {};
+
+/** What the stack's processes printed so far (the last 200-400 kB of each), e.g. to check that no secret leaks. */
+export function stackLogs(): Record<string, string> {
+  return { ...logs };
+}
 
 /** Detached, so that stopping kills the whole group (npx → sh → node). */
 function start(name: string, cmd: string, args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): ChildProcess {
@@ -87,7 +93,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
 
 async function rpc(url: string, method: string, params: unknown[] = []) {
   const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
-  return (await r.json()).result;
+  return ((await r.json()) as { result: any }).result;
 }
 
 function newestMtime(dir: string): number {
@@ -118,6 +124,11 @@ export interface StackOptions {
   index?: boolean;
   prepareDatabase?: (databaseUrl: string, deploymentFile: string, rpcUrl: string) => Promise<void>;
   webEnv?: Record<string, string>;
+  /** Where the stack's description is written (default STATE_FILE, read by Playwright's setup); null: nowhere
+   * (a vitest suite or a benchmark running beside the browser tests). */
+  stateFile?: string | null;
+  /** The processes' logs file written by stopStack, under test-results/ (default e2e-logs.txt). */
+  logName?: string;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<StackInfo> {
@@ -185,9 +196,12 @@ export async function startStack(options: StackOptions = {}): Promise<StackInfo>
   pids.push(web.pid!);
   await waitFor("the web app", async () => (await fetch(`${webUrl}/api/stats`)).ok, 60_000, "web");
 
-  const info: StackInfo = { rpcUrl, webUrl, databaseUrl, databaseName, deploymentFile, scratch, pids };
-  mkdirSync(path.dirname(STATE_FILE), { recursive: true });
-  writeFileSync(STATE_FILE, JSON.stringify(info, null, 2));
+  const info: StackInfo = { rpcUrl, webUrl, databaseUrl, databaseName, deploymentFile, scratch, pids, ...(options.logName ? { logName: options.logName } : {}) };
+  const stateFile = options.stateFile === undefined ? STATE_FILE : options.stateFile;
+  if (stateFile) {
+    mkdirSync(path.dirname(stateFile), { recursive: true });
+    writeFileSync(stateFile, JSON.stringify(info, null, 2));
+  }
   return info;
 }
 
@@ -212,7 +226,7 @@ export async function stopStack(info: StackInfo) {
   await admin.query(`DROP DATABASE IF EXISTS "${info.databaseName}" WITH (FORCE)`).catch(() => {});
   await admin.end();
   rmSync(info.scratch, { recursive: true, force: true });
-  writeFileSync(path.join(ROOT, "test-results", "e2e-logs.txt"), Object.entries(logs).map(([k, v]) => `==== ${k}\n${v.slice(-20_000)}`).join("\n"));
+  writeFileSync(path.join(ROOT, "test-results", info.logName ?? "e2e-logs.txt"), Object.entries(logs).map(([k, v]) => `==== ${k}\n${v.slice(-20_000)}`).join("\n"));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

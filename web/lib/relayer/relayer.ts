@@ -37,7 +37,7 @@ import { CALL_ALLOWED, FORWARD_ALLOWED, checkAllowed, type ProgramAddresses } fr
 import { RelayRejectedError, type RelayedTx, type Relayer, type SignedForwardRequest } from "./types.ts";
 
 export interface Queryable {
-  query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+  query<R extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
 }
 export interface PoolLike extends Queryable {
   connect(): Promise<Queryable & { release(err?: boolean | Error): void }>;

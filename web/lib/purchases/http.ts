@@ -1,0 +1,76 @@
+/**
+ * The HTTP side of the purchase API (app/api/v1): the API key, the body (JSON, 8 KiB at most), one
+ * error shape ({ error: { code, message } }, as everywhere in this app), and the dependencies of
+ * ./purchases.ts from this server's configuration. Keys and bodies are never logged.
+ */
+import "server-only";
+import pg from "pg";
+import type { Address } from "viem";
+import { readLimited } from "../auth/custodial-route.ts";
+import { chainClient } from "../chain/server.ts";
+import { databaseUrl, deployment } from "../config.ts";
+import { NoDatabaseError } from "../data/db.ts";
+import { json, problem } from "../json.ts";
+import { relayer } from "../relayer/index.ts";
+import type { PoolLike } from "../relayer/relayer.ts";
+import { authenticate } from "./api-keys.ts";
+import type { ApiResult, PurchaseDeps } from "./purchases.ts";
+
+export const MAX_API_BODY = 8 * 1024;
+
+const g = globalThis as unknown as { __apiPool?: pg.Pool };
+
+/** The app's own writes (keys, rules, purchases): a pool apart from the pages' mirror reads. */
+export function apiPool(): PoolLike {
+  const url = databaseUrl();
+  if (!url) throw new NoDatabaseError("DATABASE_URL is not set");
+  g.__apiPool ??= new pg.Pool({ connectionString: url, max: 20, application_name: "purchase-api" });
+  return g.__apiPool as unknown as PoolLike;
+}
+
+export function purchaseDeps(): PurchaseDeps {
+  return { db: apiPool(), client: chainClient(), relayer: relayer(), points: deployment().contracts.LoyaltyPoints.address };
+}
+
+export function respond(r: ApiResult): Response {
+  return "error" in r ? json({ error: r.error }, { status: r.status }) : json(r.body, { status: r.status });
+}
+
+/** An API request: its key's merchant, then (for writes) its JSON body, then `run`. */
+export async function handleApi(request: Request, run: (ctx: { merchant: Address; body: unknown }) => Promise<ApiResult>, options: { body: boolean }): Promise<Response> {
+  try {
+    const auth = await authenticate(apiPool(), request.headers.get("authorization"));
+    if (!auth.ok) return problem(auth.status, auth.code, auth.message);
+    let body: unknown = undefined;
+    if (options.body) {
+      if (!/^application\/json\b/i.test(request.headers.get("content-type") ?? "")) return problem(415, "bad_content_type", "send Content-Type: application/json");
+      const text = await readLimited(request, MAX_API_BODY);
+      if (text === null) return problem(413, "too_large", `the body is larger than ${MAX_API_BODY} bytes`);
+      try {
+        body = JSON.parse(text);
+      } catch {
+        return problem(400, "bad_json", "the body is not valid JSON");
+      }
+    }
+    return respond(await run({ merchant: auth.merchant, body }));
+  } catch (e) {
+    const name = (e as Error).name;
+    if (e instanceof NoDatabaseError) return problem(503, "no_database", "the database is not configured");
+    if (name === "RelayerNotConfiguredError") return problem(503, "relayer_unavailable", "the relayer is not configured on this server");
+    if (name === "NotDeployedError") return problem(503, "not_deployed", "the program is not deployed on this network");
+    console.error(JSON.stringify({ level: "error", component: "purchase-api", msg: "request failed", error: name }));
+    return problem(500, "internal", "something went wrong");
+  }
+}
+
+/** The `{orderId}` segment of /api/v1/purchases/{orderId}[/refund], percent-decoded once. */
+export function orderIdFrom(request: Request): string | null {
+  const parts = new URL(request.url).pathname.split("/");
+  const i = parts.indexOf("purchases");
+  try {
+    const id = decodeURIComponent(parts[i + 1] ?? "");
+    return id ? id : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,441 @@
+/**
+ * The purchase API's logic (routes in app/api/v1/purchases): a merchant's purchase becomes points
+ * issued on chain by the platform's relayer as the merchant's issuing agent (issueFor).
+ *
+ * Idempotency, twice: in the database, one row per (merchant, order id) taken by
+ * `INSERT … ON CONFLICT DO NOTHING` (the one request that inserts it issues; concurrent duplicates
+ * wait for it and answer the same result); on chain, the issuance ref purchaseRef(merchant, orderId)
+ * can be used once, so even a retry after a crash at the worst instant cannot issue twice
+ * (RefAlreadyUsed is then read as "already issued").
+ */
+import { encodeFunctionData, getAddress, isAddress, parseEventLogs, zeroAddress, type Address, type Hash, type PublicClient } from "viem";
+import { loyaltyPointsAbi } from "../../../contracts/generated/contracts.ts";
+import { purchaseRef } from "../../../contracts/typed-data.ts";
+import type { PoolLike, Queryable } from "../relayer/relayer.ts";
+import { RelayRejectedError, type RelayedTx, type Relayer } from "../relayer/types.ts";
+import { computePoints, wholeNumber, type BreakdownLine } from "./rules.ts";
+import { activeCampaigns, getRules } from "./store.ts";
+
+export interface PurchaseDeps {
+  db: PoolLike;
+  client: PublicClient;
+  relayer: Relayer;
+  points: Address;
+  now?: () => Date;
+}
+
+export type ApiError = { status: number; error: { code: string; message: string } };
+export type ApiResult = { status: number; body: Record<string, unknown> } | ApiError;
+
+const fail = (status: number, code: string, message: string): ApiError => ({ status, error: { code, message } });
+
+export const MAX_AMOUNT_CENTS = 10n ** 12n;
+export const CURRENCIES = ["EUR"] as const;
+const ORDER_ID = /^[\x20-\x7e]{1,128}$/;
+const REFERRAL_SUFFIX = "#referral";
+/** A purchase left pending this long (its server died) may be taken over by a retry. */
+const LEASE_MS = 30_000;
+
+export interface PurchaseInput {
+  member: { address: string } | { email: string } | { id: string };
+  amountCents: bigint;
+  currency: "EUR";
+  orderId: string;
+}
+
+/** The body of POST /api/v1/purchases, checked. Amounts: a JSON integer or a string of digits. */
+export function parsePurchase(body: unknown): PurchaseInput | ApiError {
+  if (!body || typeof body !== "object" || Array.isArray(body)) return fail(400, "bad_json", "expected a JSON object");
+  const o = body as Record<string, unknown>;
+  const m = o.member as Record<string, unknown> | undefined;
+  const keys = m && typeof m === "object" && !Array.isArray(m) ? Object.keys(m) : [];
+  if (keys.length !== 1 || !["address", "email", "id"].includes(keys[0]!) || typeof m![keys[0]!] !== "string") {
+    return fail(422, "invalid_member", "member must be one of {address}, {email} or {id}");
+  }
+  const amount = typeof o.amountCents === "string" && !/^\s*-?\d+\s*$/.test(o.amountCents) ? null : wholeNumber(o.amountCents);
+  if (amount === null) return fail(422, "invalid_amount", "amountCents must be a whole number of cents (a JSON integer or a string of digits)");
+  if (amount <= 0n) return fail(422, "invalid_amount", "amountCents must be positive");
+  if (amount > MAX_AMOUNT_CENTS) return fail(422, "invalid_amount", `amountCents must be at most ${MAX_AMOUNT_CENTS}`);
+  if (typeof o.currency !== "string" || !(CURRENCIES as readonly string[]).includes(o.currency)) {
+    return fail(422, "unsupported_currency", `currency must be one of ${CURRENCIES.join(", ")}`);
+  }
+  if (typeof o.orderId !== "string" || !ORDER_ID.test(o.orderId)) return fail(422, "invalid_order_id", "orderId must be 1 to 128 printable ASCII characters");
+  if (o.orderId.endsWith(REFERRAL_SUFFIX)) return fail(422, "invalid_order_id", `orderId may not end with "${REFERRAL_SUFFIX}" (reserved for referral bonuses)`);
+  return { member: { [keys[0]!]: (m![keys[0]!] as string).trim() } as PurchaseInput["member"], amountCents: amount, currency: "EUR", orderId: o.orderId };
+}
+
+/** A member by wallet address (any: self-custody members need no account here), email or member id. */
+export async function resolveMember(db: Queryable, member: PurchaseInput["member"]): Promise<Address | ApiError> {
+  if ("address" in member) {
+    if (!isAddress(member.address, { strict: false }) || getAddress(member.address) === zeroAddress) return fail(422, "invalid_member", "member.address is not an address");
+    return getAddress(member.address);
+  }
+  const byEmail = "email" in member;
+  if (!byEmail && !/^[0-9a-f-]{36}$/i.test(member.id)) return fail(404, "unknown_member", "no member has this id");
+  const { rows } = await db.query<{ address: string }>(
+    `SELECT address FROM users WHERE ${byEmail ? "email = lower($1)" : "id = $1::uuid"} AND deleted_at IS NULL`,
+    [byEmail ? member.email : member.id],
+  );
+  if (!rows[0]) return fail(404, "unknown_member", `no member has this ${byEmail ? "email" : "id"}`);
+  return getAddress(rows[0].address);
+}
+
+// ------------------------------------------------------------------ merchant checks
+
+const activeCache = new Map<string, number>();
+
+/** The merchant holds MERCHANT_ROLE and authorized the relayer as its agent (asked to the chain;
+ * a positive answer is reused for 2 s, a negative one never: the console's fix shows at once). */
+export async function merchantActive(deps: PurchaseDeps, merchant: Address): Promise<ApiError | null> {
+  const hit = activeCache.get(merchant);
+  if (hit && Date.now() - hit < 2_000) return null;
+  const role = await deps.client.readContract({ address: deps.points, abi: loyaltyPointsAbi, functionName: "MERCHANT_ROLE" });
+  const [isMerchant, isAgent] = await Promise.all([
+    deps.client.readContract({ address: deps.points, abi: loyaltyPointsAbi, functionName: "hasRole", args: [role, merchant] }),
+    deps.client.readContract({ address: deps.points, abi: loyaltyPointsAbi, functionName: "isIssuingAgent", args: [merchant, deps.relayer.address] }),
+  ]);
+  if (!isMerchant) return fail(403, "merchant_not_active", "this key's merchant is not (or no longer) a merchant of the coalition");
+  if (!isAgent) {
+    return fail(403, "merchant_not_active", `the platform relayer ${deps.relayer.address} is not authorized to issue for this merchant: authorize it in the merchant console (setIssuingAgent)`);
+  }
+  activeCache.set(merchant, Date.now());
+  return null;
+}
+
+// ------------------------------------------------------------------ purchases
+
+interface PurchaseRow {
+  id: string;
+  merchant: string;
+  order_id: string;
+  member: string;
+  amount_cents: string;
+  currency: string;
+  status: "pending" | "issued" | "failed";
+  attempt: number;
+  points: string | null;
+  breakdown: { rule: string; points: string; detail: string; campaignId?: string }[] | null;
+  ref: string;
+  tx_hash: string | null;
+  block_number: string | null;
+  last_error: string | null;
+  referrer: string | null;
+  referral_points: string | null;
+  referral_tx_hash: string | null;
+  referral_status: string | null;
+  refunded_points: string;
+  refund_tx_hash: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** The failure a failed purchase answered, kept in last_error as "status code message". */
+const storedError = (r: ApiError) => `${r.status} ${r.error.code} ${r.error.message}`;
+function errorOf(row: PurchaseRow): ApiError {
+  const m = /^(\d{3}) (\S+) ([\s\S]*)$/.exec(row.last_error ?? "");
+  return m ? fail(Number(m[1]), m[2]!, m[3]!) : fail(502, "issuance_failed", row.last_error ?? "the issuance failed");
+}
+
+export function purchaseView(row: PurchaseRow): Record<string, unknown> {
+  return {
+    purchaseId: row.id,
+    orderId: row.order_id,
+    status: row.status,
+    member: { address: getAddress(row.member) },
+    amountCents: row.amount_cents,
+    currency: row.currency,
+    points: row.points,
+    breakdown: row.breakdown,
+    referral: row.referrer ? { referrer: getAddress(row.referrer), points: row.referral_points, txHash: row.referral_tx_hash, status: row.referral_status } : null,
+    ref: row.ref,
+    txHash: row.tx_hash,
+    blockNumber: row.block_number,
+    refundedPoints: row.refunded_points,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+/** In this process: purchases being issued, so that duplicates wait without polling the database. */
+const inFlight = new Map<string, Promise<void>>();
+
+export async function recordPurchase(deps: PurchaseDeps, merchant: Address, body: unknown): Promise<ApiResult> {
+  const input = parsePurchase(body);
+  if ("status" in input) return input;
+  const member = await resolveMember(deps.db, input.member);
+  if (typeof member !== "string") return member;
+  if (member === merchant) return fail(422, "self_issuance", "a merchant cannot earn points from its own purchases");
+  const inactive = await merchantActive(deps, merchant);
+  if (inactive) return inactive;
+
+  const ref = purchaseRef(merchant, input.orderId);
+  const inserted = await deps.db.query<PurchaseRow>(
+    `INSERT INTO purchases (merchant, order_id, member, amount_cents, currency, status, ref) VALUES ($1, $2, $3, $4, $5, 'pending', $6)
+     ON CONFLICT (merchant, order_id) DO NOTHING RETURNING *`,
+    [merchant.toLowerCase(), input.orderId, member.toLowerCase(), input.amountCents.toString(), input.currency, ref],
+  );
+  if (inserted.rows[0]) return own(deps, inserted.rows[0], 201);
+
+  // A duplicate: the same purchase again (a retry, a concurrent request), or another one reusing the id.
+  for (;;) {
+    const { rows } = await deps.db.query<PurchaseRow>(`SELECT * FROM purchases WHERE merchant = $1 AND order_id = $2`, [merchant.toLowerCase(), input.orderId]);
+    const row = rows[0]!;
+    if (row.member !== member.toLowerCase() || BigInt(row.amount_cents) !== input.amountCents || row.currency !== input.currency) {
+      return fail(409, "order_conflict", "this orderId was already used for a different purchase (member, amount or currency)");
+    }
+    if (row.status === "issued") return { status: 200, body: { ...purchaseView(row), replayed: true } };
+    if (row.status === "failed") {
+      const retry = await deps.db.query<PurchaseRow>(
+        `UPDATE purchases SET status = 'pending', attempt = attempt + 1, last_error = NULL, updated_at = now() WHERE id = $1 AND status = 'failed' RETURNING *`,
+        [row.id],
+      );
+      if (retry.rows[0]) return own(deps, retry.rows[0], 201);
+      continue;
+    }
+    const running = inFlight.get(row.id);
+    if (running) {
+      await running.catch(() => {});
+      const after = await deps.db.query<PurchaseRow>(`SELECT * FROM purchases WHERE id = $1`, [row.id]);
+      const done = after.rows[0]!;
+      if (done.status === "issued") return { status: 200, body: { ...purchaseView(done), replayed: true } };
+      if (done.status === "failed") return errorOf(done);
+      continue;
+    }
+    // Being issued by another server, or by one that died: take it over once its lease ran out.
+    const stale = await deps.db.query<PurchaseRow>(
+      `UPDATE purchases SET updated_at = now() WHERE id = $1 AND status = 'pending' AND updated_at < now() - make_interval(secs => $2) RETURNING *`,
+      [row.id, LEASE_MS / 1000],
+    );
+    if (stale.rows[0]) return own(deps, stale.rows[0], 201);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** This request owns the row (it inserted it, or took over a failed or abandoned attempt). */
+async function own(deps: PurchaseDeps, row: PurchaseRow, status: number): Promise<ApiResult> {
+  let result!: ApiResult;
+  const p = issue(deps, row).then(
+    (r) => void (result = r),
+    async (e) => {
+      // Never leave the row pending on an unexpected error: a retry can take it at once.
+      await markFailed(deps, row, fail(500, "internal", "the purchase failed")).catch(() => {});
+      throw e;
+    },
+  );
+  inFlight.set(row.id, p);
+  try {
+    await p;
+  } finally {
+    inFlight.delete(row.id);
+  }
+  return "error" in result ? result : { status, body: { ...result.body, replayed: false } };
+}
+
+/** Why a simulation refused an issuance, in the API's words. */
+function refusal(e: RelayRejectedError): ApiError {
+  switch (e.revertName) {
+    case "IssuanceAllowanceExceeded":
+      return fail(409, "allowance_exceeded", `the merchant's issuance allowance is too small (available ${String(e.revertArgs?.[1] ?? "?")} points, needed ${String(e.revertArgs?.[2] ?? "?")}): ask the operator for more`);
+    case "NotIssuingAgent":
+      return fail(403, "merchant_not_active", "the platform relayer is not authorized to issue for this merchant: authorize it in the merchant console");
+    case "AccessControlUnauthorizedAccount":
+      return fail(403, "merchant_not_active", "this key's merchant is not (or no longer) a merchant of the coalition");
+    case "SelfIssuance":
+      return fail(422, "self_issuance", "a merchant cannot earn points from its own purchases");
+    case "EnforcedPause":
+      return fail(503, "program_paused", "the program is paused: retry later");
+    default:
+      if (e.code === "unavailable") return fail(503, "relayer_unavailable", "the chain could not be reached: retry with the same orderId");
+      return fail(422, "issuance_refused", e.message);
+  }
+}
+
+/** The transaction that issued `ref` (when an earlier attempt did), from its PointsIssued log. */
+async function issuedBy(deps: PurchaseDeps, ref: Hash): Promise<{ hash: Hash; blockNumber: bigint; amount: bigint } | null> {
+  const logs = await deps.client.getLogs({
+    address: deps.points,
+    event: loyaltyPointsAbi.find((x) => x.type === "event" && x.name === "PointsIssued") as never,
+    args: { ref } as never,
+    fromBlock: 0n,
+    toBlock: "latest",
+  });
+  const parsed = parseEventLogs({ abi: loyaltyPointsAbi, logs, eventName: "PointsIssued" });
+  const first = parsed[0];
+  return first ? { hash: first.transactionHash, blockNumber: first.blockNumber, amount: first.args.amount } : null;
+}
+
+/** Issues `amount` for `ref` through the relayer; RefAlreadyUsed (an earlier attempt did) counts as done. */
+async function issueOnce(deps: PurchaseDeps, merchant: Address, member: Address, amount: bigint, ref: Hash, key: string): Promise<{ hash: Hash; blockNumber: bigint } | ApiError> {
+  const data = encodeFunctionData({ abi: loyaltyPointsAbi, functionName: "issueFor", args: [merchant, member, amount, ref] });
+  let tx: RelayedTx;
+  try {
+    tx = await deps.relayer.call({ to: deps.points, data, idempotencyKey: key });
+  } catch (e) {
+    if (!(e instanceof RelayRejectedError)) throw e;
+    if (e.revertName === "RefAlreadyUsed") {
+      const done = await issuedBy(deps, ref);
+      if (done) return done;
+    }
+    return refusal(e);
+  }
+  if (tx.status === "confirmed") return tx;
+  if (tx.revertReason === "RefAlreadyUsed") {
+    const done = await issuedBy(deps, ref);
+    if (done) return done;
+  }
+  return refusal(new RelayRejectedError("would_revert", `the issuance reverted on chain (${tx.revertReason ?? "unknown reason"})`, tx.revertReason));
+}
+
+async function issue(deps: PurchaseDeps, row: PurchaseRow): Promise<ApiResult> {
+  const merchant = getAddress(row.merchant);
+  const member = getAddress(row.member);
+  const amountCents = BigInt(row.amount_cents);
+  let earned: { points: bigint; breakdown: BreakdownLine[] };
+  let referral: { referrer: Address; points: bigint } | null = null;
+  try {
+    const [tier, rules, campaigns] = await Promise.all([
+      deps.client.readContract({ address: deps.points, abi: loyaltyPointsAbi, functionName: "tierOf", args: [member] }),
+      getRules(deps.db, merchant),
+      activeCampaigns(deps.db, merchant, row.created_at),
+    ]);
+    earned = computePoints({ amountCents, tier: Number(tier), rules, campaigns, at: row.created_at });
+    if (rules.referralBonusPoints > 0n) {
+      // The member's first purchase in the coalition pays their referrer, once: the referral row is
+      // claimed by exactly one purchase (a retry of the same purchase claims it again).
+      const { rows } = await deps.db.query<{ referrer: string }>(
+        `UPDATE referrals SET rewarded_purchase_id = $1 WHERE member = $2 AND (rewarded_purchase_id IS NULL OR rewarded_purchase_id = $1)
+           AND NOT EXISTS (SELECT 1 FROM purchases WHERE member = $2 AND status = 'issued' AND id <> $1)
+         RETURNING referrer`,
+        [row.id, row.member],
+      );
+      const referrer = rows[0] ? getAddress(rows[0].referrer) : null;
+      if (referrer && referrer !== merchant && referrer !== member) referral = { referrer, points: rules.referralBonusPoints };
+    }
+  } catch (e) {
+    return markFailed(deps, row, fail(503, "unavailable", `the purchase could not be evaluated: ${(e as Error).name}`));
+  }
+  const breakdown = earned.breakdown.map((l) => ({ ...l, points: l.points.toString() }));
+  await deps.db.query(
+    `UPDATE purchases SET points = $2, breakdown = $3, referrer = $4, referral_points = $5, updated_at = now() WHERE id = $1`,
+    [row.id, earned.points.toString(), JSON.stringify(breakdown), referral?.referrer.toLowerCase() ?? null, referral?.points.toString() ?? null],
+  );
+
+  const main = earned.points > 0n ? issueOnce(deps, merchant, member, earned.points, row.ref as Hash, `purchase:${row.id}:${row.attempt}`) : Promise.resolve(null);
+  const bonus = referral
+    ? issueOnce(deps, merchant, referral.referrer, referral.points, purchaseRef(merchant, row.order_id + REFERRAL_SUFFIX), `referral:${row.id}:${row.attempt}`).catch((e) =>
+        fail(503, "unavailable", (e as Error).name),
+      )
+    : Promise.resolve(null);
+  let issued: Awaited<typeof main>;
+  try {
+    issued = await main;
+  } catch (e) {
+    await bonus;
+    return markFailed(deps, row, fail(503, "relayer_unavailable", `the relayer failed: ${(e as Error).name}`));
+  }
+  const bonusResult = await bonus;
+  if (issued && "status" in issued) {
+    if (referral) await deps.db.query(`UPDATE referrals SET rewarded_purchase_id = NULL WHERE member = $1 AND rewarded_purchase_id = $2`, [row.member, row.id]);
+    return markFailed(deps, row, issued);
+  }
+  const referralTx = bonusResult && !("status" in bonusResult) ? bonusResult : null;
+  const { rows } = await deps.db.query<PurchaseRow>(
+    `UPDATE purchases SET status = 'issued', tx_hash = $2, block_number = $3, referral_tx_hash = $4, referral_status = $5, updated_at = now() WHERE id = $1 RETURNING *`,
+    [
+      row.id,
+      issued?.hash ?? null,
+      issued?.blockNumber.toString() ?? null,
+      referralTx?.hash ?? null,
+      referral ? (referralTx ? "issued" : `failed: ${(bonusResult as { error: { code: string } }).error.code}`) : null,
+    ],
+  );
+  return { status: 200, body: purchaseView(rows[0]!) };
+}
+
+async function markFailed(deps: PurchaseDeps, row: PurchaseRow, result: ApiError): Promise<ApiResult> {
+  await deps.db.query(`UPDATE purchases SET status = 'failed', last_error = $2, updated_at = now() WHERE id = $1`, [row.id, storedError(result)]);
+  return result;
+}
+
+export async function getPurchase(deps: Pick<PurchaseDeps, "db">, merchant: Address, orderId: string): Promise<ApiResult> {
+  const { rows } = await deps.db.query<PurchaseRow>(`SELECT * FROM purchases WHERE merchant = $1 AND order_id = $2`, [merchant.toLowerCase(), orderId]);
+  if (!rows[0]) return fail(404, "unknown_order", "this merchant has no purchase with this orderId");
+  return { status: 200, body: rows[0].status === "failed" ? { ...purchaseView(rows[0]), error: errorOf(rows[0]).error } : purchaseView(rows[0]) };
+}
+
+// ------------------------------------------------------------------ refunds
+
+/** The account holding `member`'s points now (after moves to self-custody: LoyaltyPoints.migratedTo). */
+async function liveAccount(deps: PurchaseDeps, member: Address): Promise<Address> {
+  let account = member;
+  for (let hop = 0; hop < 8; hop++) {
+    const next = await deps.client.readContract({ address: deps.points, abi: loyaltyPointsAbi, functionName: "migratedTo", args: [account] });
+    if (next === zeroAddress) break;
+    account = next;
+  }
+  return account;
+}
+
+/**
+ * Claws back what the purchase's ref still has, up to the member's balance (points already spent
+ * cannot come back), and says what could not be. One refund of a purchase at a time (its row is
+ * locked for the duration), so two concurrent refunds never ask for the same points twice.
+ */
+export async function refundPurchase(deps: PurchaseDeps, merchant: Address, orderId: string): Promise<ApiResult> {
+  const db = await deps.db.connect();
+  try {
+    await db.query("BEGIN");
+    const { rows } = await db.query<PurchaseRow>(`SELECT * FROM purchases WHERE merchant = $1 AND order_id = $2 FOR UPDATE`, [merchant.toLowerCase(), orderId]);
+    const row = rows[0];
+    if (!row) {
+      await db.query("ROLLBACK");
+      return fail(404, "unknown_order", "this merchant has no purchase with this orderId");
+    }
+    if (row.status !== "issued") {
+      await db.query("ROLLBACK");
+      return fail(409, "not_issued", `this purchase is ${row.status}: nothing to refund`);
+    }
+    const ref = row.ref as Hash;
+    const [issuance, holder] = await Promise.all([
+      deps.client.readContract({ address: deps.points, abi: loyaltyPointsAbi, functionName: "issuanceOf", args: [ref] }),
+      liveAccount(deps, getAddress(row.member)),
+    ]);
+    const remaining = BigInt(issuance.amount) - BigInt(issuance.clawedBack);
+    const balance = await deps.client.readContract({ address: deps.points, abi: loyaltyPointsAbi, functionName: "balanceOf", args: [holder] });
+    const clawable = remaining < balance ? remaining : balance;
+    const base = { orderId, purchaseId: row.id, points: row.points ?? "0", alreadyRefunded: (BigInt(row.points ?? 0) - remaining).toString() };
+    if (clawable === 0n) {
+      await db.query("ROLLBACK");
+      const reason = remaining === 0n ? (BigInt(row.points ?? 0) === 0n ? "nothing_issued" : "already_refunded") : "member_spent_points";
+      return { status: 200, body: { ...base, clawedBack: "0", notClawedBack: remaining.toString(), reason, txHash: null } };
+    }
+    const data = encodeFunctionData({ abi: loyaltyPointsAbi, functionName: "clawbackFor", args: [merchant, ref, clawable] });
+    let tx: RelayedTx;
+    try {
+      tx = await deps.relayer.call({ to: deps.points, data, idempotencyKey: `refund:${row.id}:${remaining}` });
+    } catch (e) {
+      await db.query("ROLLBACK");
+      if (e instanceof RelayRejectedError) return refusal(e);
+      throw e;
+    }
+    if (tx.status !== "confirmed") {
+      await db.query("ROLLBACK");
+      return refusal(new RelayRejectedError("would_revert", `the refund reverted on chain (${tx.revertReason ?? "unknown reason"})`, tx.revertReason));
+    }
+    await db.query(`UPDATE purchases SET refunded_points = refunded_points + $2, refund_tx_hash = $3, refunded_at = now(), updated_at = now() WHERE id = $1`, [
+      row.id,
+      clawable.toString(),
+      tx.hash,
+    ]);
+    await db.query("COMMIT");
+    const left = remaining - clawable;
+    return {
+      status: 200,
+      body: { ...base, clawedBack: clawable.toString(), notClawedBack: left.toString(), reason: left > 0n ? "member_spent_points" : null, txHash: tx.hash, blockNumber: tx.blockNumber.toString() },
+    };
+  } catch (e) {
+    await db.query("ROLLBACK").catch(() => {});
+    throw e;
+  } finally {
+    db.release();
+  }
+}
