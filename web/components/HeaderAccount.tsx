@@ -54,6 +54,16 @@ export function HeaderAccount({ initial }: { initial: Me }) {
           </span>
         </p>
       )}
+      {!session && (
+        <p className="auth-links small" data-testid="auth-links">
+          <Link href="/login" className="button secondary small">
+            {t("nav.login")}
+          </Link>{" "}
+          <Link href="/signup" className="button secondary small">
+            {t("nav.signup")}
+          </Link>
+        </p>
+      )}
       {mounted && chain ? <WalletControls signedIn={session?.address ?? null} /> : <span className="wallet-placeholder" aria-hidden="true" />}
     </div>
   );

@@ -36,6 +36,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly revertName?: string,
+    /** The error object's other fields (e.g. what an account still holds). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }

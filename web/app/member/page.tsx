@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { MoveToWallet } from "@/components/member/MoveToWallet.tsx";
 import { PointsForm } from "@/components/member/TransferForm.tsx";
 import { RedeemButton } from "@/components/member/RedeemButton.tsx";
 import { VoucherButton } from "@/components/member/VoucherButton.tsx";
@@ -86,6 +87,14 @@ export default async function MemberPage({ searchParams }: { searchParams: Promi
         <div className="card">
           <p>{t("member.signInPrompt")}</p>
           <p className="small muted">{t("member.signInHow")}</p>
+          <p>
+            <Link href="/login" className="button">
+              {t("nav.login")}
+            </Link>{" "}
+            <Link href="/signup" className="button secondary">
+              {t("nav.signup")}
+            </Link>
+          </p>
         </div>
       </>
     );
@@ -168,8 +177,20 @@ export default async function MemberPage({ searchParams }: { searchParams: Promi
               : t("member.expiryInfo", { date: formatDate(overview.expiresAt, locale), days: settings.inactivityPeriod / 86_400n })}
           </p>
         )}
-        {session.kind === "wallet" && <p className="small muted">{t("member.walletNote")}</p>}
+        <p className="small muted">{session.kind === "wallet" ? t("member.walletNote") : t("member.custodialNote")}</p>
+        <p className="small">
+          <Link href="/member/privacy" data-testid="privacy-link">
+            {t("member.privacyLink")}
+          </Link>
+        </p>
       </section>
+
+      {session.kind === "custodial" && (
+        <section aria-labelledby="move-title" className="card">
+          <h2 id="move-title">{t("move.title")}</h2>
+          <MoveToWallet custodial={session.address} />
+        </section>
+      )}
 
       <section aria-labelledby="history-title">
         <h2 id="history-title">{t("history.title")}</h2>

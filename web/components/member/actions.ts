@@ -45,8 +45,8 @@ export async function postJson<T>(path: string, body: unknown): Promise<T> {
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
   });
-  const data = (await res.json().catch(() => null)) as ({ error?: { code: string; message: string; revertName?: string } } & T) | null;
-  if (!res.ok || !data) throw new ApiError(res.status, data?.error?.code ?? "http_error", data?.error?.message ?? `HTTP ${res.status}`, data?.error?.revertName);
+  const data = (await res.json().catch(() => null)) as ({ error?: { code: string; message: string; revertName?: string } & Record<string, unknown> } & T) | null;
+  if (!res.ok || !data) throw new ApiError(res.status, data?.error?.code ?? "http_error", data?.error?.message ?? `HTTP ${res.status}`, data?.error?.revertName, data?.error ?? {});
   return data;
 }
 

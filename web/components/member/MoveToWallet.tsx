@@ -1,0 +1,112 @@
+"use client";
+/**
+ * A custodial member moves to their own wallet: connect it (the site's EIP-6963 wallets through
+ * wagmi), sign the proof message (server nonce, this chain, both addresses), then the server moves
+ * the points and the rewards (one relayed transaction each) and switches the session to the
+ * wallet. Each step is shown as it happens; an interrupted move resumes where it stopped.
+ */
+import { useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import type { Address, Hex } from "viem";
+import { useConfig, useConnectors } from "wagmi";
+import { connect, signMessage } from "wagmi/actions";
+import { useI18n } from "@/lib/i18n/client.tsx";
+import type { MessageKey } from "@/lib/i18n/index.ts";
+import { moveProofMessage } from "@/lib/custody/move-proof.ts";
+import { describeError } from "@/lib/tx-errors.ts";
+import { useChainInfo } from "../Providers.tsx";
+import { postJson } from "./actions.ts";
+
+const STEPS = ["connect", "prove", "points", "rewards"] as const;
+type Step = (typeof STEPS)[number];
+type Phase = { at: Step | "done" | "idle" | "choose"; error?: string };
+
+export function MoveToWallet({ custodial }: { custodial: string }) {
+  const { t } = useI18n();
+  const config = useConfig();
+  const connectors = useConnectors();
+  const chain = useChainInfo();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const [phase, setPhase] = useState<Phase>({ at: "idle" });
+  const busy = phase.at !== "idle" && phase.at !== "choose" && phase.at !== "done" && !phase.error;
+
+  async function run(connectorUid: string) {
+    let at: Step = "connect";
+    try {
+      setPhase({ at });
+      const connector = connectors.find((c) => c.uid === connectorUid) ?? connectors[0];
+      if (!connector) throw new Error(t("move.noWallet"));
+      const wallet = (await connect(config, { connector, chainId: chain.chainId })).accounts[0] as Address;
+      setPhase({ at: (at = "prove") });
+      const { nonce } = (await fetch("/api/auth/nonce", { cache: "no-store" }).then((r) => r.json())) as { nonce: string };
+      const message = moveProofMessage({ domain: window.location.host, chainId: chain.chainId, custodial: custodial as Address, wallet, nonce });
+      const signature: Hex = await signMessage(config, { message, account: wallet });
+      await postJson("/api/member/move", { wallet, nonce, signature });
+      setPhase({ at: (at = "points") });
+      for (let i = 0; i < 50; i++) {
+        const r = await postJson<{ step: "points" | "rewards" | "done" }>("/api/member/move/continue", {});
+        if (r.step === "done") break;
+        // After the points, what is left are the rewards (then done).
+        setPhase({ at: (at = "rewards") });
+      }
+      setPhase({ at: "done" });
+      await queryClient.invalidateQueries();
+      router.refresh();
+    } catch (e) {
+      setPhase({ at, error: describeError(e, t) });
+    }
+  }
+
+  const index = phase.at === "done" ? STEPS.length : STEPS.indexOf(phase.at as Step);
+  return (
+    <div data-testid="move-to-wallet">
+      <p>{t("move.intro")}</p>
+      {phase.at === "idle" || (phase.error && phase.at !== "done") ? (
+        <button type="button" className="button" onClick={() => setPhase({ at: "choose" })} disabled={busy} data-testid="move-start">
+          {t("move.start")}
+        </button>
+      ) : null}
+      {phase.at === "choose" && (
+        <div role="group" aria-label={t("move.chooseWallet")}>
+          <p>{t("move.chooseWallet")}</p>
+          {connectors.length === 0 ? (
+            <p className="warning">{t("move.noWallet")}</p>
+          ) : (
+            <ul className="plain">
+              {connectors.map((c) => (
+                <li key={c.uid}>
+                  <button type="button" className="button secondary" onClick={() => run(c.uid)}>
+                    {c.icon && <img src={c.icon} alt="" width={20} height={20} />} {c.name}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+      {phase.at !== "idle" && phase.at !== "choose" && (
+        <ol aria-label={t("move.progress")} className="steps" data-testid="move-steps">
+          {STEPS.map((s, i) => {
+            const state = i < index ? "done" : i === index ? (phase.error ? "failed" : "running") : "waiting";
+            return (
+              <li key={s} data-state={state} aria-current={state === "running" ? "step" : undefined}>
+                {t(`move.step.${s}` as MessageKey)} —{" "}
+                <span className="small">{state === "done" ? t("move.stepDone") : state === "running" ? t("move.stepRunning") : state === "failed" ? "✗" : t("move.stepWaiting")}</span>
+              </li>
+            );
+          })}
+        </ol>
+      )}
+      <div role="status" aria-live="polite">
+        {phase.at === "done" && <p data-testid="move-done">{t("move.step.done")}</p>}
+        {phase.error && (
+          <p className="error" role="alert">
+            {t("move.failed", { reason: phase.error })}
+          </p>
+        )}
+      </div>
+    </div>
+  );
+}
