@@ -1,6 +1,7 @@
 import { decodeEventLog, encodeAbiParameters, encodeEventTopics, type Hex } from "viem";
 import { describe, expect, it } from "vitest";
-import { loyaltyPointsAbi } from "../../contracts/generated/contracts.ts";
+import { loyaltyPointsAbi, rewardNftAbi } from "../../contracts/generated/contracts.ts";
+import { migrationsOf } from "../store/store.ts";
 import { decodeLogs, tierFor, toPointHistory, UnknownLogError, type LogLike } from "./index.ts";
 
 const points = "0x00000000000000000000000000000000000000a1";
@@ -66,6 +67,42 @@ describe("decode", () => {
       const lower = Object.fromEntries(Object.entries(v.args).map(([k, x]) => [k, typeof x === "string" ? x.toLowerCase() : x]));
       expect(events[i].event).toEqual({ eventName: v.eventName, args: lower });
     });
+  });
+
+  it("decodes agents and migrations: the migration's Transfer stays a transfer, AccountMigrated carries the lifetime", () => {
+    index = 0;
+    const t1 = `0x${"06".repeat(32)}`, t2 = `0x${"07".repeat(32)}`, t3 = `0x${"08".repeat(32)}`;
+    const tokenLog = (eventName: string, args: Record<string, unknown>, data: Hex = "0x"): LogLike => ({
+      ...log(t3, "Transfer", { from: A, to: B }),
+      address: rewards,
+      topics: encodeEventTopics({ abi: rewardNftAbi, eventName: eventName as never, args: args as never }) as Hex[],
+      data,
+    });
+    const logs = [
+      log(t1, "IssuingAgentSet", { merchant: M, agent: B }, encodeAbiParameters([{ type: "bool" }], [true])),
+      log(t1, "Transfer", { from: ZERO, to: A }, u256(40n)),
+      log(t1, "PointsIssued", { merchant: M, member: A, ref }, u256(40n)),
+      log(t2, "Transfer", { from: A, to: B }, u256(40n)),
+      log(t2, "AccountMigrated", { from: A, to: B }, encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [40n, 90n])),
+      tokenLog("Transfer", { from: A, to: B, tokenId: 5n }),
+      tokenLog("TokensMigrated", { from: A, to: B }, u256(1n)),
+    ];
+    const events = decodeLogs(logs, { points, rewards });
+    expect(events.map((e) => [e.contract, e.event.eventName])).toEqual([
+      ["points", "IssuingAgentSet"], ["points", "Transfer"], ["points", "PointsIssued"], ["points", "Transfer"],
+      ["points", "AccountMigrated"], ["rewards", "Transfer"], ["rewards", "TokensMigrated"],
+    ]);
+    expect(events[0].event.args).toEqual({ merchant: M, agent: B, authorized: true });
+    expect(events[4].event.args).toEqual({ from: A, to: B, balance: 40n, lifetimeEarned: 90n });
+    expect(events[6].event.args).toEqual({ from: A, to: B, count: 1n });
+    const history = toPointHistory(events);
+    expect(history.map((x) => [x.kind, x.from, x.to, x.amount])).toEqual([
+      ["issuance", null, A, 40n],
+      ["transfer", A, B, 40n],
+    ]);
+    // The store carries the source's activity up to the migration (block 5 at t=1000), not after.
+    const times = new Map([[5n, 1_000]]);
+    expect(migrationsOf(events, history, times)).toEqual([{ from: A, to: B, lifetimeEarned: 90n, fromLastInBatch: 1_000 }]);
   });
 
   it("computes tiers as tierOf does", () => {

@@ -331,7 +331,34 @@ export class Store {
         }
       }
 
-      // 3. Points history (COPY) and the accounts it changes (one UNNEST upsert).
+      // 3. Account migrations move lifetime earned (the tier follows) and carry the last activity;
+      // their balance moves with their Transfer in the history below. Applied before the batch's
+      // account deltas: lifetime earned is a sum, so the order does not matter for it, and the
+      // carried activity must be the source's before the batch's later events (see migrationsOf).
+      for (const m of prepared.migrations) {
+        await c.query(
+          `INSERT INTO accounts (address, balance, lifetime_earned, tier, last_activity, updated_block)
+           VALUES ($1, 0, 0, 0, NULL, $3), ($2, 0, 0, 0, NULL, $3) ON CONFLICT (address) DO NOTHING`,
+          [m.from, m.to, batch.to.number.toString()],
+        );
+        await c.query(
+          `UPDATE accounts t SET lifetime_earned = t.lifetime_earned + $3,
+             last_activity = GREATEST(t.last_activity, f.last_activity, to_timestamp($4)), updated_block = $5
+           FROM accounts f WHERE t.address = $2 AND f.address = $1`,
+          [m.from, m.to, m.lifetimeEarned.toString(), m.fromLastInBatch, batch.to.number.toString()],
+        );
+        await c.query(
+          `UPDATE accounts SET lifetime_earned = lifetime_earned - $2 WHERE address = $1`,
+          [m.from, m.lifetimeEarned.toString()],
+        );
+        await c.query(
+          `UPDATE accounts SET tier = (SELECT count(*) FROM unnest($2::numeric[]) x WHERE x <= lifetime_earned)::int
+           WHERE address = ANY($1::text[])`,
+          [[m.from, m.to], thresholds.map(String)],
+        );
+      }
+
+      // 4. Points history (COPY) and the accounts it changes (one UNNEST upsert).
       mark("program+nft");
       if (history.length) await this.copyHistory(copyChunks);
       mark("copy history");
@@ -371,7 +398,7 @@ export class Store {
         );
       }
 
-      // 4. Merchants' remaining allowance: the last value set in this batch minus what they issued after it.
+      // 5. Merchants' remaining allowance: the last value set in this batch minus what they issued after it.
       const allowance = allowanceChanges(batch.events);
       if (allowance.size) {
         const ms = [...allowance.keys()];
@@ -382,7 +409,7 @@ export class Store {
         );
       }
 
-      // 5. Blocks, finality and the cursor.
+      // 6. Blocks, finality and the cursor.
       const blocks = batch.blocks;
       await c.query(
         `INSERT INTO blocks (number, hash, parent_hash, timestamp, finalized)
@@ -439,7 +466,14 @@ export class Store {
         if (r.from_address) touched.add(r.from_address);
         if (r.to_address) touched.add(r.to_address);
       }
-      const programRemoved = await c.query(`DELETE FROM program_events WHERE block_number > $1 RETURNING name`, [n]);
+      const programRemoved = await c.query(`DELETE FROM program_events WHERE block_number > $1 RETURNING name, args`, [n]);
+      // A migration of an account without points has no history row, yet moved lifetime earned.
+      for (const r of programRemoved.rows) {
+        if (r.name === "AccountMigrated") {
+          touched.add(r.args.from);
+          touched.add(r.args.to);
+        }
+      }
       // Reward tokens moved above the ancestor: owner from their remaining transfers (none: never minted).
       const nft = await c.query(`DELETE FROM nft_transfers WHERE block_number > $1 RETURNING token_id::text AS t`, [n]);
       const tokens = [...new Set(nft.rows.map((r) => r.t as string))];
@@ -473,7 +507,12 @@ export class Store {
     await this.readState();
   }
 
-  /** Recomputes balances, lifetime earned, last activity and tier of `addresses` from the history. */
+  /**
+   * Recomputes balances, lifetime earned, last activity and tier of `addresses` from the history and
+   * the account migrations (lifetime earned moved; the source's last activity carried, one level:
+   * a migration into an account without points that had itself received a migration without points
+   * carries only its own history's activity).
+   */
   async recomputeAccounts(addresses: string[]) {
     await this.client.query(
       `WITH a AS (SELECT unnest($1::text[]) AS address),
@@ -482,9 +521,15 @@ export class Store {
            COALESCE((SELECT sum(amount) FROM point_events WHERE to_address = a.address), 0)
              - COALESCE((SELECT sum(amount) FROM point_events WHERE from_address = a.address), 0) AS balance,
            COALESCE((SELECT sum(amount) FROM point_events WHERE to_address = a.address AND kind = 'issuance'), 0)
-             - COALESCE((SELECT sum(amount) FROM point_events WHERE from_address = a.address AND kind = 'clawback'), 0) AS earned,
+             - COALESCE((SELECT sum(amount) FROM point_events WHERE from_address = a.address AND kind = 'clawback'), 0)
+             + COALESCE((SELECT sum((args->>'lifetimeEarned')::numeric) FROM program_events WHERE name = 'AccountMigrated' AND args->>'to' = a.address), 0)
+             - COALESCE((SELECT sum((args->>'lifetimeEarned')::numeric) FROM program_events WHERE name = 'AccountMigrated' AND args->>'from' = a.address), 0) AS earned,
            GREATEST((SELECT max(timestamp) FROM point_events WHERE to_address = a.address AND amount > 0),
-                    (SELECT max(timestamp) FROM point_events WHERE from_address = a.address AND amount > 0)) AS last
+                    (SELECT max(timestamp) FROM point_events WHERE from_address = a.address AND amount > 0),
+                    (SELECT max(p.timestamp) FROM program_events m JOIN point_events p
+                       ON (p.from_address = m.args->>'from' OR p.to_address = m.args->>'from') AND p.amount > 0
+                      AND (p.block_number, p.log_index) < (m.block_number, m.log_index)
+                     WHERE m.name = 'AccountMigrated' AND m.args->>'to' = a.address)) AS last
          FROM a)
        UPDATE accounts SET balance = s.balance, lifetime_earned = s.earned, last_activity = s.last,
          tier = (SELECT count(*) FROM program_settings p, unnest(p.tier_thresholds) t WHERE p.id = 1 AND t <= s.earned)::int
@@ -590,6 +635,7 @@ export interface PreparedBatch {
   programEvents: DomainEvent[];
   nftTransfers: DomainEvent[];
   accounts: Map<string, AccountDelta>;
+  migrations: Migration[];
   /** The history rows in COPY text format. */
   copyChunks: string[];
   /** Postgres array literals of the account changes, in `accounts`' key order (hex and digits: no quoting). */
@@ -638,7 +684,40 @@ export function prepareBatch(batch: Batch): PreparedBatch {
     earned: `{${deltas.map((d) => d.earned).join(",")}}`,
     last: `{${deltas.map((d) => d.last).join(",")}}`,
   };
-  return { times, tsOf, history, programEvents, nftTransfers, accounts, copyChunks, accountArrays };
+  const migrations = migrationsOf(batch.events, history, times);
+  return { times, tsOf, history, programEvents, nftTransfers, accounts, migrations, copyChunks, accountArrays };
+}
+
+/** An AccountMigrated event, with what the store needs to apply it. */
+export interface Migration {
+  from: string;
+  to: string;
+  lifetimeEarned: bigint;
+  /** The source's last activity within the batch before the migration (seconds), or null. */
+  fromLastInBatch: number | null;
+}
+
+/**
+ * The batch's account migrations, in order. As LoyaltyPoints.migrateAccount does, the target's last
+ * activity becomes the later of its own and the source's at that moment: the source's activity
+ * before the batch is in its row, its activity in the batch up to the migration is computed here
+ * (later events of the source must not count).
+ */
+export function migrationsOf(events: readonly DomainEvent[], history: readonly PointHistoryEvent[], times: Map<bigint, number>): Migration[] {
+  const out: Migration[] = [];
+  for (const e of events) {
+    if (e.contract !== "points" || e.event.eventName !== "AccountMigrated") continue;
+    const { from, to, lifetimeEarned } = e.event.args;
+    let last: number | null = null;
+    for (const r of history) {
+      if (r.blockNumber > e.blockNumber || (r.blockNumber === e.blockNumber && r.transferIndex > e.logIndex)) break;
+      if (r.amount === 0n || (r.from !== from && r.to !== from)) continue;
+      const t = times.get(r.blockNumber)!;
+      if (last === null || t > last) last = t;
+    }
+    out.push({ from, to, lifetimeEarned, fromLastInBatch: last });
+  }
+  return out;
 }
 
 interface AccountDelta {
