@@ -1,6 +1,7 @@
 /**
  * The audit against a real Hardhat node with the seeded demo program (a year of purchases, tiers,
- * redemptions, a refund, a donation, an expiry, vouchers — one relayed through the forwarder),
+ * redemptions, a refund, a donation, an expiry, vouchers — one relayed through the forwarder — and a
+ * member moved to self-custody with its soulbound badge, then refunded through the relayer),
  * through the CLI (exit codes, messages, report files) and through runAudit, then against a mirror
  * built by the real indexer in a database of the machine's Postgres, tampered three ways.
  */
@@ -10,12 +11,13 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { createWalletClient, encodeFunctionData, http, type Address } from "viem";
+import { createWalletClient, encodeFunctionData, http, parseEventLogs, type Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loyaltyForwarderAbi, loyaltyPointsAbi, rewardNftAbi } from "../../contracts/generated/contracts.ts";
 import { freePort, startHardhatNode, type HardhatNode } from "../../test/support/hardhat-node.ts";
 import { spawnIndexer } from "../../test/support/indexer-process.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
+import { accountMigrationDomain, accountMigrationTypes, purchaseRef, tokenIdsHash, tokenMigrationDomain, tokenMigrationTypes } from "../../contracts/typed-data.ts";
 import { devAccount, DEV_ROLES } from "../lib/dev-accounts.ts";
 import { runAudit } from "./run-audit.ts";
 import { deployOnNode, writeDeploymentFile, type ProgramOnChain } from "./support/chain.ts";
@@ -73,10 +75,54 @@ async function consumeRelayedVoucher(p: ProgramOnChain) {
   expect(await publicClient.readContract({ address: rewards, abi: rewardNftAbi, functionName: "isConsumed", args: [tokenId] })).toBe(true);
 }
 
+/**
+ * The first member (a soulbound badge, a consumed voucher) moves to its own wallet through the
+ * relayer: a purchase issued by the relayer as the bakery's agent, the account and every token
+ * migrated, then that purchase refunded by the agent from the new wallet.
+ */
+async function migrateToSelfCustody(p: ProgramOnChain) {
+  const { chain, publicClient, deployment } = p;
+  const points = deployment.contracts.LoyaltyPoints.address;
+  const rewards = deployment.contracts.RewardNFT.address;
+  const member = devAccount(DEV_ROLES.firstMember);
+  const wallet = devAccount(DEV_ROLES.firstMember + 30).address; // a fresh self-custody wallet
+  const bakery = devAccount(DEV_ROLES.merchants[0]).address;
+  const relayer = createWalletClient({ chain, transport: http(p.url), account: devAccount(DEV_ROLES.relayer) });
+  const confirm = async (hash: Promise<`0x${string}`>) => expect((await publicClient.waitForTransactionReceipt({ hash: await hash })).status).toBe("success");
+  const order = purchaseRef(bakery, "e2e/self-custody");
+  await confirm(relayer.writeContract({ address: points, abi: loyaltyPointsAbi, functionName: "issueFor", args: [bakery, member.address, 40n, order] }));
+
+  const deadline = (await publicClient.getBlock()).timestamp + 3600n;
+  const accountSignature = await member.signTypedData({
+    domain: accountMigrationDomain(chain.id, points, await publicClient.readContract({ address: points, abi: loyaltyPointsAbi, functionName: "name" })),
+    types: accountMigrationTypes,
+    primaryType: "AccountMigration",
+    message: { from: member.address, to: wallet, nonce: await publicClient.readContract({ address: points, abi: loyaltyPointsAbi, functionName: "nonces", args: [member.address] }), deadline },
+  });
+  await confirm(relayer.writeContract({ address: points, abi: loyaltyPointsAbi, functionName: "migrateAccount", args: [member.address, wallet, deadline, accountSignature] }));
+
+  const received = parseEventLogs({ abi: rewardNftAbi, eventName: "Transfer", logs: await publicClient.getLogs({ address: rewards, fromBlock: BigInt(deployment.startBlock) }) })
+    .filter((l) => l.args.to === member.address)
+    .map((l) => l.args.tokenId);
+  const owners = await Promise.all(received.map((id) => publicClient.readContract({ address: rewards, abi: rewardNftAbi, functionName: "ownerOf", args: [id] })));
+  const tokenIds = received.filter((_, i) => owners[i] === member.address);
+  const badges = tokenIds.filter((id) => id >> 128n === 6n);
+  expect(badges.length).toBeGreaterThan(0); // the summer drop's soulbound badge moves too
+  const tokenSignature = await member.signTypedData({
+    domain: tokenMigrationDomain(chain.id, rewards),
+    types: tokenMigrationTypes,
+    primaryType: "TokenMigration",
+    message: { from: member.address, to: wallet, tokenIds: tokenIdsHash(tokenIds), nonce: 0n, deadline },
+  });
+  await confirm(relayer.writeContract({ address: rewards, abi: rewardNftAbi, functionName: "migrateTokens", args: [member.address, wallet, tokenIds, deadline, tokenSignature] }));
+  await confirm(relayer.writeContract({ address: points, abi: loyaltyPointsAbi, functionName: "clawbackFor", args: [bakery, order, 15n] }));
+}
+
 beforeAll(async () => {
   node = await startHardhatNode();
   program = await deployOnNode(node.url, { seed: true });
   await consumeRelayedVoucher(program);
+  await migrateToSelfCustody(program);
   out = await mkdtemp(path.join(tmpdir(), "audit-out-"));
 }, 240_000);
 
@@ -135,6 +181,20 @@ describe("audit CLI on the seeded demo chain", () => {
     expect(report.ok).toBe(true);
     const vouchers = ledger.facts.filter((f) => f.kind === "voucher");
     expect(vouchers).toHaveLength(2);
+  });
+
+  it("follows the move to self-custody: lifetime earned moved, the badge's move accepted, the refund taken from the new wallet", async () => {
+    const { ledger, report } = await runAudit({ rpcUrl: node.url, deployment: program.deployment });
+    expect(report.discrepancies).toEqual([]);
+    const member = devAccount(DEV_ROLES.firstMember).address.toLowerCase();
+    const wallet = devAccount(DEV_ROLES.firstMember + 30).address.toLowerCase();
+    expect(ledger.facts.filter((f) => f.kind === "migration" || f.kind === "token-migration").map((f) => f.kind)).toEqual(["migration", "token-migration"]);
+    expect(ledger.accounts.get(member)).toMatchObject({ balance: 0n, earned: 0n });
+    const earned = await program.publicClient.readContract({ address: program.deployment.contracts.LoyaltyPoints.address, abi: loyaltyPointsAbi, functionName: "lifetimeEarned", args: [wallet as Address] });
+    expect(earned).toBeGreaterThan(0n);
+    expect(ledger.accounts.get(wallet)!.earned).toBe(earned);
+    const refund = ledger.facts.find((f) => f.kind === "clawback" && f.event.blockNumber === Math.max(...ledger.facts.filter((x) => x.kind === "clawback").map((x) => x.event.blockNumber)));
+    expect(refund).toMatchObject({ member: wallet, memberNow: wallet });
   });
 
   it("prints the same Merkle root on every run, and another one once any balance changes", async () => {

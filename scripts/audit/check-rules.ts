@@ -82,7 +82,8 @@ export function checkRules({ facts, timestamps, vouchers }: RuleInputs): Discrep
         else {
           if (i.merchant !== f.merchant) add("clawback.merchant", f.merchant, i.merchant, f.merchant, "clawback by a merchant that did not issue the ref", [i.events[0], f.event]);
           if (i.member === null) add("clawback.campaign", f.member, "a single-member issuance", "a campaign", "clawback of a campaign ref", [i.events[0], f.event]);
-          else if (i.member !== f.member) add("clawback.member", f.member, i.member, f.member, "clawback from a member the ref did not issue to", [i.events[0], f.event]);
+          // After a migration the contract claws back from the account the member moved to.
+          else if (f.memberNow !== f.member) add("clawback.member", f.member, f.memberNow, f.member, "clawback from a member the ref did not issue to (nor its migrated account)", [i.events[0], f.event]);
           if (f.clawedBefore + f.amount > i.amount) {
             add("clawback.amount", f.member, `≤ ${i.amount - f.clawedBefore}`, f.amount, "clawback beyond what the ref issued", [...i.events, f.event]);
           }
@@ -165,8 +166,21 @@ export function checkRules({ facts, timestamps, vouchers }: RuleInputs): Discrep
         }
         break;
       }
+      case "migration": {
+        const events = [f.transfer, f.event];
+        if (f.balance !== f.balanceBefore) add("migration.balance", f.from, f.balanceBefore, f.balance, "AccountMigrated did not move the whole balance", events);
+        if (f.balance !== 0n && !f.transfer) add("migration.transfer", f.from, `a transfer of ${f.balance} to ${f.to}`, "none", "AccountMigrated without the transfer of its balance", events);
+        if (f.lifetimeEarned !== f.earnedBefore) add("migration.lifetime", f.from, f.earnedBefore, f.lifetimeEarned, "AccountMigrated did not move the whole lifetime earned", events);
+        if (f.from === f.to) add("migration.target", f.from, "another account", f.to, "an account migrated onto itself", events);
+        break;
+      }
+      case "token-migration":
+        if (BigInt(f.moved.length) !== f.count) {
+          add("migration.tokens", f.from, `${f.count} token transfers to ${f.to}`, f.moved.length, "TokensMigrated counts other transfers than its transaction made", [...f.moved, f.event]);
+        }
+        break;
       case "soulbound-transfer":
-        add("reward.soulbound", `token:${f.tokenId}`, "no transfer", `${f.event.args.from} → ${f.event.args.to}`, "a soulbound reward token moved", [f.event]);
+        add("reward.soulbound", `token:${f.tokenId}`, "no transfer (or one inside a TokensMigrated)", `${f.event.args.from} → ${f.event.args.to}`, "a soulbound reward token moved outside a token migration", [f.event]);
         break;
       case "overdraft":
         add("balance.overdraft", f.account, `≥ ${f.amount}`, f.balanceBefore, "an account sent more points than it held", [f.event]);

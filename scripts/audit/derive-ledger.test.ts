@@ -168,3 +168,100 @@ describe("deriveLedger", () => {
     expect(checks(audit(c.events).findings)).toEqual(["allowance.replay", "balance.overdraft"]);
   });
 });
+
+describe("issuing agents and migrations to self-custody", () => {
+  const CAROL = "0x00000000000000000000000000000000000000a3";
+  const AGENT = "0x00000000000000000000000000000000000000ee";
+  const SHOP2 = "0x00000000000000000000000000000000000000b1";
+  const migrate = (from: string, to: string, balance: bigint, lifetimeEarned: bigint, moved = balance) =>
+    [
+      ...(moved ? [[P, "Transfer", { from, to, value: moved }]] : []),
+      [P, "AccountMigrated", { from, to, balance, lifetimeEarned }],
+    ] as [ContractLabel, string, Record<string, unknown>][];
+  const clawback = (merchant: string, member: string, ref: string, amount: bigint, allowance: [bigint, bigint]) =>
+    [
+      [P, "Transfer", { from: member, to: Z, value: amount }],
+      [P, "IssuanceAllowanceSet", { merchant, previousAllowance: allowance[0], newAllowance: allowance[1] }],
+      [P, "PointsClawedBack", { merchant, member, ref, amount }],
+    ] as [ContractLabel, string, Record<string, unknown>][];
+
+  it("moves lifetime earned (the tier follows) with the balance, and a refund after it hits the new account", () => {
+    const c = chain()
+      .tx(1000, [P, "TierThresholdsSet", { thresholds: [100n, 500n] }])
+      .tx(1001, ...onboard(10_000n), [P, "IssuingAgentSet", { merchant: SHOP, agent: AGENT, authorized: true }])
+      .tx(1002, ...issue(ALICE, 600n, REF1))
+      .tx(1003, [P, "Transfer", { from: ALICE, to: BOB, value: 50n }])
+      .tx(1004, ...migrate(ALICE, CAROL, 550n, 600n))
+      .tx(1005, ...clawback(SHOP, CAROL, REF1, 40n, [9_400n, 9_440n]));
+    const { ledger, findings } = audit(c.events);
+    expect(findings).toEqual([]);
+    const carol = ledger.accounts.get(CAROL)!;
+    const alice = ledger.accounts.get(ALICE)!;
+    expect([carol.balance, carol.earned, tierFor(carol.earned, ledger.thresholds)]).toEqual([510n, 560n, 2]);
+    expect([alice.balance, alice.earned, tierFor(alice.earned, ledger.thresholds)]).toEqual([0n, 0n, 0]);
+    // The migration's Transfer is a plain transfer row (the mirror's shape), explained by AccountMigrated.
+    expect(ledger.moves.map((m) => m.kind)).toEqual(["issuance", "transfer", "transfer", "clawback"]);
+    expect(ledger.migratedTo.get(ALICE)).toBe(CAROL);
+    expect(ledger.issuingAgents.get(SHOP)).toEqual(new Set([AGENT]));
+  });
+
+  it("an account without points migrates its lifetime and carries its last activity", () => {
+    const c = chain()
+      .tx(1000, ...onboard(10_000n))
+      .tx(1001, ...issue(ALICE, 70n, REF1))
+      .tx(1002, [P, "Transfer", { from: ALICE, to: BOB, value: 70n }])
+      .tx(1003, ...migrate(ALICE, CAROL, 0n, 70n));
+    const { ledger, findings } = audit(c.events);
+    expect(findings).toEqual([]);
+    const carol = ledger.accounts.get(CAROL)!;
+    expect([carol.balance, carol.earned, carol.lastActivity?.timestamp]).toEqual([0n, 70n, 1002]);
+  });
+
+  it("flags a migration that leaves points or lifetime behind, or moves a balance without its transfer, and a refund from the wrong account", () => {
+    const c = chain()
+      .tx(1000, ...onboard(10_000n))
+      .tx(1001, ...issue(ALICE, 600n, REF1))
+      .tx(1002, ...issue(BOB, 100n, REF2))
+      .tx(1003, ...migrate(ALICE, CAROL, 500n, 10n)) // 100 points and 590 lifetime left behind
+      .tx(1004, ...migrate(BOB, CAROL, 100n, 100n, 0n)) // no Transfer of its balance
+      .tx(1005, ...clawback(SHOP, ALICE, REF1, 10n, [9_300n, 9_310n])); // the contract would take it from CAROL
+    const { findings } = audit(c.events);
+    expect(checks(findings)).toEqual(["clawback.member", "migration.balance", "migration.lifetime", "migration.transfer"]);
+    const member = findings.find((f) => f.check === "clawback.member")!;
+    expect([member.account, member.expected, member.found]).toEqual([ALICE, CAROL, ALICE]);
+    const balance = findings.find((f) => f.check === "migration.balance")!;
+    expect([balance.account, balance.expected, balance.found]).toEqual([ALICE, "600", "500"]);
+  });
+
+  it("keeps issueFor/clawbackFor to the issuing merchant's refs and amounts", () => {
+    const c = chain()
+      .tx(1000, ...onboard(10_000n), [P, "RoleGranted", { role: MERCHANT_ROLE, account: SHOP2, sender: OP }], [P, "IssuanceAllowanceSet", { merchant: SHOP2, previousAllowance: 0n, newAllowance: 100n }])
+      .tx(1001, [P, "IssuingAgentSet", { merchant: SHOP, agent: AGENT, authorized: true }], [P, "IssuingAgentSet", { merchant: SHOP2, agent: AGENT, authorized: true }])
+      .tx(1002, ...issue(ALICE, 60n, REF1)) // through the agent: the events name the merchant
+      .tx(1003, ...clawback(SHOP2, ALICE, REF1, 10n, [100n, 110n])) // another merchant's ref
+      .tx(1004, ...clawback(SHOP, ALICE, REF1, 61n, [9_940n, 10_001n])); // more than the ref issued
+    expect(checks(audit(c.events).findings)).toEqual(["balance.overdraft", "clawback.amount", "clawback.merchant"]);
+  });
+
+  it("accepts a soulbound token's move only inside a TokensMigrated of the same transaction, with the right count", () => {
+    const badge = token(1n, 1n);
+    const other = token(1n, 2n);
+    const base = () =>
+      chain()
+        .tx(1000, ...onboard(10_000n))
+        .tx(1001, [R, "RewardCreated", { rewardId: 1n, merchant: SHOP, terms: terms({ cost: 0n, mintOnly: true, soulbound: true }), metadata: { name: "Badge", description: "", image: "" } }])
+        .tx(1002, [R, "Transfer", { from: Z, to: ALICE, tokenId: badge }], [R, "ExclusiveMinted", { rewardId: 1n, merchant: SHOP, member: ALICE, tokenId: badge }])
+        .tx(1003, [R, "Transfer", { from: Z, to: ALICE, tokenId: other }], [R, "ExclusiveMinted", { rewardId: 1n, merchant: SHOP, member: ALICE, tokenId: other }]);
+    const migrated = base().tx(1004, [R, "Transfer", { from: ALICE, to: CAROL, tokenId: badge }], [R, "Transfer", { from: ALICE, to: CAROL, tokenId: other }], [R, "TokensMigrated", { from: ALICE, to: CAROL, count: 2n }]);
+    const { ledger, findings } = audit(migrated.events);
+    expect(findings).toEqual([]);
+    expect(ledger.tokens.get(badge)!.owner).toBe(CAROL);
+
+    const plain = base().tx(1004, [R, "Transfer", { from: ALICE, to: CAROL, tokenId: badge }]);
+    expect(audit(plain.events).findings.map((f) => [f.check, f.account])).toEqual([["reward.soulbound", `token:${badge}`]]);
+
+    // A migration to CAROL does not cover a move to BOB in the same transaction, and its count must match.
+    const mixed = base().tx(1004, [R, "Transfer", { from: ALICE, to: BOB, tokenId: badge }], [R, "Transfer", { from: ALICE, to: CAROL, tokenId: other }], [R, "TokensMigrated", { from: ALICE, to: CAROL, count: 2n }]);
+    expect(checks(audit(mixed.events).findings)).toEqual(["migration.tokens", "reward.soulbound"]);
+  });
+});

@@ -76,7 +76,17 @@ export interface IssuanceRecord {
 export type Fact =
   | { kind: "issuance"; event: AuditEvent; merchant: string; member: string; amount: bigint; allowanceBefore: bigint; isMerchant: boolean; earlierUse: AuditEvent | null; mint: AuditEvent | null }
   | { kind: "allowance"; event: AuditEvent; merchant: string; replayed: bigint }
-  | { kind: "clawback"; event: AuditEvent; merchant: string; member: string; amount: bigint; issuance: IssuanceRecord | null; clawedBefore: bigint; burn: AuditEvent | null }
+  | {
+      kind: "clawback"; event: AuditEvent; merchant: string; member: string; amount: bigint; issuance: IssuanceRecord | null; clawedBefore: bigint; burn: AuditEvent | null;
+      /** Where the issuance's member had migrated its account by then (itself if never): whom the contract claws back from. */
+      memberNow: string | null;
+    }
+  | {
+      kind: "migration"; event: AuditEvent; from: string; to: string; balance: bigint; lifetimeEarned: bigint;
+      /** `from`'s balance and lifetime earned just before, by the replay, and the Transfer that moved the balance. */
+      balanceBefore: bigint; earnedBefore: bigint; transfer: AuditEvent | null;
+    }
+  | { kind: "token-migration"; event: AuditEvent; from: string; to: string; count: bigint; moved: AuditEvent[] }
   | { kind: "redemption"; event: AuditEvent; member: string; rewardId: bigint; reward: RewardState | null; paused: boolean; merchantActive: boolean; earned: bigint; tier: number; thresholds: bigint[]; burned: bigint; burns: AuditEvent[]; mint: AuditEvent | null }
   | { kind: "expiry"; event: AuditEvent; member: string; amount: bigint; period: bigint; balanceBefore: bigint; lastActivity: AuditEvent | null; burn: AuditEvent | null }
   | { kind: "voucher"; event: AuditEvent; tokenId: bigint; holder: string; merchant: string; owner: string | null; reward: RewardState | null; consumedBefore: boolean; nonceUsedBefore: boolean }
@@ -94,6 +104,10 @@ export interface Ledger {
   inactivityPeriod: bigint;
   allowances: Map<string, bigint>;
   merchants: Set<string>;
+  /** merchant → agents it authorizes now (IssuingAgentSet). */
+  issuingAgents: Map<string, Set<string>>;
+  /** Where each account last migrated (LoyaltyPoints.migratedTo): refunds follow it. */
+  migratedTo: Map<string, string>;
   issuances: Map<string, IssuanceRecord>;
   rewards: Map<bigint, RewardState>;
   tokens: Map<bigint, TokenState>;
@@ -127,6 +141,8 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
     inactivityPeriod: 0n,
     allowances: new Map(),
     merchants: new Set(),
+    issuingAgents: new Map(),
+    migratedTo: new Map(),
     issuances: new Map(),
     rewards: new Map(),
     tokens: new Map(),
@@ -156,6 +172,18 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
   let txMoves: PointMove[] = [];
   let txRedeemed: { event: AuditEvent; used: boolean }[] = [];
   let txNftMints: { event: AuditEvent; fact: Fact & { kind: "nft-mint" } }[] = [];
+  /** Reward-token transfers of this transaction, until a TokensMigrated accounts for them. */
+  let txNftMoves: { event: AuditEvent; migrated: boolean; soulbound: boolean }[] = [];
+
+  /** The account `address`'s points are in now, following migrations (as LoyaltyPoints._liveAccount). */
+  const liveAccount = (address: string) => {
+    let current = address;
+    for (let next = ledger.migratedTo.get(current); next !== undefined; next = ledger.migratedTo.get(current)) current = next;
+    return current;
+  };
+  /** The later of two activity events (chain order gives time order). */
+  const later = (x: AuditEvent | null, y: AuditEvent | null) =>
+    !x ? y : !y ? x : y.blockNumber > x.blockNumber || (y.blockNumber === x.blockNumber && y.logIndex > x.logIndex) ? y : x;
 
   const closeTx = () => {
     for (const m of txMoves) {
@@ -166,9 +194,14 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
     for (const r of txRedeemed) {
       if (!r.used) facts.push({ kind: "unexplained", event: r.event, what: "points burnt for a redemption without RewardRedeemed", related: [] });
     }
+    // A soulbound token moves only inside a TokensMigrated of the same transaction.
+    for (const m of txNftMoves) {
+      if (m.soulbound && !m.migrated) facts.push({ kind: "soulbound-transfer", event: m.event, tokenId: m.event.args.tokenId as bigint });
+    }
     txMoves = [];
     txRedeemed = [];
     txNftMints = [];
+    txNftMoves = [];
   };
 
   /** The latest unexplained transfer of this transaction matching (from, to, amount). */
@@ -256,7 +289,43 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
           const clawedBefore = issuance?.clawedBack ?? 0n;
           if (issuance) issuance.clawedBack += amount;
           account(member).earned -= amount;
-          facts.push({ kind: "clawback", event: e, merchant, member, amount, issuance: issuance ? { ...issuance } : null, clawedBefore, burn: burn?.transfer ?? null });
+          const memberNow = issuance?.member ? liveAccount(issuance.member) : null;
+          facts.push({ kind: "clawback", event: e, merchant, member, amount, issuance: issuance ? { ...issuance } : null, clawedBefore, burn: burn?.transfer ?? null, memberNow });
+          break;
+        }
+        case "AccountMigrated": {
+          // The balance moved with a plain Transfer (from → to) just before; lifetime earned and the
+          // last activity move here, as LoyaltyPoints.migrateAccount does.
+          const from = a.from as string;
+          const to = a.to as string;
+          const balance = a.balance as bigint;
+          const lifetimeEarned = a.lifetimeEarned as bigint;
+          let transfer: PointMove | null = null;
+          for (let i = txMoves.length - 1; i >= 0 && balance !== 0n; i--) {
+            const m = txMoves[i];
+            if (m.explainedBy === null && m.from === from && m.to === to && m.amount === balance) {
+              transfer = m;
+              break;
+            }
+          }
+          const source = account(from);
+          const target = account(to);
+          const balanceBefore = transfer ? transfer.fromBalanceBefore : source.balance;
+          const earnedBefore = source.earned;
+          target.earned += lifetimeEarned;
+          source.earned -= lifetimeEarned;
+          target.lastActivity = later(target.lastActivity, transfer ? transfer.fromLastActivityBefore : source.lastActivity);
+          if (transfer) target.lastActivity = later(target.lastActivity, transfer.transfer);
+          ledger.migratedTo.set(from, to);
+          ledger.migratedTo.delete(to);
+          facts.push({ kind: "migration", event: e, from, to, balance, lifetimeEarned, balanceBefore, earnedBefore, transfer: transfer?.transfer ?? null });
+          break;
+        }
+        case "IssuingAgentSet": {
+          const agents = ledger.issuingAgents.get(a.merchant as string) ?? new Set<string>();
+          if (a.authorized) agents.add(a.agent as string);
+          else agents.delete(a.agent as string);
+          ledger.issuingAgents.set(a.merchant as string, agents);
           break;
         }
         case "PointsRedeemed": {
@@ -359,8 +428,20 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
         } else {
           const token = ledger.tokens.get(tokenId);
           if (token) token.owner = a.to as string;
-          if (a.to !== ZERO_ADDRESS && ledger.rewards.get(rewardOf(tokenId))?.soulbound) facts.push({ kind: "soulbound-transfer", event: e, tokenId });
+          if (a.to !== ZERO_ADDRESS) txNftMoves.push({ event: e, migrated: false, soulbound: ledger.rewards.get(rewardOf(tokenId))?.soulbound ?? false });
         }
+        break;
+      }
+      case "TokensMigrated": {
+        // Accounts for the transfers from → to of this transaction, soulbound ones included.
+        const moved: AuditEvent[] = [];
+        for (const m of txNftMoves) {
+          if (!m.migrated && m.event.args.from === a.from && m.event.args.to === a.to) {
+            m.migrated = true;
+            moved.push(m.event);
+          }
+        }
+        facts.push({ kind: "token-migration", event: e, from: a.from as string, to: a.to as string, count: a.count as bigint, moved });
         break;
       }
       case "RewardRedeemed": {
