@@ -6,11 +6,19 @@
  */
 import { network } from "hardhat";
 import { keccak256, toHex, type Address, type Hash } from "viem";
-import { voucherDomain, voucherUseTypes } from "../../contracts/typed-data.ts";
+import {
+  accountMigrationDomain,
+  accountMigrationTypes,
+  tokenIdsHash,
+  tokenMigrationDomain,
+  tokenMigrationTypes,
+  voucherDomain,
+  voucherUseTypes,
+} from "../../contracts/typed-data.ts";
 
 const { viem } = await network.create();
 const publicClient = await viem.getPublicClient();
-const [operator, merchant, alice, bob, carol] = await viem.getWalletClients();
+const [operator, merchant, alice, bob, carol, relayer, dave, erin] = await viem.getWalletClients();
 
 const gasOf = async (hash: Promise<Hash>) => (await publicClient.waitForTransactionReceipt({ hash: await hash })).gasUsed;
 const ref = (label: string) => keccak256(toHex(label));
@@ -65,6 +73,50 @@ const signature = await alice.signTypedData({
   message: { tokenId, holder: alice.account.address, merchant: merchant.account.address, nonce: 1n, deadline },
 });
 results.consumeVoucher = await gasOf(rewards.write.consumeVoucher([tokenId, 1n, deadline, signature], asMerchant));
+
+// --- the relayer: issuing agent of the merchant, migrator of custodial members
+const asRelayer = { account: relayer.account };
+const chainId = await publicClient.getChainId();
+await points.write.setIssuingAgent([relayer.account.address, true], asMerchant);
+await points.write.grantRole([await points.read.MIGRATOR_ROLE(), relayer.account.address]);
+results.issueFor = await gasOf(points.write.issueFor([merchant.account.address, alice.account.address, 100n, ref("api-order-1")], asRelayer));
+notes.issueFor = "issue by the relayer as the merchant's agent";
+results.clawbackFor = await gasOf(points.write.clawbackFor([merchant.account.address, ref("api-order-1"), 40n], asRelayer));
+notes.clawbackFor = "partial refund by the agent";
+
+// Dave moves his points to a fresh wallet (erin).
+await points.write.issue([dave.account.address, 2_000n, ref("seed-dave")], asMerchant);
+const accountSignature = await dave.signTypedData({
+  domain: accountMigrationDomain(chainId, points.address, "Loyalty Points"),
+  types: accountMigrationTypes,
+  primaryType: "AccountMigration",
+  message: { from: dave.account.address, to: erin.account.address, nonce: 0n, deadline },
+});
+results.migrateAccount = await gasOf(points.write.migrateAccount([dave.account.address, erin.account.address, deadline, accountSignature], asRelayer));
+notes.migrateAccount = "balance, lifetime earned and activity to a fresh wallet";
+
+// Two members in the same situation (first migration, fresh wallet), one with 1 badge, one with 4:
+// the difference over 3 is the cost of each further token.
+const [, , , , , , , , holder1, wallet1, holder4, wallet4] = await viem.getWalletClients();
+const migrateTokensGas = async (holder: typeof dave, to: Address, count: number) => {
+  const ids: bigint[] = [];
+  for (let i = 0; i < count; i++) {
+    await rewards.write.mintExclusive([2n, holder.account.address], asMerchant);
+    ids.push((2n << 128n) | (await rewards.read.getReward([2n])).minted);
+  }
+  const tokenSignature = await holder.signTypedData({
+    domain: tokenMigrationDomain(chainId, rewards.address),
+    types: tokenMigrationTypes,
+    primaryType: "TokenMigration",
+    message: { from: holder.account.address, to, tokenIds: tokenIdsHash(ids), nonce: 0n, deadline },
+  });
+  return gasOf(rewards.write.migrateTokens([holder.account.address, to, ids, deadline, tokenSignature], asRelayer));
+};
+results.migrateTokens = await migrateTokensGas(holder1, wallet1.account.address, 1);
+notes.migrateTokens = "one soulbound badge to a fresh wallet";
+const migrateFour = await migrateTokensGas(holder4, wallet4.account.address, 4);
+results.migrateTokensPerToken = (migrateFour - results.migrateTokens) / 3n;
+notes.migrateTokensPerToken = `each further token (4 tokens: ${migrateFour})`;
 
 // --- plain OpenZeppelin baselines, same scenarios
 const ozErc20 = await viem.deployContract("OzPlainERC20");
