@@ -205,15 +205,18 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
   };
 
   /** The latest unexplained transfer of this transaction matching (from, to, amount). */
-  const explain = (e: AuditEvent, from: string | null, to: string | null, amount: bigint): PointMove | null => {
+  const unexplained = (from: string | null, to: string | null, amount: bigint): PointMove | null => {
     for (let i = txMoves.length - 1; i >= 0; i--) {
       const m = txMoves[i];
-      if (m.explainedBy === null && m.from === from && m.to === to && m.amount === amount) {
-        m.explainedBy = e;
-        return m;
-      }
+      if (m.explainedBy === null && m.from === from && m.to === to && m.amount === amount) return m;
     }
     return null;
+  };
+  /** That transfer, now explained by `e`. */
+  const explain = (e: AuditEvent, from: string | null, to: string | null, amount: bigint): PointMove | null => {
+    const m = unexplained(from, to, amount);
+    if (m) m.explainedBy = e;
+    return m;
   };
 
   for (const e of events) {
@@ -300,14 +303,8 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
           const to = a.to as string;
           const balance = a.balance as bigint;
           const lifetimeEarned = a.lifetimeEarned as bigint;
-          let transfer: PointMove | null = null;
-          for (let i = txMoves.length - 1; i >= 0 && balance !== 0n; i--) {
-            const m = txMoves[i];
-            if (m.explainedBy === null && m.from === from && m.to === to && m.amount === balance) {
-              transfer = m;
-              break;
-            }
-          }
+          // Left a plain transfer (the mirror's shape): only its amount is checked against the event.
+          const transfer = balance === 0n ? null : unexplained(from, to, balance);
           const source = account(from);
           const target = account(to);
           const balanceBefore = transfer ? transfer.fromBalanceBefore : source.balance;
