@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -36,6 +36,11 @@ export interface StackInfo {
   scratch: string;
   pids: number[];
   logName?: string;
+  /** The web app's KEY_ENCRYPTION_KEY (a throwaway per run): tests decrypt the custodial keys with it
+   * to check that none of them (nor this key) ever reaches a log. */
+  kek?: string;
+  /** Where every process's output is also written as it comes (`<name>.log`), for tests to read. */
+  logDir?: string;
 }
 
 function freePort(): Promise<number> {
@@ -51,6 +56,8 @@ function freePort(): Promise<number> {
 }
 
 const logs: Record<string, string> = {};
+/** Set by startStack: each process's output is appended there too (readable from test workers). */
+let logDir: string | null = null;
 
 /** What the stack's processes printed so far (the last 200-400 kB of each), e.g. to check that no secret leaks. */
 export function stackLogs(): Record<string, string> {
@@ -66,7 +73,9 @@ function start(name: string, cmd: string, args: string[], options: { cwd?: strin
     stdio: ["ignore", "pipe", "pipe"],
   });
   logs[name] = "";
+  const file = logDir ? path.join(logDir, `${name}.log`) : null;
   const keep = (b: Buffer) => {
+    if (file) appendFileSync(file, b);
     logs[name] += b.toString();
     if (logs[name]!.length > 400_000) logs[name] = logs[name]!.slice(-200_000);
   };
@@ -136,6 +145,8 @@ export async function startStack(options: StackOptions = {}): Promise<StackInfo>
   const scratch = path.join(ROOT, "test-results", `e2e-stack-${Date.now().toString(36)}`);
   mkdirSync(path.join(scratch, "contracts", "generated"), { recursive: true });
   symlinkSync(path.join(ROOT, "artifacts"), path.join(scratch, "artifacts"));
+  logDir = path.join(scratch, "logs");
+  mkdirSync(logDir, { recursive: true });
 
   // 1. Chain.
   const chainPort = await freePort();
@@ -190,13 +201,14 @@ export async function startStack(options: StackOptions = {}): Promise<StackInfo>
   await ensureWebBuild();
   const webPort = Number(process.env.E2E_WEB_PORT ?? (await freePort()));
   const webUrl = `http://127.0.0.1:${webPort}`;
+  const kek = options.webEnv?.KEY_ENCRYPTION_KEY ?? randomBytes(32).toString("hex");
   const web = start("web", path.join(BIN, "next"), ["start", "web", "--port", String(webPort), "--hostname", "127.0.0.1"], {
-    env: { DATABASE_URL: databaseUrl, RPC_URL: rpcUrl, CHAIN_ID: "31337", DEPLOYMENT_FILE: deploymentFile, SESSION_SECRET: randomBytes(32).toString("hex"), KEY_ENCRYPTION_KEY: randomBytes(32).toString("hex"), RELAYER_PRIVATE_KEY: relayerKey(), ...options.webEnv },
+    env: { DATABASE_URL: databaseUrl, RPC_URL: rpcUrl, CHAIN_ID: "31337", DEPLOYMENT_FILE: deploymentFile, SESSION_SECRET: randomBytes(32).toString("hex"), KEY_ENCRYPTION_KEY: kek, RELAYER_PRIVATE_KEY: relayerKey(), ...options.webEnv },
   });
   pids.push(web.pid!);
   await waitFor("the web app", async () => (await fetch(`${webUrl}/api/stats`)).ok, 60_000, "web");
 
-  const info: StackInfo = { rpcUrl, webUrl, databaseUrl, databaseName, deploymentFile, scratch, pids, ...(options.logName ? { logName: options.logName } : {}) };
+  const info: StackInfo = { rpcUrl, webUrl, databaseUrl, databaseName, deploymentFile, scratch, pids, kek, logDir, ...(options.logName ? { logName: options.logName } : {}) };
   const stateFile = options.stateFile === undefined ? STATE_FILE : options.stateFile;
   if (stateFile) {
     mkdirSync(path.dirname(stateFile), { recursive: true });

@@ -44,6 +44,23 @@ describe("email accounts", () => {
     expect((r as { error: { message: string } }).error.message.length).toBeGreaterThan(5);
   });
 
+  it("records consents as events and the referral code (a member id or address) at sign-up", async () => {
+    const ref = (await signUp(suite.pool, kek, { email: "referrer@example.com", password: PASSWORD }, nextIp())) as { address: string };
+    const { rows: [referrer] } = await suite.pool.query(`SELECT id FROM users WHERE address = $1`, [ref.address.toLowerCase()]);
+    expect(await signUp(suite.pool, kek, { email: "r1@example.com", password: PASSWORD, referral: "0x000000000000000000000000000000000000dEaD" }, nextIp())).toMatchObject({ status: 422, error: { code: "unknown_referrer" } });
+    expect(await signUp(suite.pool, kek, { email: "r1@example.com", password: PASSWORD, referral: "bob" }, nextIp())).toMatchObject({ status: 400, error: { code: "bad_referral" } });
+    expect((await suite.pool.query(`SELECT count(*)::int AS n FROM users WHERE email = 'r1@example.com'`)).rows[0].n).toBe(0);
+    const byId = (await signUp(suite.pool, kek, { email: "r1@example.com", password: PASSWORD, referral: referrer.id, consent: { marketing: true, partners: false } }, nextIp())) as { address: string };
+    const byAddress = (await signUp(suite.pool, kek, { email: "r2@example.com", password: PASSWORD, referral: ref.address.toLowerCase() }, nextIp())) as { address: string };
+    const { rows } = await suite.pool.query(`SELECT member, referrer FROM referrals ORDER BY created_at`);
+    expect(rows).toEqual([
+      { member: byId.address.toLowerCase(), referrer: ref.address.toLowerCase() },
+      { member: byAddress.address.toLowerCase(), referrer: ref.address.toLowerCase() },
+    ]);
+    const events = await suite.pool.query(`SELECT e.choice, e.granted, e.source FROM consent_events e JOIN users u ON u.id = e.user_id WHERE u.email = 'r1@example.com' ORDER BY e.choice`);
+    expect(events.rows).toEqual([{ choice: "marketing", granted: true, source: "signup" }, { choice: "partners", granted: false, source: "signup" }]);
+  });
+
   it("refuses a duplicate email, whatever its case, with 409", async () => {
     expect((await signUp(suite.pool, kek, { email: "dup@example.com", password: PASSWORD }, nextIp())).status).toBe(201);
     expect(await signUp(suite.pool, kek, { email: "DUP@example.com", password: PASSWORD }, nextIp())).toMatchObject({ status: 409, error: { code: "email_taken" } });

@@ -4,6 +4,7 @@
  */
 import "server-only";
 import pg from "pg";
+import { accountState } from "../auth/account-state.ts";
 import { readLimited } from "../auth/custodial-route.ts";
 import { decodeSession, sameOrigin, SESSION_COOKIE, type Session } from "../auth/session.ts";
 import { chainClient } from "../chain/server.ts";
@@ -99,6 +100,12 @@ export async function handleMember(request: Request, handler: MemberHandler, opt
     }
   }
   try {
+    // A wallet cookie revoked by "log out everywhere" (or whose member deleted their data) is
+    // refused here; custodial handlers re-read their account themselves (./member-actions.ts).
+    if (session.kind === "wallet") {
+      const state = await accountState(appDb(), session);
+      if (!state.ok) return problem(state.status, state.code, state.message);
+    }
     const r = await handler({ session, body, request });
     if (r instanceof Response) return r;
     return r.error ? json({ error: r.error }, { status: r.status }) : json(r.body ?? {}, { status: r.status });
