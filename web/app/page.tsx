@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { EarningRules } from "@/components/EarningRules.tsx";
 import { LiveTotals } from "@/components/LiveTotals.tsx";
 import { RewardCard } from "@/components/RewardCard.tsx";
 import { Unavailable } from "@/components/Unavailable.tsx";
@@ -41,6 +42,7 @@ export default async function Home() {
       <section aria-labelledby="earn">
         <h2 id="earn">{t("home.earn.title")}</h2>
         <p>{t("home.earn.rate")}</p>
+        <EarningRules merchants={stats.merchants.filter((m) => m.active)} />
         <p>{t("home.earn.where")}</p>
       </section>
 

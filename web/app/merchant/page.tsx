@@ -4,10 +4,12 @@ import { BarChart, LineChart } from "@/components/Charts.tsx";
 import { AcceptVoucher } from "@/components/merchant/AcceptVoucher.tsx";
 import { CreateRewardForm } from "@/components/merchant/CreateRewardForm.tsx";
 import { IssueForm } from "@/components/merchant/IssueForm.tsx";
+import { CoalitionCampaigns, PurchaseApiSections } from "@/components/merchant/PurchaseApiSections.tsx";
 import { MintExclusiveForm, PauseButton } from "@/components/merchant/RewardAdmin.tsx";
 import { Unavailable } from "@/components/Unavailable.tsx";
 import { getSession } from "@/lib/auth/session.ts";
 import { isMerchantOnChain } from "@/lib/chain/server.ts";
+import { rolesOf } from "@/lib/purchases/console.ts";
 import { getCatalog, getMerchantAnalytics, getMerchants, getSettings } from "@/lib/data/index.ts";
 import { formatPoints, percent } from "@/lib/format.ts";
 import { getI18n } from "@/lib/i18n/server.ts";
@@ -37,12 +39,15 @@ export default async function MerchantPage() {
     // The role is asked to the chain at every request: the session only says who signed in.
     const isMerchant = await isMerchantOnChain(session.address as Address);
     if (!isMerchant) {
+      // The operator is no merchant, but runs the coalition-wide campaigns from here.
+      const { operator } = await rolesOf(session.address as Address);
       return (
         <>
           <h1>{t("merchant.title")}</h1>
           <p className="warning" role="alert" data-testid="not-merchant">
             {t("merchant.notMerchant", { address: session.address })}
           </p>
+          {operator && <CoalitionCampaigns />}
         </>
       );
     }
@@ -83,6 +88,8 @@ export default async function MerchantPage() {
           <AcceptVoucher merchant={session.address} />
         </section>
       </div>
+
+      <PurchaseApiSections merchant={session.address as Address} tiers={settings.tierThresholds.length + 1} />
 
       <section aria-labelledby="rewards-title">
         <h2 id="rewards-title">{t("rewards.title")}</h2>

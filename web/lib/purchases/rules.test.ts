@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { campaignActive, checkCampaign, checkRules, computePoints, DEFAULT_RULES, percent, type CampaignRule, type EarningRules } from "./rules.ts";
+import { campaignActive, checkCampaign, checkRules, computePoints, DEFAULT_RULES, formatScaled, parseScaled, percent, type CampaignRule, type EarningRules } from "./rules.ts";
 
 const at = new Date("2026-11-23T12:00:00Z");
 const rules: EarningRules = { pointsPerEuro: 3n, cashbackBps: 250n, tierMultipliersBps: [10_000n, 11_000n, 12_500n], referralBonusPoints: 100n };
@@ -91,5 +91,8 @@ describe("earning rules", () => {
     expect(checkCampaign({ ...ok, kind: "free" }, now)).toMatchObject({ ok: false, field: "kind" });
     expect(percent(250n)).toBe("2.5%");
     expect(percent(1_000n)).toBe("10%");
+    expect([parseScaled("2.5", 2), parseScaled("2,55", 2), parseScaled("3", 2), parseScaled("1.25", 4)]).toEqual([250n, 255n, 300n, 12_500n]);
+    expect([parseScaled("2.555", 2), parseScaled("-1", 2), parseScaled("1e3", 2), parseScaled("", 2)]).toEqual([null, null, null, null]);
+    expect([formatScaled(12_500n, 4), formatScaled(10_000n, 4), formatScaled(250n, 2)]).toEqual(["1.25", "1", "2.5"]);
   });
 });

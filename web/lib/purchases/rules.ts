@@ -182,3 +182,17 @@ export function checkCampaign(input: unknown, now = new Date()): Checked<NewCamp
   if (endsAt.getTime() - startsAt.getTime() > LIMITS.campaignDays * 86_400_000) return { ok: false, field: "endsAt", message: `a campaign lasts at most ${LIMITS.campaignDays} days` };
   return { ok: true, value: { name, kind: o.kind, multiplierBps, bonusPoints, minAmountCents: min.value, startsAt, endsAt } };
 }
+
+/** "2.5" with 2 decimals → 250n (a percentage into basis points, a factor "1.25" with 4 → 12500n); null if not such a number. */
+export function parseScaled(text: string, decimals: number): bigint | null {
+  const m = /^(\d{1,12})(?:[.,](\d+))?$/.exec(text.trim());
+  if (!m || (m[2] && m[2].length > decimals)) return null;
+  return BigInt(m[1]!) * 10n ** BigInt(decimals) + BigInt((m[2] ?? "").padEnd(decimals, "0") || "0");
+}
+
+/** 12500n with 4 decimals → "1.25" (the inverse of parseScaled, for form values). */
+export function formatScaled(value: bigint, decimals: number): string {
+  const unit = 10n ** BigInt(decimals);
+  const frac = (value % unit).toString().padStart(decimals, "0").replace(/0+$/, "");
+  return `${value / unit}${frac ? `.${frac}` : ""}`;
+}
