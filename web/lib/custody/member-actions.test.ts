@@ -140,7 +140,7 @@ describe("custodial members on a real chain", () => {
       types: voucherUseTypes,
       primaryType: "VoucherUse",
       message: { tokenId: tokenId!, holder: b.address, merchant: devAccount(2).address, nonce: 7n, deadline: BigInt(deadline) },
-      signature: (signed as { body: { signature: `0x${string}` } }).body.signature,
+      signature: (signed as unknown as { body: { signature: `0x${string}` } }).body.signature,
     });
     expect(signer).toBe(b.address);
     expect(await balance(a.address)).toBe(100n);
@@ -187,7 +187,7 @@ describe("custodial members on a real chain", () => {
     for (let i = 0; i < 5; i++) {
       const r = await continueMove(deps, m);
       expect(r.status, JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : v))).toBe(200);
-      const step = (r as { body: { step: string } }).body.step;
+      const step = (r as unknown as { body: { step: string } }).body.step;
       steps.push(step);
       if (step === "done") break;
     }
@@ -214,7 +214,7 @@ describe("custodial members on a real chain", () => {
     await setConsents(suite.pool, m, { marketing: false, analytics: true });
     await setConsents(suite.pool, m, { analytics: true }); // unchanged: no new event
     expect(await setConsents(suite.pool, m, { sell: true })).toMatchObject({ status: 400, error: { code: "bad_consent" } });
-    const c = (await getConsents(suite.pool, m)) as { body: { consents: Record<string, boolean>; history: { choice: string; granted: boolean; source: string }[] } };
+    const c = (await getConsents(suite.pool, m)) as unknown as { body: { consents: Record<string, boolean>; history: { choice: string; granted: boolean; source: string }[] } };
     expect(c.body.consents).toEqual({ marketing: false, partners: false, analytics: true });
     expect(c.body.history.map((h) => `${h.source}:${h.choice}=${h.granted}`).sort()).toEqual(["privacy:analytics=true", "privacy:marketing=false", "signup:marketing=true"]);
 
