@@ -78,7 +78,8 @@ interface ILoyaltyPoints {
     error NotIssuingAgent(address merchant, address agent);
     /// @dev An account cannot be migrated onto itself.
     error MigrationToSelf(address account);
-    /// @dev `to` cannot receive a member's account: the zero address, a merchant or a charity.
+    /// @dev `to` cannot receive a member's account: the zero address, a merchant, a charity or an
+    /// account that migrated away.
     error InvalidMigrationTarget(address to);
     /// @dev The migration signature expired at `deadline`.
     error MigrationSignatureExpired(uint256 deadline);

@@ -78,8 +78,9 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
     /// @notice Registered donation targets.
     mapping(address charity => bool) public isCharity;
     mapping(address merchant => mapping(address agent => bool)) private _issuingAgents;
-    /// @notice Where {migrateAccount} last moved each account (zero: never, or the account is live
-    /// again). A refund of points issued before a migration claws them back from where they went.
+    /// @notice Where {migrateAccount} last moved each account (zero: never). A refund of points issued
+    /// before a migration claws them back from where they went. An account that moved away is retired
+    /// as a migration target, which keeps these pointers acyclic.
     mapping(address account => address) public migratedTo;
 
     /// @param name_ Token name, also the EIP-712 domain name used by `permit`.
@@ -341,7 +342,8 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
     /// - Replay: the nonce is consumed; the domain binds the chain id and this contract; `deadline`
     ///   bounds how long a signature stays usable ({MigrationSignatureExpired} after it).
     /// - `to` may not be `from` ({MigrationToSelf}), the zero address, a merchant (merchants cannot
-    ///   earn their own points) or a charity ({InvalidMigrationTarget}).
+    ///   earn their own points), a charity, or an account that itself migrated away: its old refunds
+    ///   point elsewhere, and it would close a cycle of migrations ({InvalidMigrationTarget}).
     /// - Blocked while paused, like every balance change.
     function migrateAccount(address from, address to, uint256 deadline, bytes calldata signature)
         external
@@ -360,19 +362,20 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
         target.lifetimeEarned = (uint256(target.lifetimeEarned) + source.lifetimeEarned).toUint104();
         _accounts[from].lifetimeEarned = 0;
         if (source.lastActivity > target.lastActivity) target.lastActivity = source.lastActivity;
-        // `to` is live: it loses any forward pointer of its own, which also keeps the pointers acyclic
-        // (a pointer is only ever added out of `from` into an account that has none).
+        // `to` has no pointer of its own (checkMigrationTarget), so no cycle can form.
         migratedTo[from] = to;
-        delete migratedTo[to];
         emit AccountMigrated(from, to, source.balance, source.lifetimeEarned);
     }
 
     /// @notice Reverts unless a member's account (points or reward tokens) may move from `from` to
     /// `to`: {MigrationToSelf} when they are equal, {InvalidMigrationTarget} for the zero address, a
-    /// merchant or a charity. The reward catalog applies the same rule through this function.
+    /// merchant, a charity or an account that migrated away. The reward catalog applies the same rule
+    /// through this function.
     function checkMigrationTarget(address from, address to) public view {
         if (to == from) revert MigrationToSelf(from);
-        if (to == address(0) || hasRole(MERCHANT_ROLE, to) || isCharity[to]) revert InvalidMigrationTarget(to);
+        if (to == address(0) || migratedTo[to] != address(0) || hasRole(MERCHANT_ROLE, to) || isCharity[to]) {
+            revert InvalidMigrationTarget(to);
+        }
     }
 
     // ================================================================ reward catalog hook
@@ -436,7 +439,8 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
     }
 
     /// @dev Follows {migratedTo} from `account` to the account that holds its points now. Each hop was
-    /// a migration by the migrator with the member's consent, so the chain is short and acyclic.
+    /// a migration by the migrator with the member's consent into an account that had not moved
+    /// away, so the chain is short and acyclic.
     function _liveAccount(address account) private view returns (address) {
         address next = migratedTo[account];
         while (next != address(0)) {

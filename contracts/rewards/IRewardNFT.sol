@@ -116,6 +116,6 @@ interface IRewardNFT {
     /// contract's ABI decodes it): an account cannot be migrated onto itself.
     error MigrationToSelf(address account);
     /// @dev Raised by the points contract's `checkMigrationTarget`: `to` is the zero address, a
-    /// merchant or a charity.
+    /// merchant, a charity or an account that migrated away.
     error InvalidMigrationTarget(address to);
 }

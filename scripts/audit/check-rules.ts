@@ -172,6 +172,7 @@ export function checkRules({ facts, timestamps, vouchers }: RuleInputs): Discrep
         if (f.balance !== 0n && !f.transfer) add("migration.transfer", f.from, `a transfer of ${f.balance} to ${f.to}`, "none", "AccountMigrated without the transfer of its balance", events);
         if (f.lifetimeEarned !== f.earnedBefore) add("migration.lifetime", f.from, f.earnedBefore, f.lifetimeEarned, "AccountMigrated did not move the whole lifetime earned", events);
         if (f.from === f.to) add("migration.target", f.from, "another account", f.to, "an account migrated onto itself", events);
+        if (f.targetMovedAway) add("migration.target", f.to, "an account that never moved away", "migrated away before", "an account migrated into one that had itself migrated away", events);
         break;
       }
       case "token-migration":

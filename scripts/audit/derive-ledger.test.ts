@@ -233,6 +233,15 @@ describe("issuing agents and migrations to self-custody", () => {
     expect([balance.account, balance.expected, balance.found]).toEqual([ALICE, "600", "500"]);
   });
 
+  it("flags a migration into an account that had migrated away (the contract refuses it)", () => {
+    const c = chain()
+      .tx(1000, ...onboard(10_000n))
+      .tx(1001, ...issue(ALICE, 10n, REF1))
+      .tx(1002, ...migrate(ALICE, CAROL, 10n, 10n))
+      .tx(1003, ...migrate(CAROL, ALICE, 10n, 10n));
+    expect(audit(c.events).findings.map((f) => [f.check, f.account])).toEqual([["migration.target", ALICE]]);
+  });
+
   it("keeps issueFor/clawbackFor to the issuing merchant's refs and amounts", () => {
     const c = chain()
       .tx(1000, ...onboard(10_000n), [P, "RoleGranted", { role: MERCHANT_ROLE, account: SHOP2, sender: OP }], [P, "IssuanceAllowanceSet", { merchant: SHOP2, previousAllowance: 0n, newAllowance: 100n }])

@@ -85,6 +85,8 @@ export type Fact =
       kind: "migration"; event: AuditEvent; from: string; to: string; balance: bigint; lifetimeEarned: bigint;
       /** `from`'s balance and lifetime earned just before, by the replay, and the Transfer that moved the balance. */
       balanceBefore: bigint; earnedBefore: bigint; transfer: AuditEvent | null;
+      /** `to` had itself migrated away before (the contract refuses it as a target). */
+      targetMovedAway: boolean;
     }
   | { kind: "token-migration"; event: AuditEvent; from: string; to: string; count: bigint; moved: AuditEvent[] }
   | { kind: "redemption"; event: AuditEvent; member: string; rewardId: bigint; reward: RewardState | null; paused: boolean; merchantActive: boolean; earned: bigint; tier: number; thresholds: bigint[]; burned: bigint; burns: AuditEvent[]; mint: AuditEvent | null }
@@ -313,9 +315,9 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
           source.earned -= lifetimeEarned;
           target.lastActivity = later(target.lastActivity, transfer ? transfer.fromLastActivityBefore : source.lastActivity);
           if (transfer) target.lastActivity = later(target.lastActivity, transfer.transfer);
+          const targetMovedAway = ledger.migratedTo.has(to);
           ledger.migratedTo.set(from, to);
-          ledger.migratedTo.delete(to);
-          facts.push({ kind: "migration", event: e, from, to, balance, lifetimeEarned, balanceBefore, earnedBefore, transfer: transfer?.transfer ?? null });
+          facts.push({ kind: "migration", event: e, from, to, balance, lifetimeEarned, balanceBefore, earnedBefore, transfer: transfer?.transfer ?? null, targetMovedAway });
           break;
         }
         case "IssuingAgentSet": {

@@ -269,9 +269,9 @@ describe("LoyaltyPoints — account migration", () => {
       assert.equal(await points.read.lifetimeEarned([carol]), 1_200n);
     });
 
-    it("follows migrations back and forth without looping", async () => {
+    it("follows a chain of migrations; an account that moved away is refused as a target (InvalidMigrationTarget), so no cycle forms", async () => {
       const { points } = await load();
-      const purchase = ref("round-trip");
+      const purchase = ref("chain");
       await points.write.issue([alice, 50n, purchase], { account: merchantA });
       const there = await consent(points);
       await points.write.migrateAccount(
@@ -279,19 +279,29 @@ describe("LoyaltyPoints — account migration", () => {
         { account: relayer },
       );
       const back = await consent(points, { from: carol, to: alice });
+      await assertions.revertWithCustomErrorWithArgs(
+        points.write.migrateAccount(
+          [carol, alice, back.deadline, await signAccountMigration(wallet.carol, points.address, back)],
+          { account: relayer },
+        ),
+        points,
+        "InvalidMigrationTarget",
+        [alice],
+      );
+      const onward = await consent(points, { from: carol, to: outsider });
       await points.write.migrateAccount(
-        [carol, alice, back.deadline, await signAccountMigration(wallet.carol, points.address, back)],
+        [carol, outsider, onward.deadline, await signAccountMigration(wallet.carol, points.address, onward)],
         { account: relayer },
       );
-      assert.equal(await points.read.migratedTo([alice]), ZERO_ADDRESS);
-      assert.equal(await points.read.migratedTo([carol]), alice);
+      assert.equal(await points.read.migratedTo([alice]), carol);
+      assert.equal(await points.read.migratedTo([carol]), outsider);
       await assertions.emitWithArgs(
         points.write.clawback([purchase, 50n], { account: merchantA }),
         points,
         "PointsClawedBack",
-        [merchantA, alice, purchase, 50n],
+        [merchantA, outsider, purchase, 50n],
       );
-      assert.equal(await points.read.balanceOf([alice]), 700n);
+      assert.equal(await points.read.balanceOf([outsider]), 700n);
     });
 
     it("the old account has nothing left to expire; the new one expires on the migrated activity clock", async () => {
