@@ -81,6 +81,8 @@ interface ILoyaltyPoints {
     /// @dev `to` cannot receive a member's account: the zero address, a merchant, a charity or an
     /// account that migrated away.
     error InvalidMigrationTarget(address to);
+    /// @dev `account` moved to `to` ({migrateAccount}): purchases are issued to `to` now.
+    error AccountMigratedAway(address account, address to);
     /// @dev The migration signature expired at `deadline`.
     error MigrationSignatureExpired(uint256 deadline);
     /// @dev The signature is not `from`'s consent to this migration with its current nonce.

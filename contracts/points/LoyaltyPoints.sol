@@ -195,7 +195,9 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
     /// @notice Issues `amount` points to `member` for a purchase identified by `ref`.
     /// @dev Only a merchant, within its allowance. `ref` (e.g. keccak256(merchant, order id)) can be
     /// used once: a retried purchase reverts with {RefAlreadyUsed} instead of issuing twice. The
-    /// issuance is kept so that the same merchant can {clawback} it on a refund.
+    /// issuance is kept so that the same merchant can {clawback} it on a refund. A member whose
+    /// account migrated away is refused ({AccountMigratedAway}): its refunds would follow the
+    /// migration to the new account, which never received these points.
     function issue(address member, uint256 amount, bytes32 ref) external onlyRole(MERCHANT_ROLE) {
         _issueForPurchase(_msgSender(), member, amount, ref);
     }
@@ -238,8 +240,9 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
     /// @dev Only the merchant that issued `ref`, only for a single-member issuance, only up to what it
     /// issued minus what was already clawed back, and only from points the member still holds
     /// (otherwise {ERC20InsufficientBalance}); if the member's account was migrated ({migrateAccount}),
-    /// from the account it moved to, which {PointsClawedBack} names. The amount returns to the merchant's allowance and
-    /// leaves the member's lifetime earned points: a refunded purchase never counted.
+    /// from the account it moved to, which {PointsClawedBack} names. The amount returns to the
+    /// merchant's allowance and leaves the member's lifetime earned points: a refunded purchase never
+    /// counted.
     function clawback(bytes32 ref, uint256 amount) external onlyRole(MERCHANT_ROLE) {
         _clawback(_msgSender(), ref, amount);
     }
@@ -433,6 +436,8 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
 
     /// @dev The body of {issue} and {issueFor}: a single-member issuance `merchant` can claw back.
     function _issueForPurchase(address merchant, address member, uint256 amount, bytes32 ref) private {
+        address movedTo = migratedTo[member];
+        if (movedTo != address(0)) revert AccountMigratedAway(member, movedTo);
         _claimRef(ref, merchant, amount, member);
         _spendIssuanceAllowance(merchant, amount);
         _issue(merchant, member, amount, ref);

@@ -304,6 +304,32 @@ describe("LoyaltyPoints — account migration", () => {
       assert.equal(await points.read.balanceOf([outsider]), 700n);
     });
 
+    it("the old account can no longer receive a purchase (AccountMigratedAway), directly or through an agent; campaigns and transfers still reach it", async () => {
+      const { points } = await load();
+      const message = await consent(points);
+      await points.write.migrateAccount(
+        [alice, carol, message.deadline, await signAccountMigration(wallet.alice, points.address, message)],
+        { account: relayer },
+      );
+      await points.write.setIssuingAgent([relayer, true], { account: merchantA });
+      await assertions.revertWithCustomErrorWithArgs(
+        points.write.issue([alice, 10n, ref("after-move")], { account: merchantA }),
+        points,
+        "AccountMigratedAway",
+        [alice, carol],
+      );
+      await assertions.revertWithCustomErrorWithArgs(
+        points.write.issueFor([merchantA, alice, 10n, ref("after-move")], { account: relayer }),
+        points,
+        "AccountMigratedAway",
+        [alice, carol],
+      );
+      // A campaign cannot be refunded, and a transfer is the sender's choice: neither is refused.
+      await points.write.issueBatch([[alice], [5n], ref("campaign")], { account: merchantA });
+      await points.write.transfer([alice, 1n], { account: bob });
+      assert.equal(await points.read.balanceOf([alice]), 6n);
+    });
+
     it("the old account has nothing left to expire; the new one expires on the migrated activity clock", async () => {
       const { points } = await load();
       const message = await consent(points);
