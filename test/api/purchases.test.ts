@@ -7,11 +7,12 @@
 import { readFileSync } from "node:fs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPublicClient, createWalletClient, getAddress, http, parseEventLogs, type Address, type Hex, type PublicClient } from "viem";
+import { createPublicClient, createWalletClient, encodeFunctionData, getAddress, http, parseEventLogs, type Address, type Hex, type PublicClient } from "viem";
+import { createSiweMessage } from "viem/siwe";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
-import { loyaltyPointsAbi } from "../../contracts/generated/contracts.ts";
-import { purchaseRef } from "../../contracts/typed-data.ts";
+import { loyaltyForwarderAbi, loyaltyPointsAbi } from "../../contracts/generated/contracts.ts";
+import { forwarderDomain, forwardRequestTypes, purchaseRef } from "../../contracts/typed-data.ts";
 import { devAccount } from "../../scripts/lib/dev-accounts.ts";
 import { createApiKey, revokeApiKey } from "../../web/lib/purchases/api-keys.ts";
 import { computePoints, DEFAULT_RULES, type EarningRules } from "../../web/lib/purchases/rules.ts";
@@ -300,5 +301,64 @@ describe("purchase API on the real stack", () => {
     const after = await post({ member: { address }, amountCents: 100, currency: "EUR", orderId: "after-revoke" }, { key: till.key });
     expect([after.status, after.body.error?.code]).toEqual([401, "invalid_api_key"]);
     expect((await get("/api/v1/purchases/after-revoke")).status).toBe(404);
+  });
+
+  describe("POST /api/relay (self-custody members' signed requests)", () => {
+    async function walletSession(index: number): Promise<string> {
+      const origin = stack.webUrl;
+      const { nonce } = (await (await fetch(`${origin}/api/auth/nonce`)).json()) as { nonce: string };
+      const account = devAccount(index);
+      const message = createSiweMessage({ address: account.address, chainId: hardhat.id, domain: new URL(origin).host, nonce, uri: origin, version: "1", issuedAt: new Date() });
+      const signature = await account.signMessage({ message });
+      const r = await fetch(`${origin}/api/auth/verify`, { method: "POST", headers: { "content-type": "application/json", origin }, body: JSON.stringify({ message, signature }) });
+      expect(r.status).toBe(200);
+      return r.headers.get("set-cookie")!.split(";")[0]!;
+    }
+
+    async function signedTransfer(from: number, to: Address, amount: bigint) {
+      const forwarder = JSON.parse(readFileSync(stack.deploymentFile, "utf8")).contracts.LoyaltyForwarder.address as Address;
+      const account = devAccount(from);
+      const nonce = await client.readContract({ address: forwarder, abi: loyaltyForwarderAbi, functionName: "nonces", args: [account.address] });
+      const message = {
+        from: account.address,
+        to: points,
+        value: 0n,
+        gas: 150_000n,
+        nonce,
+        deadline: Math.floor(Date.now() / 1000) + 600,
+        data: encodeFunctionData({ abi: loyaltyPointsAbi, functionName: "transfer", args: [to, amount] }),
+      };
+      const signature = await account.signTypedData({ domain: forwarderDomain(hardhat.id, forwarder), types: forwardRequestTypes, primaryType: "ForwardRequest", message });
+      const { nonce: _nonce, ...request } = message;
+      return { ...request, value: "0", gas: request.gas.toString(), signature };
+    }
+
+    const relay = (body: unknown, headers: Record<string, string>) =>
+      fetch(`${stack.webUrl}/api/relay`, { method: "POST", headers: { "content-type": "application/json", origin: stack.webUrl, ...headers }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> }));
+
+    it("relays the signed-in wallet's own transfer without gas, and refuses anyone else's", async () => {
+      const member = 16;
+      // Points to move (a purchase), then the member's own signed transfer, relayed.
+      await post({ member: { address: devAccount(member).address }, amountCents: 5_000, currency: "EUR", orderId: "relay-fund" });
+      const cookie = await walletSession(member);
+      const to = fresh();
+      const ethBefore = await client.getBalance({ address: devAccount(member).address });
+      const ok = await relay({ request: await signedTransfer(member, to, 3n) }, { cookie });
+      expect(ok).toMatchObject({ status: 200, body: { status: "confirmed" } });
+      expect(await balance(to)).toBe(3n);
+      expect(await client.getBalance({ address: devAccount(member).address })).toBe(ethBefore); // no gas paid
+
+      // Another member's request, even validly signed by them: not this session's.
+      expect((await relay({ request: await signedTransfer(15, to, 1n) }, { cookie })).body.error.code).toBe("not_your_request");
+      // No session, another site, garbage.
+      expect((await relay({ request: await signedTransfer(member, to, 1n) }, {})).status).toBe(401);
+      expect((await relay({ request: await signedTransfer(member, to, 1n) }, { cookie, origin: "https://evil.example" })).status).toBe(403);
+      expect((await relay({ request: { from: devAccount(member).address } }, { cookie })).body.error.code).toBe("bad_request");
+      // A forged signature: the forwarder's verify() refuses it, nothing sent.
+      const forged = { ...(await signedTransfer(member, to, 1n)), signature: (await signedTransfer(15, to, 1n)).signature };
+      forged.from = devAccount(member).address;
+      expect((await relay({ request: forged }, { cookie })).body.error.code).toBe("bad_signature");
+      expect(await balance(to)).toBe(3n);
+    });
   });
 });

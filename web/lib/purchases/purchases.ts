@@ -160,7 +160,7 @@ const inFlight = new Map<string, Promise<void>>();
 
 export async function recordPurchase(deps: PurchaseDeps, merchant: Address, body: unknown): Promise<ApiResult> {
   const input = parsePurchase(body);
-  if ("status" in input) return input;
+  if ("error" in input) return input;
   const member = await resolveMember(deps.db, input.member);
   if (typeof member !== "string") return member;
   if (member === merchant) return fail(422, "self_issuance", "a merchant cannot earn points from its own purchases");
@@ -333,11 +333,11 @@ async function issue(deps: PurchaseDeps, row: PurchaseRow): Promise<ApiResult> {
     return markFailed(deps, row, fail(503, "relayer_unavailable", `the relayer failed: ${(e as Error).name}`));
   }
   const bonusResult = await bonus;
-  if (issued && "status" in issued) {
+  if (issued && "error" in issued) {
     if (referral) await deps.db.query(`UPDATE referrals SET rewarded_purchase_id = NULL WHERE member = $1 AND rewarded_purchase_id = $2`, [row.member, row.id]);
     return markFailed(deps, row, issued);
   }
-  const referralTx = bonusResult && !("status" in bonusResult) ? bonusResult : null;
+  const referralTx = bonusResult && !("error" in bonusResult) ? bonusResult : null;
   const { rows } = await deps.db.query<PurchaseRow>(
     `UPDATE purchases SET status = 'issued', tx_hash = $2, block_number = $3, referral_tx_hash = $4, referral_status = $5, updated_at = now() WHERE id = $1 RETURNING *`,
     [
