@@ -139,6 +139,7 @@ describe("purchase API on the real stack", () => {
     await db.query(`INSERT INTO campaigns (merchant, name, kind, bonus_points, starts_at, ends_at) VALUES ($1, 'Another shop', 'bonus', 999, $2, $3)`, [OTHER_MERCHANT.toLowerCase(), start, end]);
     const before = await balance(member);
     const r = await post({ member: { address: member }, amountCents: 2_550, currency: "EUR", orderId: "tier-and-campaigns" });
+    await db.query(`UPDATE campaigns SET cancelled_at = now()`); // before any assertion: later tests expect none
     expect(r.status).toBe(201);
     // base 51, tier ×(multiplier), cashback floor(2550×150/10000) = 38, ×2 campaign +51, coalition bonus 40
     const tierBonus = (51n * (RULES.tierMultipliersBps[tier]! - 10_000n)) / 10_000n;
@@ -146,12 +147,14 @@ describe("purchase API on the real stack", () => {
       ["base", "51"],
       ...(tierBonus > 0n ? [["tier", tierBonus.toString()]] : []),
       ["cashback", "38"],
+      ["campaign", "40"], // coalition-wide campaigns first
       ["campaign", "51"],
-      ["campaign", "40"],
     ]);
     expect(BigInt(r.body.points)).toBe(51n + tierBonus + 38n + 51n + 40n);
     expect((await balance(member)) - before).toBe(BigInt(r.body.points));
-    await db.query(`UPDATE campaigns SET cancelled_at = now()`);
+    // Cancelled: a purchase now earns the base, tier and cashback only.
+    const after = await post({ member: { address: member }, amountCents: 2_550, currency: "EUR", orderId: "after-campaigns" });
+    expect(after.body.breakdown.map((l: { rule: string }) => l.rule)).not.toContain("campaign");
   });
 
   it("refuses every bad input with its code, issuing nothing", async () => {
