@@ -16,6 +16,7 @@ import type { MessageKey } from "@/lib/i18n/index.ts";
 import { formatPoints, shortAddress } from "@/lib/format.ts";
 import { describeError } from "@/lib/tx-errors.ts";
 import { useChainInfo, useOptionalChainInfo } from "./Providers.tsx";
+import { WalletPicker } from "./WalletPicker.tsx";
 
 export interface Me {
   session: { address: string; kind: "wallet" | "custodial" } | null;
@@ -154,19 +155,7 @@ function WalletControls({ signedIn }: { signedIn: string | null }) {
           </button>
           {open && (
             <div id={menuId} className="wallet-menu">
-              {connectors.length === 0 ? (
-                <p>{t("wallet.none")}</p>
-              ) : (
-                <ul>
-                  {connectors.map((c) => (
-                    <li key={c.uid}>
-                      <button type="button" className="button secondary" onClick={() => signIn(c.uid)}>
-                        {c.icon && <img src={c.icon} alt="" width={20} height={20} />} {c.name}
-                      </button>
-                    </li>
-                  ))}
-                </ul>
-              )}
+              <WalletPicker connectors={connectors} onPick={(uid) => signIn(uid)} empty={t("wallet.none")} />
             </div>
           )}
         </>

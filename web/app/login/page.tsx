@@ -1,26 +1,13 @@
 import type { Metadata } from "next";
-import { redirect } from "next/navigation";
-import { AuthForm } from "@/components/member/AuthForm.tsx";
-import { getSession } from "@/lib/auth/session.ts";
+import { AuthPage } from "@/components/member/AuthPage.tsx";
 import { getI18n } from "@/lib/i18n/server.ts";
 
 export const dynamic = "force-dynamic";
 
 export async function generateMetadata(): Promise<Metadata> {
-  const { t } = await getI18n();
-  return { title: t("auth.loginTitle") };
+  return { title: (await getI18n()).t("auth.loginTitle") };
 }
 
-export default async function Page() {
-  if (await getSession()) redirect("/member");
-  const { t } = await getI18n();
-  return (
-    <>
-      <h1>{t("auth.loginTitle")}</h1>
-      <p>{t("auth.loginIntro")}</p>
-      <div className="card">
-        <AuthForm mode="login" />
-      </div>
-    </>
-  );
+export default function Page() {
+  return <AuthPage mode="login" />;
 }

@@ -16,6 +16,7 @@ import type { MessageKey } from "@/lib/i18n/index.ts";
 import { moveProofMessage } from "@/lib/custody/move-proof.ts";
 import { describeError } from "@/lib/tx-errors.ts";
 import { useChainInfo } from "../Providers.tsx";
+import { WalletPicker } from "../WalletPicker.tsx";
 import { postJson } from "./actions.ts";
 
 const STEPS = ["connect", "prove", "points", "rewards"] as const;
@@ -71,19 +72,7 @@ export function MoveToWallet({ custodial }: { custodial: string }) {
       {phase.at === "choose" && (
         <div role="group" aria-label={t("move.chooseWallet")}>
           <p>{t("move.chooseWallet")}</p>
-          {connectors.length === 0 ? (
-            <p className="warning">{t("move.noWallet")}</p>
-          ) : (
-            <ul className="plain">
-              {connectors.map((c) => (
-                <li key={c.uid}>
-                  <button type="button" className="button secondary" onClick={() => run(c.uid)}>
-                    {c.icon && <img src={c.icon} alt="" width={20} height={20} />} {c.name}
-                  </button>
-                </li>
-              ))}
-            </ul>
-          )}
+          <WalletPicker connectors={connectors} onPick={run} empty={t("move.noWallet")} className="plain" />
         </div>
       )}
       {phase.at !== "idle" && phase.at !== "choose" && (
