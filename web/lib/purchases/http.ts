@@ -7,11 +7,10 @@ import "server-only";
 import pg from "pg";
 import type { Address } from "viem";
 import { readLimited } from "../auth/custodial-route.ts";
-import { chainClient } from "../chain/server.ts";
 import { databaseUrl, deployment } from "../config.ts";
 import { NoDatabaseError } from "../data/db.ts";
 import { json, problem } from "../json.ts";
-import { relayer } from "../relayer/index.ts";
+import { relayer, relayerClient } from "../relayer/index.ts";
 import type { PoolLike } from "../relayer/relayer.ts";
 import { authenticate } from "./api-keys.ts";
 import type { ApiResult, PurchaseDeps } from "./purchases.ts";
@@ -29,7 +28,7 @@ export function apiPool(): PoolLike {
 }
 
 export function purchaseDeps(): PurchaseDeps {
-  return { db: apiPool(), client: chainClient(), relayer: relayer(), points: deployment().contracts.LoyaltyPoints.address };
+  return { db: apiPool(), client: relayerClient(), relayer: relayer(), points: deployment().contracts.LoyaltyPoints.address };
 }
 
 export function respond(r: ApiResult): Response {

@@ -6,9 +6,9 @@
  */
 import "server-only";
 import { privateKeyToAccount } from "viem/accounts";
-import type { Hex } from "viem";
+import { createPublicClient, http, type Hex, type PublicClient } from "viem";
 import { chainClient } from "../chain/server.ts";
-import { chainId, deployment } from "../config.ts";
+import { chainId, deployment, rpcUrl } from "../config.ts";
 import { queries } from "../data/db.ts";
 import { PgRelayer, type PoolLike } from "./relayer.ts";
 import type { Relayer } from "./types.ts";
@@ -20,7 +20,21 @@ export class RelayerNotConfiguredError extends Error {
   override name = "RelayerNotConfiguredError";
 }
 
-const g = globalThis as unknown as { __relayer?: { key: string; relayer: PgRelayer } };
+const g = globalThis as unknown as { __relayer?: { key: string; relayer: PgRelayer }; __relayerClient?: PublicClient };
+
+/**
+ * The chain client of the relayer and the purchase API: JSON-RPC calls made within 2 ms of each other
+ * travel in one HTTP request. Under load (many purchases at once) that halves the node's and this
+ * server's per-call overhead, for at most 2 ms of added latency.
+ */
+export function relayerClient(): PublicClient {
+  g.__relayerClient ??= createPublicClient({
+    chain: chainClient().chain,
+    transport: http(rpcUrl(), { batch: { batchSize: 200, wait: 2 }, timeout: 20_000 }),
+    cacheTime: 0,
+  }) as PublicClient;
+  return g.__relayerClient;
+}
 
 /** The relayer's key, checked (32 bytes hex); the message never contains the value. */
 function relayerKey(): Hex {
@@ -39,7 +53,7 @@ export function relayer(): Relayer {
   g.__relayer?.relayer.stop();
   const relayer = new PgRelayer({
     pool: queries().pool as unknown as PoolLike,
-    client: chainClient(),
+    client: relayerClient(),
     account: privateKeyToAccount(relayerKey()),
     chainId: chainId(),
     contracts: { points: d.contracts.LoyaltyPoints.address, rewards: d.contracts.RewardNFT.address, forwarder: d.contracts.LoyaltyForwarder.address },

@@ -174,7 +174,7 @@ export class PgRelayer implements Relayer {
     this.chainId = o.chainId;
     this.contracts = o.contracts;
     this.log = o.log ?? jsonLog;
-    this.pollMs = o.pollMs ?? 20;
+    this.pollMs = o.pollMs ?? 50;
     this.confirmTimeoutMs = o.confirmTimeoutMs ?? 60_000;
     this.maxBatch = o.maxBatch ?? 64;
     this.retries = o.retries ?? 4;
@@ -518,6 +518,24 @@ export class PgRelayer implements Relayer {
       // Transport failures stay 'queued': the watcher's sweep re-broadcasts them.
     }
     if (sent.length) await this.pool.query(`UPDATE relayer_txs SET status = 'sent', attempts = attempts + 1, updated_at = now() WHERE id = ANY($1::bigint[]) AND status = 'queued'`, [sent]);
+    // An automining node (and a fast L2) has the receipts already: asked at once, in one batched
+    // request, instead of waiting for the block watcher's next round. Not awaited: the next batch
+    // need not wait for it.
+    void this.receiptsNow(signed.filter((_, i) => results[i] === "ok").map((s) => s.hash));
+  }
+
+  private async receiptsNow(hashes: Hash[]) {
+    if (!hashes.length) return;
+    try {
+      const receipts = await Promise.all(hashes.map((hash) => this.client.getTransactionReceipt({ hash }).catch(() => null)));
+      const settled = receipts.flatMap((receipt, i) => {
+        const w = receipt ? this.waiters.get(hashes[i]!) : undefined;
+        return receipt && w ? [{ id: w.id, receipt }] : [];
+      });
+      if (settled.length) await this.settle(this.pool, settled);
+    } catch (e) {
+      this.log("warn", "receipt check failed", { error: shortError(e) });
+    }
   }
 
   /** "ok" (accepted or already known), "transport" (no answer), or the node's refusal. */
