@@ -193,6 +193,16 @@ test("an email member who still holds points must confirm the loss to delete; th
   const purchase = await request.post("/api/v1/purchases", { headers: { authorization: `Bearer ${key.key}` }, data: { member: { address }, amountCents: 4_200, currency: "EUR", orderId: `e2e-${randomBytes(4).toString("hex")}` } });
   expect(purchase.status()).toBeLessThan(300);
   const [name, value] = res.headers()["set-cookie"]!.split(";")[0]!.split("=") as [string, string];
+  // Another member's session, edited to name this member: refused, nothing moves.
+  const other = await request.post("/api/auth/signup", { data: { email: `other-${randomBytes(4).toString("hex")}@example.com`, password: PASSWORD }, headers: { "content-type": "application/json", origin: stack.webUrl } });
+  const otherCookie = other.headers()["set-cookie"]!.split(";")[0]!.slice(`${name}=`.length);
+  const otherAddress = ((await other.json()) as { address: string }).address;
+  const [payload, mac] = otherCookie.split(".");
+  const forged = `${Buffer.from(Buffer.from(payload!, "base64url").toString().replace(otherAddress, address)).toString("base64url")}.${mac}`;
+  const forgedTry = await request.post("/api/member/transfer", { data: { to: account(8).address, amount: "1" }, headers: { "content-type": "application/json", origin: stack.webUrl, cookie: `${name}=${forged}` } });
+  expect(forgedTry.status()).toBe(401);
+  const crossSite = await request.post("/api/member/transfer", { data: { to: account(8).address, amount: "1" }, headers: { "content-type": "application/json", origin: "http://evil.example", cookie: `${name}=${value}` } });
+  expect(crossSite.status()).toBe(403);
   await page.context().addCookies([{ name, value, url: stack.webUrl }]);
   await page.goto("/member/privacy");
   const del = page.getByTestId("delete-form");
@@ -201,7 +211,7 @@ test("an email member who still holds points must confirm the loss to delete; th
   await expect(del.locator(".field-error")).toHaveText("E-mail ou mot de passe incorrect.");
   await del.getByLabel("Votre mot de passe, pour confirmer").fill(PASSWORD);
   await del.getByRole("button", { name: "Supprimer mon compte" }).click();
-  await expect(page.getByTestId("delete-holds")).toContainText("42 points");
+  await expect(page.getByTestId("delete-holds")).toContainText("42 points"); // nothing left it: not the forged nor the cross-site transfer
   await expect(del.getByRole("button", { name: "Supprimer mon compte" })).toBeDisabled();
   await del.getByLabel("Je comprends que ces points et récompenses seront perdus définitivement").check();
   await del.getByRole("button", { name: "Supprimer mon compte" }).click();

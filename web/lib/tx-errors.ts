@@ -47,7 +47,10 @@ export function describeError(error: unknown, t: Translate): string {
   if (error instanceof ApiError) {
     if (error.revertName && KNOWN[error.revertName]) return t(KNOWN[error.revertName]!);
     if (error.revertName) return t("chain.reverted", { reason: error.revertName });
-    return error.message;
+    // The account's own refusals (deleted, moved, revoked…) in the page's language.
+    const key = `apiError.${error.code}` as MessageKey;
+    const text = t(key);
+    return text === key ? error.message : text;
   }
   if (error instanceof BaseError) {
     if (error.walk((e) => e instanceof UserRejectedRequestError)) return t("error.rejected");
