@@ -28,7 +28,8 @@ export function apiPool(): PoolLike {
 }
 
 export function purchaseDeps(): PurchaseDeps {
-  return { db: apiPool(), client: relayerClient(), relayer: relayer(), points: deployment().contracts.LoyaltyPoints.address };
+  const d = deployment();
+  return { db: apiPool(), client: relayerClient(), relayer: relayer(), points: d.contracts.LoyaltyPoints.address, fromBlock: BigInt(d.startBlock) };
 }
 
 export function respond(r: ApiResult): Response {

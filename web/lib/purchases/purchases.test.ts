@@ -3,10 +3,11 @@
  * test/api/purchases.test.ts on the full stack): concurrent duplicates, retries after a failure, refunds.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPublicClient, http, type PublicClient } from "viem";
+import { createPublicClient, encodeFunctionData, http, type PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { loyaltyPointsAbi } from "../../../contracts/generated/contracts.ts";
+import { purchaseRef } from "../../../contracts/typed-data.ts";
 import { devAccount } from "../../../scripts/lib/dev-accounts.ts";
 import { startHardhatNode, type HardhatNode } from "../../../test/support/hardhat-node.ts";
 import { useTestDatabase } from "../../../test/support/postgres-suite.ts";
@@ -64,5 +65,22 @@ describe("purchases", () => {
     const refund = await refundPurchase(deps, merchant, "refund");
     expect(refund).toMatchObject({ status: 200, body: { clawedBack: "50", notClawedBack: "0", reason: null } });
     expect(await balance(member)).toBe(0n);
+  });
+
+  it("reads an order already issued on chain (an earlier attempt's answer lost) as issued, never twice", async () => {
+    const member = fresh();
+    // The earlier attempt: mined, but its server died before recording it.
+    const earlier = await relayer.call({ to: program.points, data: encodeFunctionData({ abi: loyaltyPointsAbi, functionName: "issueFor", args: [merchant, member, 30n, purchaseRef(merchant, "lost")] }) });
+    const r = await recordPurchase(deps, merchant, { member: { address: member }, amountCents: 3_000, currency: "EUR", orderId: "lost" });
+    expect(r).toMatchObject({ status: 201, body: { points: "30", txHash: earlier.hash, status: "issued" } });
+    expect(await balance(member)).toBe(30n);
+  });
+
+  it("records a purchase worth no points without a transaction", async () => {
+    const member = fresh();
+    const r = await recordPurchase(deps, merchant, { member: { address: member }, amountCents: 99, currency: "EUR", orderId: "small" });
+    expect(r).toMatchObject({ status: 201, body: { points: "0", txHash: null, status: "issued" } });
+    const refund = await refundPurchase(deps, merchant, "small");
+    expect(refund).toMatchObject({ status: 200, body: { clawedBack: "0", reason: "nothing_issued" } });
   });
 });

@@ -21,7 +21,8 @@ export interface PurchaseDeps {
   client: PublicClient;
   relayer: Relayer;
   points: Address;
-  now?: () => Date;
+  /** Where the program's logs start (the deployment's block): earlier blocks are never searched. */
+  fromBlock?: bigint;
 }
 
 export type ApiError = { status: number; error: { code: string; message: string } };
@@ -255,7 +256,7 @@ async function issuedBy(deps: PurchaseDeps, ref: Hash): Promise<{ hash: Hash; bl
     address: deps.points,
     event: loyaltyPointsAbi.find((x) => x.type === "event" && x.name === "PointsIssued") as never,
     args: { ref } as never,
-    fromBlock: 0n,
+    fromBlock: deps.fromBlock ?? 0n,
     toBlock: "latest",
   });
   const parsed = parseEventLogs({ abi: loyaltyPointsAbi, logs, eventName: "PointsIssued" });

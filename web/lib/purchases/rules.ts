@@ -24,17 +24,21 @@ export interface EarningRules {
 /** A merchant that never set its rules: 1 point per euro, nothing else. */
 export const DEFAULT_RULES: EarningRules = { pointsPerEuro: 1n, cashbackBps: 0n, tierMultipliersBps: [10_000n], referralBonusPoints: 0n };
 
-export interface CampaignRule {
-  id: string;
+/** A campaign as the console creates it. */
+export interface NewCampaign {
   name: string;
-  /** Null: coalition-wide. */
-  merchant: string | null;
   kind: "multiplier" | "bonus";
   multiplierBps: bigint | null;
   bonusPoints: bigint | null;
   minAmountCents: bigint;
   startsAt: Date;
   endsAt: Date;
+}
+
+export interface CampaignRule extends NewCampaign {
+  id: string;
+  /** Null: coalition-wide. */
+  merchant: string | null;
   cancelledAt: Date | null;
 }
 
@@ -143,16 +147,6 @@ export function checkRules(input: unknown): Checked<EarningRules> {
     tiers.push(m.value);
   }
   return { ok: true, value: { pointsPerEuro: ppe.value, cashbackBps: cb.value, tierMultipliersBps: tiers, referralBonusPoints: ref.value } };
-}
-
-export interface NewCampaign {
-  name: string;
-  kind: "multiplier" | "bonus";
-  multiplierBps: bigint | null;
-  bonusPoints: bigint | null;
-  minAmountCents: bigint;
-  startsAt: Date;
-  endsAt: Date;
 }
 
 export function checkCampaign(input: unknown, now = new Date()): Checked<NewCampaign> {
