@@ -77,7 +77,7 @@ function History({ rows, t, locale }: { rows: HistoryRow[]; t: Translate; locale
   );
 }
 
-export default async function MemberPage({ searchParams }: { searchParams: Promise<{ cursor?: string }> }) {
+export default async function MemberPage({ searchParams }: { searchParams: Promise<{ cursor?: string; moved?: string }> }) {
   const { t, locale } = await getI18n();
   const session = await getSession();
   if (!session) {
@@ -99,7 +99,7 @@ export default async function MemberPage({ searchParams }: { searchParams: Promi
       </>
     );
   }
-  const { cursor } = await searchParams;
+  const { cursor, moved } = await searchParams;
   let data;
   try {
     const [overview, history, catalog, charities, status, settings] = await Promise.all([
@@ -132,6 +132,11 @@ export default async function MemberPage({ searchParams }: { searchParams: Promi
     <>
       <h1>{t("member.title")}</h1>
       <p className="muted small mono">{session.address}</p>
+      {moved === "1" && session.kind === "wallet" && (
+        <p role="status" className="card" data-testid="move-done">
+          {t("move.step.done")}
+        </p>
+      )}
 
       <section aria-labelledby="status-title" className="card">
         <h2 id="status-title">{t("member.status")}</h2>

@@ -54,6 +54,8 @@ export function MoveToWallet({ custodial }: { custodial: string }) {
       }
       setPhase({ at: "done" });
       await queryClient.invalidateQueries();
+      // The page is now the wallet's (this custodial-only section goes away): it says the move is done.
+      router.replace("/member?moved=1");
       router.refresh();
     } catch (e) {
       setPhase({ at, error: describeError(e, t) });
@@ -89,7 +91,7 @@ export function MoveToWallet({ custodial }: { custodial: string }) {
         </ol>
       )}
       <div role="status" aria-live="polite">
-        {phase.at === "done" && <p data-testid="move-done">{t("move.step.done")}</p>}
+        {phase.at === "done" && <p>{t("move.step.done")}</p>}
         {phase.error && (
           <p className="error" role="alert">
             {t("move.failed", { reason: phase.error })}
