@@ -177,6 +177,8 @@ describe("custodial members on a real chain", () => {
     const merchantProof = await devAccount(MERCHANTS[0]!).signMessage({ message: moveProofMessage({ domain: DOMAIN, chainId: hardhat.id, custodial: m.address, wallet: devAccount(MERCHANTS[0]!).address, nonce }) });
     expect(await startMove(deps, m, { wallet: devAccount(MERCHANTS[0]!).address, nonce, signature: merchantProof }, DOMAIN)).toMatchObject({ status: 422, error: { code: "invalid_target" } });
 
+    // The wallet already had a row of its own (its privacy choices): merged into the account at the end.
+    await setConsents(suite.pool, { address: wallet.address, kind: "wallet" }, { partners: true });
     nonce = await issueNonceIn(suite.pool);
     const good = await wallet.signMessage({ message: moveProofMessage({ domain: DOMAIN, chainId: hardhat.id, custodial: m.address, wallet: wallet.address, nonce }) });
     expect(await startMove(deps, m, { wallet: wallet.address, nonce, signature: good }, DOMAIN)).toMatchObject({ status: 200 });
@@ -202,6 +204,11 @@ describe("custodial members on a real chain", () => {
     const { rows } = await suite.pool.query(`SELECT address, custodial_address, self_custody, key_ciphertext, key_iv, key_tag, moved_at, session_version FROM users WHERE id = $1`, [m.id]);
     expect(rows[0]).toMatchObject({ address: wallet.address.toLowerCase(), custodial_address: m.address.toLowerCase(), self_custody: true, key_ciphertext: null, key_iv: null, key_tag: null });
     expect(rows[0].moved_at).toBeInstanceOf(Date);
+    expect((await suite.pool.query(`SELECT count(*)::int AS n FROM users WHERE address = $1`, [wallet.address.toLowerCase()])).rows[0].n).toBe(1);
+    expect((await suite.pool.query(`SELECT choice, granted FROM consent_events WHERE user_id = $1 ORDER BY choice`, [m.id])).rows).toEqual([
+      { choice: "marketing", granted: true },
+      { choice: "partners", granted: true },
+    ]);
     // The custodial session is over (409 with a code); the wallet's session works at the new version.
     expect(await custodialAction(deps, m, "transfer", { to: wallet.address, amount: "1" })).toMatchObject({ status: 409, error: { code: "moved_to_self_custody" } });
     expect(await accountState(suite.pool, { address: wallet.address, kind: "wallet", version: rows[0].session_version })).toMatchObject({ ok: true });
