@@ -82,6 +82,14 @@ interface Pending {
   reject(e: unknown): void;
 }
 
+interface Signed {
+  p: Pending;
+  nonce: bigint;
+  raw: Hex;
+  hash: Hash;
+  id?: string;
+}
+
 interface TxRow {
   id: string;
   hash: Hash;
@@ -159,6 +167,8 @@ export class PgRelayer implements Relayer {
   private ready: Promise<void> | null = null;
   private queue: Pending[] = [];
   private pumping = false;
+  /** The broadcast of the last prepared batch (each one chained after the one before). */
+  private broadcasting: Promise<void> = Promise.resolve();
   private waiters = new Map<Hash, Waiter>();
   private watching = false;
   private lastBlock = 0n;
@@ -176,7 +186,7 @@ export class PgRelayer implements Relayer {
     this.log = o.log ?? jsonLog;
     this.pollMs = o.pollMs ?? 50;
     this.confirmTimeoutMs = o.confirmTimeoutMs ?? 60_000;
-    this.maxBatch = o.maxBatch ?? 64;
+    this.maxBatch = o.maxBatch ?? 32;
     this.retries = o.retries ?? 4;
     this.maxForwardGas = o.maxForwardGas ?? 1_000_000n;
   }
@@ -400,13 +410,20 @@ export class PgRelayer implements Relayer {
     try {
       while (this.queue.length && !this.stopped) {
         const batch = this.queue.splice(0, this.maxBatch);
+        let signed: Signed[];
         try {
-          await this.sendBatch(batch);
+          signed = await this.prepareBatch(batch);
         } catch (e) {
           this.log("error", "batch failed before broadcast", { size: batch.length, error: shortError(e) });
           const err = isTransportError(e) ? new RelayRejectedError("unavailable", "the chain is unreachable") : e;
           for (const p of batch) p.reject(err);
+          continue;
         }
+        // Broadcasts stay in nonce order (each batch after the previous one), but the next batch is
+        // signed and stored while this one is on its way to the node: one batch ahead at most.
+        const previous = this.broadcasting;
+        this.broadcasting = previous.then(() => this.broadcastBatch(signed)).catch((e) => this.log("error", "broadcast failed", { error: shortError(e) }));
+        await previous;
       }
     } finally {
       this.pumping = false;
@@ -436,11 +453,11 @@ export class PgRelayer implements Relayer {
     return { raw, hash: keccak256(raw) };
   }
 
-  /** One database transaction: lock the nonce row, sign the batch, store it; then broadcast it. */
-  private async sendBatch(batch: Pending[]) {
+  /** One database transaction: lock the nonce row, sign the batch, store it (broadcast: broadcastBatch). */
+  private async prepareBatch(batch: Pending[]): Promise<Signed[]> {
     const me = this.address.toLowerCase();
     const db = await this.pool.connect();
-    const signed: { p: Pending; nonce: bigint; raw: Hex; hash: Hash; id?: string }[] = [];
+    const signed: Signed[] = [];
     const attached: { p: Pending; row: TxRow }[] = [];
     try {
       await db.query("BEGIN");
@@ -456,7 +473,7 @@ export class PgRelayer implements Relayer {
         );
         for (const row of r.rows) known.set(row.idempotency_key!, row);
       }
-      const seen = new Map<string, (typeof signed)[number]>();
+      const seen = new Map<string, Signed>();
       for (const p of batch) {
         const row = p.idempotencyKey ? known.get(p.idempotencyKey) : undefined;
         if (row) {
@@ -504,10 +521,13 @@ export class PgRelayer implements Relayer {
     }
     db.release();
     for (const { p, row } of attached) this.attach(row).then(p.resolve, p.reject);
-    if (!signed.length) return;
-
     // Waiters first: on an automining node the receipt exists before the broadcast even returns.
     for (const s of signed) this.track(s.hash, s.id!, s.raw, { resolve: s.p.resolve, reject: s.p.reject });
+    return signed;
+  }
+
+  private async broadcastBatch(signed: Signed[]) {
+    if (!signed.length) return;
     const results = await Promise.all(signed.map((s) => this.broadcastWithRetry(s.raw)));
     const sent: string[] = [];
     for (const [i, s] of signed.entries()) {
@@ -570,6 +590,7 @@ export class PgRelayer implements Relayer {
       const pending = await this.client.getTransactionCount({ address: this.address, blockTag: "pending" });
       await this.pool.query(`UPDATE relayer_accounts SET next_nonce = GREATEST(next_nonce, $3) WHERE address = $1 AND chain_id = $2`, [this.address.toLowerCase(), this.chainId, pending]);
       this.queue.push(p);
+      void this.pump();
       return;
     }
     const db = await this.pool.connect();
