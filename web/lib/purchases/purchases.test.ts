@@ -43,7 +43,7 @@ describe("purchases", () => {
     deps = { db: suite.pool as unknown as PoolLike, client, relayer, points: program.points };
   }, 120_000);
   afterAll(async () => {
-    relayer?.stop();
+    await relayer?.stop();
     await node?.stop();
   });
 

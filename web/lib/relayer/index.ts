@@ -50,7 +50,7 @@ export function relayer(): Relayer {
   // One per deployment: a redeployed local chain (new addresses) gets a fresh relayer.
   const key = `${d.chainId}:${d.contracts.LoyaltyPoints.address}`;
   if (g.__relayer?.key === key) return g.__relayer.relayer;
-  g.__relayer?.relayer.stop();
+  void g.__relayer?.relayer.stop();
   const relayer = new PgRelayer({
     pool: queries().pool as unknown as PoolLike,
     client: relayerClient(),

@@ -11,6 +11,7 @@ import {
   http,
   HttpRequestError,
   keccak256,
+  RpcRequestError,
   toHex,
   type Address,
   type Hex,
@@ -67,7 +68,7 @@ describe("relayer", () => {
     await program.publicClient.waitForTransactionReceipt({ hash });
   }, 120_000);
   afterAll(async () => {
-    for (const r of relayers) r.stop();
+    await Promise.all(relayers.map((r) => r.stop()));
     await node?.stop();
   });
 
@@ -183,7 +184,7 @@ describe("relayer", () => {
     const crashed = makeRelayer({ client: dropping, retries: 0, confirmTimeoutMs: 300 });
     const before = await balance(member);
     await expect(crashed.call({ ...issueFor("crash"), idempotencyKey: "crash" })).rejects.toBeInstanceOf(RelayRejectedError);
-    crashed.stop();
+    await crashed.stop();
     const row = (await suite.pool.query(`SELECT status, nonce::int AS n FROM relayer_txs WHERE idempotency_key = 'crash'`)).rows[0];
     expect(row.status).toBe("queued");
     expect(await chainNonce()).toBe(row.n); // never reached the node
@@ -206,6 +207,45 @@ describe("relayer", () => {
     expect(tx.status).toBe("confirmed");
     const fill = (await suite.pool.query(`SELECT nonce::int AS n, status FROM relayer_txs WHERE kind = 'fill'`)).rows;
     expect(fill).toEqual([{ n: pending, status: expect.stringMatching(/sent|confirmed/) }]);
+    expect(await chainNonce()).toBe(pending + 2);
+  });
+
+  /** A client whose first `count` broadcasts fail with `error` (then behave). */
+  function flakyClient(count: number, error: () => Error) {
+    const base = http(node.url)({ chain: hardhat });
+    let left = count;
+    return createPublicClient({
+      chain: hardhat,
+      cacheTime: 0,
+      transport: custom({
+        async request({ method, params }) {
+          if (method === "eth_sendRawTransaction" && left-- > 0) throw error();
+          return base.request({ method, params } as never);
+        },
+      }),
+    });
+  }
+
+  it("retries a broadcast after transport errors, with backoff", async () => {
+    const r = makeRelayer({ client: flakyClient(2, () => new HttpRequestError({ url: node.url, details: "socket hang up" })), retries: 3 });
+    const before = await balance(member);
+    const tx = await r.call(issueFor("flaky"));
+    expect(tx.status).toBe("confirmed");
+    expect(await balance(member)).toBe(before + 10n);
+    expect((await suite.pool.query(`SELECT status FROM relayer_txs WHERE id = $1`, [tx.id])).rows[0].status).toBe("confirmed");
+  });
+
+  it("fills the nonce of a transaction the node refuses, tells the caller, and goes on", async () => {
+    const refusal = () => new RpcRequestError({ body: {}, url: node.url, error: { code: -32003, message: "transaction underpriced" } });
+    const r = makeRelayer({ client: flakyClient(1, refusal) });
+    const pending = await chainNonce();
+    await expect(r.call(issueFor("refused"))).rejects.toMatchObject({ code: "unavailable" });
+    const rows = (await suite.pool.query(`SELECT kind, status, nonce::int AS n FROM relayer_txs WHERE nonce = $1 ORDER BY id`, [pending])).rows;
+    expect(rows).toEqual([
+      { kind: "call", status: "failed", n: pending },
+      { kind: "fill", status: expect.stringMatching(/sent|confirmed/), n: pending },
+    ]);
+    expect((await r.call(issueFor("after-refusal"))).status).toBe("confirmed");
     expect(await chainNonce()).toBe(pending + 2);
   });
 });

@@ -169,6 +169,9 @@ export class PgRelayer implements Relayer {
   private pumping = false;
   /** The broadcast of the last prepared batch (each one chained after the one before). */
   private broadcasting: Promise<void> = Promise.resolve();
+  private watchDone: Promise<void> = Promise.resolve();
+  /** Receipt checks started after a broadcast, awaited by stop(). */
+  private background = new Set<Promise<void>>();
   private waiters = new Map<Hash, Waiter>();
   private watching = false;
   private lastBlock = 0n;
@@ -192,7 +195,8 @@ export class PgRelayer implements Relayer {
   }
 
   /** Stops the watcher (tests); queued callers are rejected. */
-  stop() {
+  /** Stops taking calls; resolves once its broadcasts and receipt watcher have finished (tests, shutdown). */
+  async stop(): Promise<void> {
     this.stopped = true;
     for (const p of this.queue.splice(0)) p.reject(new RelayRejectedError("unavailable", "the relayer stopped"));
     for (const w of this.waiters.values()) {
@@ -200,6 +204,7 @@ export class PgRelayer implements Relayer {
       for (const c of w.callers) c.reject(new RelayRejectedError("unavailable", "the relayer stopped"));
     }
     this.waiters.clear();
+    await Promise.all([this.broadcasting, this.watchDone, ...this.background]);
   }
 
   // ------------------------------------------------------------------ public API
@@ -541,7 +546,9 @@ export class PgRelayer implements Relayer {
     // An automining node (and a fast L2) has the receipts already: asked at once, in one batched
     // request, instead of waiting for the block watcher's next round. Not awaited: the next batch
     // need not wait for it.
-    void this.receiptsNow(signed.filter((_, i) => results[i] === "ok").map((s) => s.hash));
+    const check = this.receiptsNow(signed.filter((_, i) => results[i] === "ok").map((s) => s.hash));
+    this.background.add(check);
+    void check.finally(() => this.background.delete(check));
   }
 
   private async receiptsNow(hashes: Hash[]) {
@@ -647,7 +654,7 @@ export class PgRelayer implements Relayer {
   private watch() {
     if (this.watching || this.stopped) return;
     this.watching = true;
-    void (async () => {
+    this.watchDone = (async () => {
       while (this.waiters.size && !this.stopped) {
         try {
           await this.poll();
