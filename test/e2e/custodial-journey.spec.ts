@@ -9,7 +9,9 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { getAddress, type Address } from "viem";
+import { getAddress, recoverTypedDataAddress, type Address } from "viem";
+import { voucherDomain, voucherUseTypes } from "../../contracts/typed-data.ts";
+import { decodeVoucher } from "../../web/lib/voucher.ts";
 import { createApiKey } from "../../web/lib/purchases/api-keys.ts";
 import { parseKek } from "../../web/lib/custody/kek.ts";
 import { decryptKey } from "../../web/lib/custody/keys.ts";
@@ -102,6 +104,18 @@ test("sign up with an email, earn points from an API purchase, redeem with no ga
   await expect(page.locator('[data-testid="nft-3"]')).toHaveCount(1);
   expect(await ethBalance(stack.rpcUrl, custodial)).toBe(0n);
   expect(wallet.sent()).toBe(0);
+  // The voucher QR for the shop: the VoucherUse signed on the server with the member's key.
+  await page.getByTestId("nft-3").getByRole("button", { name: /QR/ }).click();
+  const voucher = decodeVoucher(await page.getByTestId("voucher-payload").inputValue());
+  expect(voucher).not.toBeNull();
+  const signer = await recoverTypedDataAddress({
+    domain: voucherDomain(voucher!.chainId, voucher!.contract),
+    types: voucherUseTypes,
+    primaryType: "VoucherUse",
+    message: { tokenId: voucher!.tokenId, holder: voucher!.holder, merchant: voucher!.merchant, nonce: voucher!.nonce, deadline: voucher!.deadline },
+    signature: voucher!.signature,
+  });
+  expect(signer).toBe(custodial);
 
   // 4. Move to my own wallet: connect, prove, points and tier, rewards; the session becomes the wallet's.
   expect(await ethBalance(stack.rpcUrl, wallet.address)).toBe(0n);

@@ -7,6 +7,7 @@
 import "server-only";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { cookies } from "next/headers";
+import { cache } from "react";
 import { getAddress, isAddress, type Address } from "viem";
 import { chainId, sessionSecret } from "../config.ts";
 import { appDb } from "../data/db.ts";
@@ -55,8 +56,9 @@ export function decodeSession(value: string | undefined, now = Date.now()): Sess
 }
 
 /** The cookie's session, if its account is still live (a revoked, deleted or moved custodial
- * account signs nobody in: ./account-state.ts). Fails closed when the accounts database is down. */
-export async function getSession(): Promise<Session | null> {
+ * account signs nobody in: ./account-state.ts). Fails closed when the accounts database is down.
+ * Memoized per server render (the header and the page ask once between them). */
+export const getSession = cache(async (): Promise<Session | null> => {
   const session = decodeSession((await cookies()).get(SESSION_COOKIE)?.value);
   if (!session) return null;
   try {
@@ -65,7 +67,7 @@ export async function getSession(): Promise<Session | null> {
   } catch {
     return null;
   }
-}
+});
 
 /** The Set-Cookie value of a new session (httpOnly, SameSite=Lax, Secure in production). */
 export function sessionCookie(session: Session): string {
