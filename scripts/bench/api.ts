@@ -6,7 +6,9 @@
  * random member and amount) and time each request: the API answers once the issuance is mined, so
  * that is request → on-chain confirmation. A poller watches the mirror's cursor (the indexer writes a
  * block's events and the cursor in one transaction) for request → visible in the mirror.
- * Prints a table, then as its LAST line one JSON object (the highest level's figures).
+ * Prints a table, then as its LAST line one JSON object: the figures of the level with the most
+ * purchases/s among those whose p95 stays within the 1,000 ms target (throughput at the latency
+ * target), or of the highest level when none does. Every level is in the table above it.
  *
  *   npm run bench:api -- [--levels 1,10,50,100] [--seconds 10]
  */
@@ -140,7 +142,8 @@ try {
   console.log("|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) console.log(`| ${r.concurrency} | ${r.purchases} | ${r.errors} | ${r.perSecond.toFixed(1)} | ${f(r.p50)} | ${f(r.p95)} | ${f(r.p99)} | ${f(r.indexedP95)} |`);
   console.log(`points answered ${issued}, on chain ${onChain}: ${issued === onChain ? "match" : "MISMATCH"}`);
-  const top = rows[rows.length - 1]!;
+  const withinTarget = rows.filter((r) => r.p95 <= 1_000);
+  const top = (withinTarget.length ? withinTarget : rows.slice(-1)).reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
   console.log(
     JSON.stringify({
       purchasesPerSecond: Number(top.perSecond.toFixed(1)),
