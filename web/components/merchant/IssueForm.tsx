@@ -1,6 +1,7 @@
 "use client";
 import { useState, type FormEvent } from "react";
-import { encodePacked, keccak256, type Address } from "viem";
+import type { Address } from "viem";
+import { purchaseRef } from "../../../contracts/typed-data.ts";
 import { Field } from "@/components/Field.tsx";
 import { TxStatus } from "@/components/TxStatus.tsx";
 import { useTxFlow } from "@/components/useTxFlow.ts";
@@ -9,9 +10,6 @@ import { formatPoints } from "@/lib/format.ts";
 import { parseAddress, parsePoints, parseText, type Parsed } from "@/lib/validate.ts";
 import { loyaltyPointsAbi } from "../../../contracts/generated/contracts.ts";
 import { useMerchantWrite } from "./write.ts";
-
-/** The one-time reference of a purchase: keccak256(merchant ‖ order id), as the seed and the purchase API use. */
-export const purchaseRef = (merchant: Address, orderId: string) => keccak256(encodePacked(["address", "string"], [merchant, orderId]));
 
 export function IssueForm({ merchant, allowance }: { merchant: string; allowance: bigint }) {
   const { t, locale } = useI18n();
