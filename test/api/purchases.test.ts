@@ -55,6 +55,18 @@ async function issuedLogs(ref?: Hex) {
   return parseEventLogs({ abi: loyaltyPointsAbi, logs, eventName: "PointsIssued" });
 }
 
+/** A Sign-In with Ethereum session cookie for Hardhat account `index`. */
+async function walletSession(index: number): Promise<string> {
+  const origin = stack.webUrl;
+  const { nonce } = (await (await fetch(`${origin}/api/auth/nonce`)).json()) as { nonce: string };
+  const account = devAccount(index);
+  const message = createSiweMessage({ address: account.address, chainId: hardhat.id, domain: new URL(origin).host, nonce, uri: origin, version: "1", issuedAt: new Date() });
+  const signature = await account.signMessage({ message });
+  const r = await fetch(`${origin}/api/auth/verify`, { method: "POST", headers: { "content-type": "application/json", origin }, body: JSON.stringify({ message, signature }) });
+  expect(r.status).toBe(200);
+  return r.headers.get("set-cookie")!.split(";")[0]!;
+}
+
 async function send(from: number, functionName: string, args: unknown[]) {
   const wallet = createWalletClient({ chain: hardhat, transport: http(stack.rpcUrl), account: devAccount(from) });
   const hash = await wallet.writeContract({ address: points, abi: loyaltyPointsAbi, functionName: functionName as never, args: args as never } as never);
@@ -307,17 +319,6 @@ describe("purchase API on the real stack", () => {
   });
 
   describe("POST /api/relay (self-custody members' signed requests)", () => {
-    async function walletSession(index: number): Promise<string> {
-      const origin = stack.webUrl;
-      const { nonce } = (await (await fetch(`${origin}/api/auth/nonce`)).json()) as { nonce: string };
-      const account = devAccount(index);
-      const message = createSiweMessage({ address: account.address, chainId: hardhat.id, domain: new URL(origin).host, nonce, uri: origin, version: "1", issuedAt: new Date() });
-      const signature = await account.signMessage({ message });
-      const r = await fetch(`${origin}/api/auth/verify`, { method: "POST", headers: { "content-type": "application/json", origin }, body: JSON.stringify({ message, signature }) });
-      expect(r.status).toBe(200);
-      return r.headers.get("set-cookie")!.split(";")[0]!;
-    }
-
     async function signedTransfer(from: number, to: Address, amount: bigint) {
       const forwarder = JSON.parse(readFileSync(stack.deploymentFile, "utf8")).contracts.LoyaltyForwarder.address as Address;
       const account = devAccount(from);
@@ -363,5 +364,38 @@ describe("purchase API on the real stack", () => {
       expect((await relay({ request: forged }, { cookie })).body.error.code).toBe("bad_signature");
       expect(await balance(to)).toBe(3n);
     });
+  });
+
+  it("merchant console routes: roles asked to the chain, same origin, coalition campaigns for the operator only", async () => {
+    const consoleApi = (path: string, body: unknown, cookie: string, origin = stack.webUrl) =>
+      fetch(`${stack.webUrl}/api/merchant/${path}`, { method: "POST", headers: { "content-type": "application/json", origin, cookie }, body: JSON.stringify(body) }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as Record<string, any>,
+      }));
+    const [merchant, member, operator] = [await walletSession(3), await walletSession(12), await walletSession(OPERATOR)];
+    const window = { startsAt: new Date(Date.now() - 60_000).toISOString(), endsAt: new Date(Date.now() + 3_600_000).toISOString() };
+
+    // A key made in the console works on the API at once.
+    const made = await consoleApi("api-keys", { label: "console test" }, merchant);
+    expect(made.status).toBe(201);
+    expect(made.body.key).toMatch(/^fid_/);
+    expect((await post({ member: { address: fresh() }, amountCents: 100, currency: "EUR", orderId: "console-key" }, { key: made.body.key })).status).toBe(201);
+    expect((await consoleApi(`api-keys/${made.body.id}/revoke`, {}, member)).body.error.code).toBe("not_merchant");
+    expect((await consoleApi(`api-keys/${made.body.id}/revoke`, {}, merchant)).status).toBe(200);
+
+    expect((await consoleApi("api-keys", { label: "x" }, member)).body.error.code).toBe("not_merchant");
+    expect((await consoleApi("api-keys", { label: "x" }, merchant, "https://evil.example")).status).toBe(403);
+    expect((await consoleApi("api-keys", { label: "x" }, "")).status).toBe(401);
+    expect((await consoleApi("rules", { pointsPerEuro: 2, cashbackBps: 20_000, tierMultipliersBps: [10_000], referralBonusPoints: 0 }, merchant)).body.error.code).toBe("invalid_cashback_bps");
+    const campaign = { name: "Coalition test week", kind: "bonus", bonusPoints: 7, ...window, coalition: true };
+    expect((await consoleApi("campaigns", campaign, merchant)).body.error.code).toBe("not_operator");
+    const created = await consoleApi("campaigns", campaign, operator);
+    expect(created.status).toBe(201);
+    // Members see it on the home page; a merchant cannot cancel it, the operator can.
+    expect(await (await fetch(`${stack.webUrl}/`)).text()).toContain("Coalition test week");
+    expect((await consoleApi(`campaigns/${created.body.id}/cancel`, { coalition: true }, merchant)).body.error.code).toBe("not_operator");
+    expect((await consoleApi(`campaigns/${created.body.id}/cancel`, {}, merchant)).status).toBe(404);
+    expect((await consoleApi(`campaigns/${created.body.id}/cancel`, { coalition: true }, operator)).status).toBe(200);
+    expect(await (await fetch(`${stack.webUrl}/`)).text()).not.toContain("Coalition test week");
   });
 });
