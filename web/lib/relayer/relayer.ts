@@ -348,7 +348,11 @@ export class PgRelayer implements Relayer {
             this.track(tx.hash, tx.id, tx.raw);
             covered.add(BigInt(tx.nonce));
           } else if (result !== "transport") {
-            await db.query(`UPDATE relayer_txs SET status = 'failed', last_error = $2, updated_at = now() WHERE id = $1`, [tx.id, result.error]);
+            // Refused, e.g. "nonce too low" because another server's copy of it was just mined.
+            const mined = await this.client.getTransactionReceipt({ hash: tx.hash }).catch(() => null);
+            if (mined) await this.settle(db, [{ id: tx.id, receipt: mined }]);
+            else await db.query(`UPDATE relayer_txs SET status = 'failed', last_error = $2, updated_at = now() WHERE id = $1`, [tx.id, result.error]);
+            if (mined) covered.add(BigInt(tx.nonce));
           } else {
             this.track(tx.hash, tx.id, tx.raw);
             covered.add(BigInt(tx.nonce));
@@ -589,6 +593,9 @@ export class PgRelayer implements Relayer {
 
   /** A node refused a signed transaction: its nonce is filled (or was used), its caller told. */
   private async refused(id: string, hash: Hash, nonce: bigint, p: Pending, r: { error: string; nonceTooLow: boolean }) {
+    // "Nonce too low" for our own transaction: already mined (a re-broadcast got there first).
+    const mined = r.nonceTooLow ? await this.client.getTransactionReceipt({ hash }).catch(() => null) : null;
+    if (mined) return this.settle(this.pool, [{ id, receipt: mined }]);
     this.untrack(hash);
     await this.pool.query(`UPDATE relayer_txs SET status = 'failed', last_error = $2, idempotency_key = NULL, updated_at = now() WHERE id = $1`, [id, r.error]);
     if (r.nonceTooLow) {
