@@ -38,7 +38,7 @@ export function openApiDocument(serverUrl?: string) {
             "409": error(["order_conflict", "allowance_exceeded"], "The orderId was used for a different purchase, or the merchant's issuance allowance is too small"),
             "413": error(["too_large"], "Body over 8 KiB"),
             "415": error(["bad_content_type"], "Not application/json"),
-            "422": error(["invalid_member", "invalid_amount", "unsupported_currency", "invalid_order_id", "self_issuance", "issuance_refused"], "A field is invalid"),
+            "422": error(["invalid_member", "invalid_amount", "unsupported_currency", "invalid_order_id", "self_issuance", "member_moved", "issuance_refused"], "A field is invalid"),
             "503": error(["relayer_unavailable", "program_paused", "no_database"], "Try again later with the same orderId"),
           },
         },

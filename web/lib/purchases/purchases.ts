@@ -242,6 +242,8 @@ function refusal(e: RelayRejectedError): ApiError {
       return fail(403, "merchant_not_active", "this key's merchant is not (or no longer) a merchant of the coalition");
     case "SelfIssuance":
       return fail(422, "self_issuance", "a merchant cannot earn points from its own purchases");
+    case "AccountMigratedAway":
+      return fail(422, "member_moved", `this member moved to their own wallet ${String(e.revertArgs?.[1] ?? "")}: send that address, or the member's email or id`);
     case "EnforcedPause":
       return fail(503, "program_paused", "the program is paused: retry later");
     default:
