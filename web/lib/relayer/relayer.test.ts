@@ -38,7 +38,7 @@ describe("relayer", () => {
   let program: TestProgram;
   const relayers: PgRelayer[] = [];
 
-  function makeRelayer(options: { client?: PublicClient; confirmTimeoutMs?: number; retries?: number } = {}) {
+  function makeRelayer(options: { client?: PublicClient; confirmTimeoutMs?: number; retries?: number; forwardQuota?: { max: number; windowSeconds: number } } = {}) {
     const r = new PgRelayer({
       pool: suite.pool as unknown as PoolLike,
       client: options.client ?? createPublicClient({ chain: hardhat, transport: http(node.url, { batch: { batchSize: 200, wait: 0 } }), cacheTime: 0 }),
@@ -49,6 +49,7 @@ describe("relayer", () => {
       pollMs: 10,
       confirmTimeoutMs: options.confirmTimeoutMs,
       retries: options.retries,
+      forwardQuota: options.forwardQuota,
     });
     relayers.push(r);
     return r;
@@ -166,6 +167,24 @@ describe("relayer", () => {
     await r.forward(once);
     await expect(r.forward(once)).rejects.toMatchObject({ code: "bad_signature" });
     expect(await txCount()).toBe(count + 1);
+  });
+
+  it("relays at most its quota of requests per member, counting only requests the member really signed", async () => {
+    const r = makeRelayer({ forwardQuota: { max: 2, windowSeconds: 3600 } });
+    const [a, b] = [MEMBERS[1]!, MEMBERS[2]!];
+    await r.call(issueFor("fund-quota-a", 10n, devAccount(a).address));
+    await r.call(issueFor("fund-quota-b", 10n, devAccount(b).address));
+    const transfer = encodeFunctionData({ abi: loyaltyPointsAbi, functionName: "transfer", args: [devAccount(MEMBERS[0]!).address, 1n] });
+    // Forged requests in b's name (signed by a) are refused and use none of b's quota.
+    for (let i = 0; i < 3; i++) await expect(r.forward(await signForward(b, program.points, transfer, { signer: a }))).rejects.toMatchObject({ code: "bad_signature" });
+    for (const who of [a, a, b, b]) expect((await r.forward(await signForward(who, program.points, transfer))).status).toBe("confirmed");
+    const count = await txCount();
+    const before = await balance(devAccount(a).address);
+    await expect(r.forward(await signForward(a, program.points, transfer))).rejects.toMatchObject({ code: "rate_limited", status: 429 });
+    expect(await txCount()).toBe(count);
+    expect(await balance(devAccount(a).address)).toBe(before);
+    // The relayer's own calls (purchases) are not members' requests: no quota.
+    expect((await r.call(issueFor("after-quota", 1n, devAccount(a).address))).status).toBe("confirmed");
   });
 
   it("recovers after a crash between signing and broadcasting: re-broadcasts, answers the same key once", async () => {

@@ -33,6 +33,7 @@ import {
   type TransactionReceipt,
 } from "viem";
 import { loyaltyForwarderAbi, loyaltyPointsAbi, rewardNftAbi } from "../../../contracts/generated/contracts.ts";
+import { allowAttempt, type Limit } from "../auth/rate-limit.ts";
 import { CALL_ALLOWED, FORWARD_ALLOWED, checkAllowed, type ProgramAddresses } from "./allowlist.ts";
 import { RelayRejectedError, type RelayedTx, type Relayer, type SignedForwardRequest } from "./types.ts";
 
@@ -68,7 +69,16 @@ export interface RelayerOptions {
   retries?: number;
   /** Highest `gas` a forwarded request may ask for (the relayer pays it). */
   maxForwardGas?: bigint;
+  /**
+   * Most forwarded requests one member may have relayed per window. The allowlist says WHAT the
+   * relayer pays for; this says how much: without it one member could drain the relayer's ether with
+   * valid but pointless requests (e.g. transfers of 1 point back and forth).
+   */
+  forwardQuota?: Limit;
 }
+
+/** 120 relayed actions per member per hour: far above a shopper's use, far below a drain. */
+export const DEFAULT_FORWARD_QUOTA: Limit = { max: 120, windowSeconds: 3600 };
 
 const ERRORS_ABI: Abi = [...loyaltyPointsAbi, ...rewardNftAbi, ...loyaltyForwarderAbi].filter((x) => x.type === "error");
 
@@ -163,6 +173,7 @@ export class PgRelayer implements Relayer {
   private readonly maxBatch: number;
   private readonly retries: number;
   private readonly maxForwardGas: bigint;
+  private readonly forwardQuota: Limit;
 
   private ready: Promise<void> | null = null;
   private queue: Pending[] = [];
@@ -192,6 +203,7 @@ export class PgRelayer implements Relayer {
     this.maxBatch = o.maxBatch ?? 32;
     this.retries = o.retries ?? 4;
     this.maxForwardGas = o.maxForwardGas ?? 1_000_000n;
+    this.forwardQuota = o.forwardQuota ?? DEFAULT_FORWARD_QUOTA;
   }
 
   /** Stops the watcher (tests); queued callers are rejected. */
@@ -239,6 +251,10 @@ export class PgRelayer implements Relayer {
         return false;
       });
     if (!valid) throw new RelayRejectedError("bad_signature", "the request's signature, nonce or target does not verify");
+    // Counted only once the signature verifies: nobody can use up another member's quota.
+    if (!(await allowAttempt(this.pool, `relay:${struct.from.toLowerCase()}`, this.forwardQuota))) {
+      throw new RelayRejectedError("rate_limited", `at most ${this.forwardQuota.max} relayed actions per ${this.forwardQuota.windowSeconds / 60} minutes; try again later`);
+    }
     // The inner call as the member would make it: the forwarder would hide its reason (FailedCall).
     try {
       await this.client.call({ account: struct.from, to: struct.to, data: struct.data, gas: struct.gas });

@@ -30,9 +30,9 @@ export interface RelayedTx {
   revertReason?: string;
 }
 
-export type RelayRejectedCode = "not_allowed" | "bad_signature" | "expired" | "would_revert" | "unavailable";
+export type RelayRejectedCode = "not_allowed" | "bad_signature" | "expired" | "would_revert" | "rate_limited" | "unavailable";
 
-const STATUS: Record<RelayRejectedCode, number> = { not_allowed: 403, bad_signature: 401, expired: 410, would_revert: 422, unavailable: 503 };
+const STATUS: Record<RelayRejectedCode, number> = { not_allowed: 403, bad_signature: 401, expired: 410, would_revert: 422, rate_limited: 429, unavailable: 503 };
 
 /** A call the relayer refused to send (nothing was sent, no nonce taken) or could not get mined. */
 export class RelayRejectedError extends Error {

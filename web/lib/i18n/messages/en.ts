@@ -437,6 +437,7 @@ export const en = {
   "apiError.relayer_unavailable": "Gasless actions are unavailable right now: try again later.",
   "apiError.wallet_taken": "This wallet already belongs to another account.",
   "apiError.invalid_target": "This wallet cannot receive a member account (it is a merchant's or a charity's).",
+  "apiError.rate_limited": "You have made many gasless actions in a short time: try again later.",
   // Purchase API, earning rules, campaigns (issue 5).
   "home.earn.shop": "Shop",
   "home.earn.perEuro": "Points per euro",

@@ -439,6 +439,7 @@ export const fr: Record<MessageKey, string> = {
   "apiError.relayer_unavailable": "Les actions sans frais sont indisponibles pour le moment : réessayez plus tard.",
   "apiError.wallet_taken": "Ce portefeuille appartient déjà à un autre compte.",
   "apiError.invalid_target": "Ce portefeuille ne peut pas recevoir un compte de membre (c’est celui d’un commerçant ou d’une association).",
+  "apiError.rate_limited": "Vous avez fait beaucoup d’actions sans frais en peu de temps : réessayez plus tard.",
   // Purchase API, earning rules, campaigns (issue 5).
   "home.earn.shop": "Boutique",
   "home.earn.perEuro": "Points par euro",
