@@ -7,6 +7,8 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import pg from "pg";
+import { embeddedDatabaseUrl } from "../indexer/database/embedded-url.ts";
 import { ensureDevKeyEncryptionKey } from "../web/lib/custody/dev-kek.ts";
 import { parseCli, runMain } from "./lib/cli.ts";
 import { rpcReady, startProcess, stopAll, waitFor, type Managed } from "./lib/processes.ts";
@@ -14,6 +16,7 @@ import { createLogger } from "./lib/log.ts";
 import { deployCommand } from "./deploy.ts";
 import { seedCommand } from "./seed.ts";
 import { toHex } from "viem";
+import { issueDemoApiKey } from "./lib/demo-api-key.ts";
 import { DEV_ROLES, devAccount } from "./lib/dev-accounts.ts";
 
 const spec = {
@@ -88,6 +91,17 @@ async function main() {
   exitWith(indexer, "the indexer");
   await waitFor("the indexer to catch up", async () => (await fetch(`${indexerUrl}/ready`)).ok, 180_000);
   log.info("indexer caught up", { url: indexerUrl });
+  // The indexer has migrated the database: give the first demo merchant a purchase-API key.
+  const databaseUrl = process.env.DATABASE_URL ?? embeddedDatabaseUrl(path.resolve(".data"));
+  const demoKey = !args["no-seed"] && databaseUrl !== undefined;
+  if (demoKey) {
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+    try {
+      await issueDemoApiKey(pool, devAccount(DEV_ROLES.merchants[0]).address, path.resolve(".env.local"));
+    } finally {
+      await pool.end();
+    }
+  }
 
   const webUrl = `http://localhost:${args["web-port"]}`;
   if (!args["no-web"]) {
@@ -108,7 +122,14 @@ async function main() {
       ...(args["no-web"] ? [] : [`  web app    ${webUrl}`]),
       `  chain      ${rpcUrl}  (chain id ${deployment.chainId})`,
       `  indexer    ${indexerUrl}/health  /ready  /metrics`,
-      ...Object.entries(deployment.contracts).map(([name, c]) => `  ${name.padEnd(10)} ${c.address}`),
+      ...(demoKey && !args["no-web"]
+        ? [
+            `  purchases  POST ${webUrl}/api/v1/purchases  (described at /api/v1/openapi.json), e.g.`,
+            `             source .env.local && curl -s ${webUrl}/api/v1/purchases -H "Authorization: Bearer $DEMO_API_KEY" \\`,
+            `               -H 'content-type: application/json' -d '{"member":{"address":"${devAccount(DEV_ROLES.firstMember).address}"},"amountCents":2500,"currency":"EUR","orderId":"try-1"}'`,
+          ]
+        : []),
+      ...Object.entries(deployment.contracts).map(([name, c]) => `  ${name.padEnd(16)} ${c.address}`),
       "",
       "Press Ctrl-C to stop.",
     ].join("\n"),

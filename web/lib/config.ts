@@ -16,6 +16,7 @@ import path from "node:path";
 import type { Address } from "viem";
 import { parseDeployment, type Deployment } from "../../contracts/deployments.ts";
 import { deployments } from "../../contracts/generated/contracts.ts";
+import { embeddedDatabaseUrl } from "../../indexer/database/embedded-url.ts";
 
 export interface PublicConfig {
   chainId: number;
@@ -39,11 +40,8 @@ export function rpcUrl(): string {
 export function databaseUrl(): string | undefined {
   if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
   for (const root of [process.cwd(), path.resolve(process.cwd(), "..")]) {
-    const file = path.join(root, ".data", "postgres.port");
-    if (existsSync(file)) {
-      const port = Number(readFileSync(file, "utf8").trim());
-      if (Number.isSafeInteger(port) && port > 0) return `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`;
-    }
+    const url = embeddedDatabaseUrl(path.join(root, ".data"));
+    if (url) return url;
   }
   return undefined;
 }
