@@ -16,7 +16,7 @@ import { createLogger } from "./lib/log.ts";
 import { deployCommand } from "./deploy.ts";
 import { seedCommand } from "./seed.ts";
 import { toHex } from "viem";
-import { issueDemoApiKey } from "./lib/demo-api-key.ts";
+import { issueDemoApiKey, seedDemoEarningRules } from "./lib/demo-app-data.ts";
 import { DEV_ROLES, devAccount } from "./lib/dev-accounts.ts";
 
 const spec = {
@@ -91,13 +91,14 @@ async function main() {
   exitWith(indexer, "the indexer");
   await waitFor("the indexer to catch up", async () => (await fetch(`${indexerUrl}/ready`)).ok, 180_000);
   log.info("indexer caught up", { url: indexerUrl });
-  // The indexer has migrated the database: give the first demo merchant a purchase-API key.
+  // The indexer has migrated the database: the app's demo data (an API key, earning rules, a campaign).
   const databaseUrl = process.env.DATABASE_URL ?? embeddedDatabaseUrl(path.resolve(".data"));
   const demoKey = !args["no-seed"] && databaseUrl !== undefined;
   if (demoKey) {
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
     try {
       await issueDemoApiKey(pool, devAccount(DEV_ROLES.merchants[0]).address, path.resolve(".env.local"));
+      await seedDemoEarningRules(pool, DEV_ROLES.merchants.map((i) => devAccount(i).address));
     } finally {
       await pool.end();
     }

@@ -5,11 +5,12 @@ import { describe, expect, it } from "vitest";
 import { useTestDatabase } from "../../test/support/postgres-suite.ts";
 import { authenticate } from "../../web/lib/purchases/api-keys.ts";
 import { devAccount } from "./dev-accounts.ts";
-import { issueDemoApiKey, setEnvValue } from "./demo-api-key.ts";
+import { getRules, currentCampaigns, setRules } from "../../web/lib/purchases/store.ts";
+import { DEMO_RULES, issueDemoApiKey, seedDemoEarningRules, setEnvValue } from "./demo-app-data.ts";
 
 const envValue = (file: string, name: string) => readFileSync(file, "utf8").split("\n").find((l) => l.startsWith(`${name}=`))?.slice(name.length + 1);
 
-describe("the demo API key of npm run dev", () => {
+describe("the app demo data of npm run dev", () => {
   const t = useTestDatabase();
   const merchant = devAccount(2).address;
 
@@ -34,5 +35,19 @@ describe("the demo API key of npm run dev", () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), "demo-key-")), ".env.local");
     setEnvValue(file, "A", "1", "why");
     expect(readFileSync(file, "utf8")).toBe("# why\nA=1\n");
+  });
+
+  it("gives the demo merchants their rules and one coalition campaign, once, and never overwrites a merchant's own rules", async () => {
+    const [a, b, c] = [devAccount(2).address, devAccount(3).address, devAccount(4).address];
+    const own = { pointsPerEuro: 7n, cashbackBps: 0n, tierMultipliersBps: [10_000n], referralBonusPoints: 0n };
+    await setRules(t.pool, c, own);
+    await seedDemoEarningRules(t.pool, [a, b, c]);
+    await seedDemoEarningRules(t.pool, [a, b, c]);
+    expect(await getRules(t.pool, a)).toMatchObject({ ...DEMO_RULES[0], custom: true });
+    expect(await getRules(t.pool, b)).toMatchObject({ ...DEMO_RULES[1], custom: true });
+    expect(await getRules(t.pool, c)).toMatchObject(own);
+    const coalition = (await currentCampaigns(t.pool)).filter((x) => x.merchant === null);
+    expect(coalition).toHaveLength(1);
+    expect(coalition[0]).toMatchObject({ kind: "multiplier", multiplierBps: 20_000n });
   });
 });
