@@ -8,6 +8,7 @@ import type { Queryable } from "../custody/users.ts";
 import { chainId } from "../config.ts";
 import { queries, NoDatabaseError } from "../data/db.ts";
 import { json, problem } from "../json.ts";
+import { readJsonBody } from "../request-body.ts";
 import type { AuthResult } from "./accounts.ts";
 import { sameOrigin, SESSION_TTL_SECONDS, sessionCookie } from "./session.ts";
 
@@ -26,37 +27,11 @@ export function clientIp(request: Request): string {
   return (last ?? request.headers.get("x-real-ip") ?? "unknown").slice(0, 64);
 }
 
-/** The body as text, or null past `max` bytes (stops reading there: a huge body costs nothing). */
-export async function readLimited(request: Request, max: number): Promise<string | null> {
-  if (Number(request.headers.get("content-length") ?? 0) > max) return null;
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 export async function handleAuth(request: Request, run: (db: Queryable, body: unknown, ip: string) => Promise<AuthResult>): Promise<Response> {
   if (!sameOrigin(request)) return problem(403, "cross_origin", "this request must come from this site");
-  if (!(request.headers.get("content-type") ?? "").includes("application/json")) return problem(415, "bad_content_type", "send application/json");
-  const text = await readLimited(request, MAX_BODY);
-  if (text === null) return problem(413, "too_large", "the body is too large");
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return problem(400, "bad_json", "expected a JSON body");
-  }
+  const read = await readJsonBody(request, MAX_BODY);
+  if (read instanceof Response) return read;
+  const { body } = read;
   let result: AuthResult;
   try {
     result = await run(queries().pool as unknown as Queryable, body, clientIp(request));

@@ -98,3 +98,8 @@ export function sameOrigin(request: Request): boolean {
     return false;
   }
 }
+
+/** The site's host as the browser sees it: what SIWE messages and the move-to-wallet proof must name. */
+export function siteDomain(request: Request): string {
+  return process.env.SIWE_DOMAIN ?? request.headers.get("x-forwarded-host") ?? request.headers.get("host") ?? "";
+}

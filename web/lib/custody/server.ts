@@ -5,7 +5,7 @@
 import "server-only";
 import pg from "pg";
 import { accountState } from "../auth/account-state.ts";
-import { readLimited } from "../auth/custodial-route.ts";
+import { readJsonBody } from "../request-body.ts";
 import { decodeSession, sameOrigin, SESSION_COOKIE, type Session } from "../auth/session.ts";
 import { chainClient } from "../chain/server.ts";
 import { chainId, databaseUrl, deployment } from "../config.ts";
@@ -63,11 +63,6 @@ export async function holdingsOnChain(addresses: Address[]): Promise<Holdings> {
   return { points, nfts };
 }
 
-/** The site's host, as the browser sees it (the move proof names it, as SIWE messages do). */
-export function siteDomain(request: Request): string {
-  return process.env.SIWE_DOMAIN ?? request.headers.get("x-forwarded-host") ?? request.headers.get("host") ?? "";
-}
-
 export function cookieSession(request: Request): Session | null {
   const cookie = request.headers.get("cookie") ?? "";
   const value = cookie
@@ -90,14 +85,9 @@ export async function handleMember(request: Request, handler: MemberHandler, opt
   if (!session) return problem(401, "signed_out", "sign in first");
   let body: unknown = undefined;
   if (options.body !== false) {
-    if (!(request.headers.get("content-type") ?? "").includes("application/json")) return problem(415, "bad_content_type", "send application/json");
-    const text = await readLimited(request, MAX_MEMBER_BODY);
-    if (text === null) return problem(413, "too_large", "the body is too large");
-    try {
-      body = JSON.parse(text);
-    } catch {
-      return problem(400, "bad_json", "the body is not valid JSON");
-    }
+    const read = await readJsonBody(request, MAX_MEMBER_BODY);
+    if (read instanceof Response) return read;
+    body = read.body;
   }
   try {
     // A wallet cookie revoked by "log out everywhere" (or whose member deleted their data) is

@@ -7,11 +7,11 @@
 import "server-only";
 import { getAddress, type Address } from "viem";
 import { loyaltyPointsAbi } from "../../../contracts/generated/contracts.ts";
-import { chainClient } from "../chain/server.ts";
+import { chainClient, merchantRole } from "../chain/server.ts";
 import { deployment } from "../config.ts";
 import { handleMember } from "../custody/server.ts";
 import { createApiKey, revokeApiKey } from "./api-keys.ts";
-import { apiPool } from "./http.ts";
+import { apiPool, segmentAfter } from "./http.ts";
 import type { ApiResult } from "./purchases.ts";
 import { checkCampaign, checkRules } from "./rules.ts";
 import { cancelCampaign, createCampaign, setRules } from "./store.ts";
@@ -21,7 +21,7 @@ const ADMIN_ROLE = `0x${"00".repeat(32)}` as const;
 export async function rolesOf(account: Address): Promise<{ merchant: boolean; operator: boolean }> {
   const points = deployment().contracts.LoyaltyPoints.address;
   const client = chainClient();
-  const role = await client.readContract({ address: points, abi: loyaltyPointsAbi, functionName: "MERCHANT_ROLE" });
+  const role = await merchantRole();
   const [merchant, operator] = await Promise.all([
     client.readContract({ address: points, abi: loyaltyPointsAbi, functionName: "hasRole", args: [role, account] }),
     client.readContract({ address: points, abi: loyaltyPointsAbi, functionName: "hasRole", args: [ADMIN_ROLE, account] }),
@@ -41,13 +41,6 @@ async function handleConsole(request: Request, need: Need, run: (ctx: { account:
     const r = await run({ account, roles, body });
     return "error" in r ? { status: r.status, error: r.error } : { status: r.status, body: r.body };
   });
-}
-
-/** The segment after `after` in the request's path (an id), or "". */
-export function segmentAfter(request: Request, after: string): string {
-  const parts = new URL(request.url).pathname.split("/");
-  const i = parts.indexOf(after);
-  return i >= 0 ? decodeURIComponent(parts[i + 1] ?? "") : "";
 }
 
 const bad = (field: string, message: string): ApiResult => ({ status: 422, error: { code: `invalid_${field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`, message } });

@@ -6,7 +6,7 @@
 import "server-only";
 import pg from "pg";
 import type { Address } from "viem";
-import { readLimited } from "../auth/custodial-route.ts";
+import { readJsonBody } from "../request-body.ts";
 import { databaseUrl, deployment } from "../config.ts";
 import { NoDatabaseError } from "../data/db.ts";
 import { json, problem } from "../json.ts";
@@ -43,14 +43,9 @@ export async function handleApi(request: Request, run: (ctx: { merchant: Address
     if (!auth.ok) return problem(auth.status, auth.code, auth.message);
     let body: unknown = undefined;
     if (options.body) {
-      if (!/^application\/json\b/i.test(request.headers.get("content-type") ?? "")) return problem(415, "bad_content_type", "send Content-Type: application/json");
-      const text = await readLimited(request, MAX_API_BODY);
-      if (text === null) return problem(413, "too_large", `the body is larger than ${MAX_API_BODY} bytes`);
-      try {
-        body = JSON.parse(text);
-      } catch {
-        return problem(400, "bad_json", "the body is not valid JSON");
-      }
+      const read = await readJsonBody(request, MAX_API_BODY);
+      if (read instanceof Response) return read;
+      body = read.body;
     }
     return respond(await run({ merchant: auth.merchant, body }));
   } catch (e) {
@@ -63,14 +58,19 @@ export async function handleApi(request: Request, run: (ctx: { merchant: Address
   }
 }
 
-/** The `{orderId}` segment of /api/v1/purchases/{orderId}[/refund], percent-decoded once. */
-export function orderIdFrom(request: Request): string | null {
+/**
+ * The path segment after `after` (an id: /api/v1/purchases/{orderId}, /api/merchant/api-keys/{id}),
+ * percent-decoded once; "" when there is none or it is malformed (answered like an unknown id).
+ */
+export function segmentAfter(request: Request, after: string): string {
   const parts = new URL(request.url).pathname.split("/");
-  const i = parts.indexOf("purchases");
+  const i = parts.indexOf(after);
   try {
-    const id = decodeURIComponent(parts[i + 1] ?? "");
-    return id ? id : null;
+    return i >= 0 ? decodeURIComponent(parts[i + 1] ?? "") : "";
   } catch {
-    return null;
+    return "";
   }
 }
+
+/** The `{orderId}` segment of /api/v1/purchases/{orderId}[/refund], or null. */
+export const orderIdFrom = (request: Request): string | null => segmentAfter(request, "purchases") || null;

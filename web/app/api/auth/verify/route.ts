@@ -7,7 +7,7 @@ import { getAddress } from "viem";
 import { parseSiweMessage, validateSiweMessage } from "viem/siwe";
 import { consumeNonce } from "@/lib/auth/nonces.ts";
 import { findAccount } from "@/lib/auth/account-state.ts";
-import { sameOrigin, SESSION_TTL_SECONDS, sessionCookie } from "@/lib/auth/session.ts";
+import { sameOrigin, SESSION_TTL_SECONDS, sessionCookie, siteDomain } from "@/lib/auth/session.ts";
 import { appDb } from "@/lib/data/db.ts";
 import { chainClient } from "@/lib/chain/server.ts";
 import { chainId } from "@/lib/config.ts";
@@ -30,7 +30,7 @@ export async function POST(request: Request) {
   const message = body.message;
   const signature = body.signature as `0x${string}`;
   const fields = parseSiweMessage(message);
-  const host = process.env.SIWE_DOMAIN ?? request.headers.get("x-forwarded-host") ?? request.headers.get("host") ?? "";
+  const host = siteDomain(request);
   const now = new Date();
   if (!fields.address || !fields.nonce || !fields.chainId || !fields.issuedAt || !fields.uri) return problem(400, "bad_message", "incomplete SIWE message");
   if (fields.domain !== host) return problem(401, "wrong_domain", "the message was made for another site");

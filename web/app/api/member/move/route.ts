@@ -1,5 +1,6 @@
 import { startMove } from "@/lib/custody/move.ts";
-import { handleMember, moveDeps, siteDomain } from "@/lib/custody/server.ts";
+import { siteDomain } from "@/lib/auth/session.ts";
+import { handleMember, moveDeps } from "@/lib/custody/server.ts";
 
 export const dynamic = "force-dynamic";
 
