@@ -7,27 +7,9 @@
  */
 import { useState } from "react";
 import { useI18n } from "@/lib/i18n/client.tsx";
+import { REPORT_FILES, type ReportSummary } from "@/lib/audit-report-summary.ts";
 
-type FileName = "report.json" | "accounts.csv" | "discrepancies.csv";
-
-interface Summary {
-  key: string;
-  mirror: boolean;
-  ok: boolean;
-  block: number;
-  blockHash: string;
-  merkleRoot: string;
-  leaves: number;
-  accounts: number;
-  discrepancies: number;
-  stamp: string;
-  seconds: number;
-  files: Record<FileName, { name: string; bytes: number }>;
-}
-
-type State = { step: "idle" } | { step: "working"; started: number } | { step: "ready"; summary: Summary } | { step: "failed"; message: string };
-
-const FILES: FileName[] = ["report.json", "accounts.csv", "discrepancies.csv"];
+type State = { step: "idle" } | { step: "working"; started: number } | { step: "ready"; summary: ReportSummary } | { step: "failed"; message: string };
 
 export function AuditReportDownload() {
   const { t, locale } = useI18n();
@@ -40,7 +22,7 @@ export function AuditReportDownload() {
       const response = await fetch(`/api/audit/report?mirror=${mirror ? 1 : 0}`, { cache: "no-store" });
       const body = await response.json().catch(() => null);
       if (!response.ok) throw new Error(body?.error?.message ?? `HTTP ${response.status}`);
-      setState({ step: "ready", summary: body as Summary });
+      setState({ step: "ready", summary: body as ReportSummary });
     } catch (error) {
       setState({ step: "failed", message: error instanceof Error ? error.message : String(error) });
     }
@@ -74,7 +56,7 @@ export function AuditReportDownload() {
               {t("audit.report.stamp")} <code className="mono" data-testid="audit-report-stamp">{state.summary.stamp}</code>
             </p>
             <ul>
-              {FILES.map((f) => (
+              {REPORT_FILES.map((f) => (
                 <li key={f}>
                   <a
                     href={`/api/audit/report?key=${encodeURIComponent(state.summary.key)}&file=${f}`}

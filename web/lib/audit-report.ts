@@ -22,28 +22,7 @@ import { databaseUrl, deployment, rpcUrl } from "./config.ts";
 import { db } from "./data/db.ts";
 import { auditBlock } from "./data/index.ts";
 import { NoMirrorError } from "./audit.ts";
-
-export const REPORT_FILES = ["report.json", "accounts.csv", "discrepancies.csv"] as const;
-export type ReportFile = (typeof REPORT_FILES)[number];
-
-export interface ReportSummary {
-  key: string;
-  mirror: boolean;
-  ok: boolean;
-  chainId: number;
-  block: number;
-  blockHash: string;
-  merkleRoot: string;
-  leaves: number;
-  accounts: number;
-  discrepancies: number;
-  /** The accounts (or objects) of the first discrepancies, for a quick look. */
-  discrepancyAccounts: string[];
-  stamp: string;
-  generatedAt: string;
-  seconds: number;
-  files: Record<ReportFile, { name: string; bytes: number }>;
-}
+import { REPORT_FILES, type ReportFile, type ReportSummary } from "./audit-report-summary.ts";
 
 interface Entry {
   summary: ReportSummary;

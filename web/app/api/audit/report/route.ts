@@ -9,7 +9,8 @@
  * --database-url); `mirror=0` (default) audits the chain alone at the latest final block.
  * Reports take seconds on a large programme: made on demand, one at a time, cached by block hash.
  */
-import { currentReport, REPORT_FILES, ReportExpiredError, reportByKey, type ReportFile } from "@/lib/audit-report.ts";
+import { currentReport, ReportExpiredError, reportByKey } from "@/lib/audit-report.ts";
+import { REPORT_FILES, type ReportFile } from "@/lib/audit-report-summary.ts";
 import { NoMirrorError } from "@/lib/audit.ts";
 import { NotDeployedError } from "@/lib/config.ts";
 import { NoDatabaseError } from "@/lib/data/db.ts";
