@@ -13,10 +13,7 @@ import { ensureDevKeyEncryptionKey } from "../web/lib/custody/dev-kek.ts";
 import { parseCli, runMain } from "./lib/cli.ts";
 import { rpcReady, startProcess, stopAll, waitFor, type Managed } from "./lib/processes.ts";
 import { createLogger } from "./lib/log.ts";
-import { deployCommand } from "./deploy.ts";
-import { seedCommand } from "./seed.ts";
 import { toHex } from "viem";
-import { issueDemoApiKey, seedDemoEarningRules } from "./lib/demo-app-data.ts";
 import { DEV_ROLES, devAccount } from "./lib/dev-accounts.ts";
 
 const spec = {
@@ -63,6 +60,12 @@ async function main() {
   log.info("compiling contracts");
   execFileSync("npm", ["run", "--silent", "build:contracts"], { stdio: "inherit" });
   execFileSync("npm", ["run", "--silent", "build:db"], { stdio: "inherit" });
+  // Imported only now: these modules import the generated contracts module and Prisma client that
+  // the two builds above just wrote, so a fresh clone (or a pull that changed a contract) never
+  // loads a missing or stale copy.
+  const { deployCommand } = await import("./deploy.ts");
+  const { seedCommand } = await import("./seed.ts");
+  const { forgetPreviousChain, issueDemoApiKey, seedDemoEarningRules } = await import("./lib/demo-app-data.ts");
 
   /** Any service that dies takes the whole stack down, loudly: a half-running demo misleads. */
   const exitWith = (managed: Managed, what: string) =>
@@ -91,14 +94,18 @@ async function main() {
   exitWith(indexer, "the indexer");
   await waitFor("the indexer to catch up", async () => (await fetch(`${indexerUrl}/ready`)).ok, 180_000);
   log.info("indexer caught up", { url: indexerUrl });
-  // The indexer has migrated the database: the app's demo data (an API key, earning rules, a campaign).
+  // The indexer has migrated the database: the previous chain's app rows go (see
+  // forgetPreviousChain), then the app's demo data (an API key, earning rules, a campaign).
   const databaseUrl = process.env.DATABASE_URL ?? embeddedDatabaseUrl(path.resolve(".data"));
   const demoKey = !args["no-seed"] && databaseUrl !== undefined;
-  if (demoKey) {
+  if (databaseUrl) {
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
     try {
-      await issueDemoApiKey(pool, devAccount(DEV_ROLES.merchants[0]).address, path.resolve(".env.local"));
-      await seedDemoEarningRules(pool, DEV_ROLES.merchants.map((i) => devAccount(i).address));
+      await forgetPreviousChain(pool);
+      if (demoKey) {
+        await issueDemoApiKey(pool, devAccount(DEV_ROLES.merchants[0]).address, path.resolve(".env.local"));
+        await seedDemoEarningRules(pool, DEV_ROLES.merchants.map((i) => devAccount(i).address));
+      }
     } finally {
       await pool.end();
     }
@@ -109,7 +116,15 @@ async function main() {
     const web = startProcess("web", "npx", ["next", "dev", "web", "--port", args["web-port"]!], {
       // The relayer (gasless member actions, the purchase API's issuing agent) is Hardhat account
       // #1, whose key is public: derived from the dev mnemonic here, never written anywhere.
-      env: { ...process.env, RPC_URL: rpcUrl, CHAIN_ID: String(deployment.chainId), RELAYER_PRIVATE_KEY: toHex(devAccount(DEV_ROLES.relayer).getHdKey().privateKey!) },
+      env: {
+        ...process.env,
+        RPC_URL: rpcUrl,
+        CHAIN_ID: String(deployment.chainId),
+        RELAYER_PRIVATE_KEY: toHex(devAccount(DEV_ROLES.relayer).getHdKey().privateKey!),
+        NEXT_TELEMETRY_DISABLED: "1",
+        // `next dev` asks the npm registry for its latest version: refused (see the file).
+        NODE_OPTIONS: [process.env.NODE_OPTIONS, `--import=${pathToFileURL(path.resolve("scripts/tooling/no-outbound-fetch.mjs")).href}`].filter(Boolean).join(" "),
+      },
     });
     exitWith(web, "the web app");
     // The first request compiles the home page: wait for it so the demo is there at first load.
@@ -126,7 +141,7 @@ async function main() {
       ...(demoKey && !args["no-web"]
         ? [
             `  purchases  POST ${webUrl}/api/v1/purchases  (described at /api/v1/openapi.json), e.g.`,
-            `             source .env.local && curl -s ${webUrl}/api/v1/purchases -H "Authorization: Bearer $DEMO_API_KEY" \\`,
+            `             . ./.env.local && curl -s ${webUrl}/api/v1/purchases -H "Authorization: Bearer $DEMO_API_KEY" \\`,
             `               -H 'content-type: application/json' -d '{"member":{"address":"${devAccount(DEV_ROLES.firstMember).address}"},"amountCents":2500,"currency":"EUR","orderId":"try-1"}'`,
           ]
         : []),

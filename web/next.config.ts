@@ -2,6 +2,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { NextConfig } from "next";
 
+// The platform runs on machines with no network (like this one): Next's anonymous telemetry stays off
+// for every next command (dev, build, start), without a notice on first run.
+process.env.NEXT_TELEMETRY_DISABLED ??= "1";
+
 /** The repository root: web/ imports the generated contracts module and the indexer's Prisma client. */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 

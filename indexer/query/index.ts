@@ -6,6 +6,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient } from "../database/generated/client.ts";
+import { createPool } from "../database/pool.ts";
 import type { PointEventKind } from "../decode/index.ts";
 
 export interface AccountView {
@@ -54,7 +55,7 @@ export class MirrorQueries {
   readonly pool: pg.Pool;
 
   constructor(databaseUrl: string, options: { poolSize?: number } = {}) {
-    this.pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 5, application_name: "loyalty-query" });
+    this.pool = createPool({ connectionString: databaseUrl, max: options.poolSize ?? 5, name: "loyalty-query" });
     this.prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: options.poolSize ?? 5 }) });
   }
 

@@ -12,7 +12,6 @@
  *
  *   npm run bench:api -- [--levels 1,10,50,100] [--seconds 10]
  */
-import { parseArgs } from "node:util";
 import pg from "pg";
 import { createPublicClient, createWalletClient, http, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -22,10 +21,18 @@ import { loyaltyPointsAbi } from "../../contracts/generated/contracts.ts";
 import { devAccount } from "../lib/dev-accounts.ts";
 import { createApiKey } from "../../web/lib/purchases/api-keys.ts";
 import { startStack, stopStack } from "../../test/e2e/stack.ts";
+import { fail, parseCli } from "../lib/cli.ts";
 
-const { values: args } = parseArgs({ options: { levels: { type: "string", default: "1,10,50,100" }, seconds: { type: "string", default: "10" } } });
+const args = parseCli({
+  name: "bench:api",
+  summary: "the purchase API under load on the whole stack (production build): purchases/s, latency to on-chain confirmation and to the mirror",
+  usage: "npm run bench:api -- [--levels 1,10,50,100] [--seconds 10]",
+  options: { levels: { type: "string", default: "1,10,50,100" }, seconds: { type: "string", default: "10" } },
+  help: { levels: "concurrency levels, comma-separated", seconds: "seconds of load per level" },
+});
 const levels = args.levels!.split(",").map(Number);
 const seconds = Number(args.seconds);
+if (!levels.length || levels.some((n) => !Number.isInteger(n) || n < 1) || !(seconds > 0)) fail({ name: "bench:api" }, "--levels takes positive whole numbers (e.g. 1,10,50) and --seconds a positive number");
 const progress = (s: string) => process.stderr.write(`${s}\n`);
 
 interface Sample {

@@ -6,7 +6,7 @@ import { useTestDatabase } from "../../test/support/postgres-suite.ts";
 import { authenticate } from "../../web/lib/purchases/api-keys.ts";
 import { devAccount } from "./dev-accounts.ts";
 import { getRules, currentCampaigns, setRules } from "../../web/lib/purchases/store.ts";
-import { DEMO_RULES, issueDemoApiKey, seedDemoEarningRules, setEnvValue } from "./demo-app-data.ts";
+import { DEMO_RULES, forgetPreviousChain, issueDemoApiKey, seedDemoEarningRules, setEnvValue } from "./demo-app-data.ts";
 
 const envValue = (file: string, name: string) => readFileSync(file, "utf8").split("\n").find((l) => l.startsWith(`${name}=`))?.slice(name.length + 1);
 
@@ -49,5 +49,32 @@ describe("the app demo data of npm run dev", () => {
     const coalition = (await currentCampaigns(t.pool)).filter((x) => x.merchant === null);
     expect(coalition).toHaveLength(1);
     expect(coalition[0]).toMatchObject({ kind: "multiplier", multiplierBps: 20_000n });
+  });
+});
+
+describe("a new dev chain", () => {
+  const t = useTestDatabase();
+
+  it("forgets the previous chain's purchases, relayer transactions and moves, and keeps people, keys and rules", async () => {
+    const merchant = devAccount(2).address.toLowerCase();
+    const member = devAccount(6).address.toLowerCase();
+    const friend = devAccount(7).address.toLowerCase();
+    await t.pool.query(`INSERT INTO users (email, address, move_target) VALUES ('a@example.test', $1, $2)`, [member, devAccount(9).address.toLowerCase()]);
+    const { rows } = await t.pool.query<{ id: string }>(
+      `INSERT INTO purchases (merchant, order_id, member, amount_cents, currency, status, ref, tx_hash) VALUES ($1, 'try-1', $2, 2500, 'EUR', 'issued', '0x01', '0x02') RETURNING id`,
+      [merchant, member],
+    );
+    await t.pool.query(`INSERT INTO referrals (member, referrer, rewarded_purchase_id) VALUES ($1, $2, $3)`, [friend, member, rows[0].id]);
+    await t.pool.query(`INSERT INTO relayer_accounts (address, chain_id, next_nonce, genesis_hash) VALUES ($1, 31337, 7, '0xab')`, [merchant]);
+    await t.pool.query(`INSERT INTO relayer_txs (kind, relayer, chain_id, nonce, "to", data, raw, hash, status) VALUES ('call', $1, 31337, 6, $1, '0x', '0x', '0x03', 'confirmed')`, [merchant]);
+    await issueDemoApiKey(t.pool, devAccount(2).address, path.join(mkdtempSync(path.join(tmpdir(), "demo-key-")), ".env.local"));
+
+    await forgetPreviousChain(t.pool);
+
+    const count = async (table: string) => Number((await t.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+    expect([await count("purchases"), await count("relayer_txs"), await count("relayer_accounts")]).toEqual([0, 0, 0]);
+    expect((await t.pool.query(`SELECT email, move_target FROM users`)).rows).toEqual([{ email: "a@example.test", move_target: null }]);
+    expect((await t.pool.query(`SELECT member, referrer, rewarded_purchase_id FROM referrals`)).rows).toEqual([{ member: friend, referrer: member, rewarded_purchase_id: null }]);
+    expect(await count("merchant_api_keys")).toBe(1);
   });
 });

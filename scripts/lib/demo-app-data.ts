@@ -11,7 +11,7 @@ import type { Address } from "viem";
 import { createApiKey } from "../../web/lib/purchases/api-keys.ts";
 import type { EarningRules } from "../../web/lib/purchases/rules.ts";
 import { createCampaign, currentCampaigns, getRules, setRules } from "../../web/lib/purchases/store.ts";
-import type { Queryable } from "../../web/lib/relayer/relayer.ts";
+import type { PoolLike, Queryable } from "../../web/lib/relayer/relayer.ts";
 
 export const DEMO_KEY_LABEL = "demo key (npm run dev)";
 
@@ -38,6 +38,32 @@ export const DEMO_RULES: EarningRules[] = [
   { pointsPerEuro: 2n, cashbackBps: 0n, tierMultipliersBps: [10_000n], referralBonusPoints: 0n },
   { pointsPerEuro: 1n, cashbackBps: 200n, tierMultipliersBps: [10_000n, 11_000n, 12_000n, 13_000n], referralBonusPoints: 50n },
 ];
+
+/**
+ * Every `npm run dev` starts a new chain, but the database (./.data) stays. The app's rows that
+ * record what happened on the previous chain would then lie: a purchase replayed with the hash of
+ * a transaction that no longer exists, a referral already "rewarded", a move to a wallet half done,
+ * relayer transactions and nonces of another chain. They are cleared; what belongs to people and
+ * shops (accounts and their keys, consents, API keys, earning rules, campaigns) is kept. A table
+ * that records chain facts belongs in this list.
+ */
+export async function forgetPreviousChain(pool: PoolLike): Promise<void> {
+  const db = await pool.connect();
+  try {
+    await db.query("BEGIN");
+    await db.query("UPDATE referrals SET rewarded_purchase_id = NULL WHERE rewarded_purchase_id IS NOT NULL");
+    await db.query("DELETE FROM purchases");
+    await db.query("DELETE FROM relayer_txs");
+    await db.query("DELETE FROM relayer_accounts");
+    await db.query("UPDATE users SET move_target = NULL WHERE move_target IS NOT NULL");
+    await db.query("COMMIT");
+  } catch (error) {
+    await db.query("ROLLBACK");
+    throw error;
+  } finally {
+    db.release();
+  }
+}
 
 export async function seedDemoEarningRules(db: Queryable, merchants: readonly Address[], now = new Date()): Promise<void> {
   for (const [i, merchant] of merchants.entries()) {

@@ -48,8 +48,13 @@ export async function stopProcess(managed: Managed, graceMs = 5_000) {
   clearTimeout(timer);
 }
 
+/**
+ * Stops every running process, the last started first, one after the other: the web app lets go of
+ * its database connections before the indexer stops the embedded Postgres, and the indexer stops
+ * before the chain it follows.
+ */
 export async function stopAll() {
-  await Promise.all([...running].reverse().map((m) => stopProcess(m)));
+  for (const managed of [...running].reverse()) await stopProcess(managed);
 }
 
 /** Polls `probe` until it resolves true, or throws after `timeoutMs`. */

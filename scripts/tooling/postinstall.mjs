@@ -1,7 +1,12 @@
-// Runs after `npm install`. Hardhat 3 needs Node >= 22.13 and the native EDR binding, but the
-// machines ship Node 20: npm running on Node 20 silently skips `@nomicfoundation/edr-linux-x64-gnu`
-// (its engines field says node >= 22). The pinned `node` devDependency is on PATH here, so a second,
-// script-less install under it restores the binding. Idempotent: does nothing when the binding loads.
+// Runs after `npm install`, and leaves a fresh clone ready for every documented command.
+// 1. Hardhat 3 needs Node >= 22.13 and the native EDR binding, but the machines ship Node 20: npm
+//    running on Node 20 silently skips `@nomicfoundation/edr-linux-x64-gnu` (its engines field says
+//    node >= 22). The pinned `node` devDependency is on PATH here, so a second, script-less install
+//    under it restores the binding. Idempotent: does nothing when the binding loads.
+// 2. The generated code that scripts, the indexer, the web app and the benchmarks import (the
+//    contracts module from the compiled ABIs, the Prisma client) is built here, once, so that no
+//    command of a fresh clone meets a missing module. Both builds are incremental: a re-install
+//    with nothing changed costs a few seconds. `npm run dev` and `npm test` rebuild before use.
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 
@@ -36,4 +41,9 @@ if (binding && !hasBinding()) {
     console.error(`[postinstall] ${binding} is still missing`);
     process.exit(1);
   }
+}
+
+for (const script of ["build:contracts", "build:db"]) {
+  console.log(`[postinstall] npm run ${script}`);
+  execFileSync("npm", ["run", "--silent", script], { stdio: "inherit" });
 }

@@ -6,7 +6,7 @@
  * JavaScript of the member page (gzip). Prints a table, then one JSON line:
  *   {"memberP50Ms":…,"memberP95Ms":…,"auditP95Ms":…,"memberFirstLoadKbGzip":…}
  * Targets: memberP95Ms ≤ 150, memberFirstLoadKbGzip ≤ 300.
- *   Options (environment): BENCH_ACCOUNTS, BENCH_EVENTS, BENCH_MEMBER_REQUESTS, BENCH_AUDIT_REQUESTS.
+ *   Options: --help (the environment's BENCH_ACCOUNTS, … still set the defaults).
  */
 import { createHmac, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -17,12 +17,28 @@ import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { keccak256, toHex, getAddress } from "viem";
 import { migrate } from "../../indexer/database/migrator.ts";
+import { fail, parseCli } from "../../scripts/lib/cli.ts";
 import { startStack, stopStack } from "./stack.ts";
 
-const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 100_000);
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
-const MEMBER_REQUESTS = Number(process.env.BENCH_MEMBER_REQUESTS ?? 300);
-const AUDIT_REQUESTS = Number(process.env.BENCH_AUDIT_REQUESTS ?? 40);
+const args = parseCli({
+  name: "bench:web",
+  summary: "server render times of the member and audit pages on a big mirror, and the member page's first-load JS",
+  usage: "npm run bench:web -- [--accounts <n>] [--events <n>] [--member-requests <n>] [--audit-requests <n>]",
+  options: {
+    accounts: { type: "string", default: process.env.BENCH_ACCOUNTS ?? "100000" },
+    events: { type: "string", default: process.env.BENCH_EVENTS ?? "1000000" },
+    "member-requests": { type: "string", default: process.env.BENCH_MEMBER_REQUESTS ?? "300" },
+    "audit-requests": { type: "string", default: process.env.BENCH_AUDIT_REQUESTS ?? "40" },
+  },
+  help: {
+    accounts: "accounts in the mirror (or BENCH_ACCOUNTS)",
+    events: "points events in the mirror (or BENCH_EVENTS)",
+    "member-requests": "member page renders measured (or BENCH_MEMBER_REQUESTS)",
+    "audit-requests": "audit page renders measured (or BENCH_AUDIT_REQUESTS)",
+  },
+});
+const [ACCOUNTS, EVENTS, MEMBER_REQUESTS, AUDIT_REQUESTS] = [args.accounts, args.events, args["member-requests"], args["audit-requests"]].map(Number);
+if ([ACCOUNTS, EVENTS, MEMBER_REQUESTS, AUDIT_REQUESTS].some((n) => !Number.isInteger(n) || n < 1)) fail({ name: "bench:web" }, "every option takes a positive whole number");
 const SECRET = randomBytes(32).toString("hex");
 const DAY = 86_400;
 

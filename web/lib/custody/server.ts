@@ -10,6 +10,7 @@ import { decodeSession, sameOrigin, SESSION_COOKIE, type Session } from "../auth
 import { chainClient } from "../chain/server.ts";
 import { chainId, databaseUrl, deployment } from "../config.ts";
 import { appDb, NoDatabaseError } from "../data/db.ts";
+import { createPool } from "../../../indexer/database/pool.ts";
 import { json, problem } from "../json.ts";
 import { relayer } from "../relayer/index.ts";
 import { kekFromEnv } from "./kek.ts";
@@ -29,7 +30,7 @@ const g = globalThis as unknown as { __memberLocks?: pg.Pool };
 function lockPool(): LockPool {
   const url = databaseUrl();
   if (!url) throw new NoDatabaseError("DATABASE_URL is not set");
-  g.__memberLocks ??= new pg.Pool({ connectionString: url, max: 10, application_name: "member-locks" });
+  g.__memberLocks ??= createPool({ connectionString: url, max: 10, name: "member-locks" });
   return g.__memberLocks;
 }
 

@@ -9,6 +9,7 @@ import type { Address } from "viem";
 import { readJsonBody } from "../request-body.ts";
 import { databaseUrl, deployment } from "../config.ts";
 import { NoDatabaseError } from "../data/db.ts";
+import { createPool } from "../../../indexer/database/pool.ts";
 import { json, problem } from "../json.ts";
 import { relayer, relayerClient } from "../relayer/index.ts";
 import type { PoolLike } from "../relayer/relayer.ts";
@@ -23,7 +24,7 @@ const g = globalThis as unknown as { __apiPool?: pg.Pool };
 export function apiPool(): PoolLike {
   const url = databaseUrl();
   if (!url) throw new NoDatabaseError("DATABASE_URL is not set");
-  g.__apiPool ??= new pg.Pool({ connectionString: url, max: 20, application_name: "purchase-api" });
+  g.__apiPool ??= createPool({ connectionString: url, max: 20, name: "purchase-api" });
   return g.__apiPool as unknown as PoolLike;
 }
 
