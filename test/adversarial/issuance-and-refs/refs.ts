@@ -9,6 +9,7 @@ import { describe, it } from "node:test";
 import { concatHex, encodeFunctionData } from "viem";
 import { purchaseRef } from "../../../contracts/typed-data.ts";
 import { MERCHANT_ALLOWANCE, programContext, ref, ZERO_ADDRESS } from "../../contracts/helpers/program.ts";
+import { signForwardRequest } from "../../contracts/helpers/signatures.ts";
 
 const ctx = await programContext();
 const { viem, accounts } = ctx;
@@ -132,6 +133,25 @@ describe("adversarial — issuance and refs", () => {
       assert.equal(await points.read.balanceOf([alice]), 70n);
       assert.equal(await points.read.isIssuingAgent([merchantA, outsider]), false);
     });
+  });
+
+  it("through the trusted forwarder, a request naming A as its sender but signed by anyone else is refused; signed by A, it is A's", async () => {
+    const { points, forwarder } = await load();
+    const order = purchaseRef(merchantA, "order-forwarded");
+    await points.write.issue([alice, 60n, order], { account: merchantA });
+    const request = async (signer: typeof ctx.wallet.outsider) =>
+      signForwardRequest(signer, forwarder.address, {
+        from: merchantA,
+        to: points.address,
+        value: 0n,
+        gas: 300_000n,
+        nonce: await forwarder.read.nonces([merchantA]),
+        deadline: Number(await ctx.networkHelpers.time.latest()) + 3_600,
+        data: encodeFunctionData({ abi: points.abi, functionName: "clawback", args: [order, 60n] }),
+      });
+    await assertions.revertWithCustomError(forwarder.write.execute([await request(ctx.wallet.outsider)], { account: outsider }), forwarder, "ERC2771ForwarderInvalidSigner");
+    assert.equal(await points.read.balanceOf([alice]), 60n);
+    await assertions.emitWithArgs(forwarder.write.execute([await request(ctx.wallet.merchantA)], { account: outsider }), points, "PointsClawedBack", [merchantA, alice, order, 60n]);
   });
 
   describe("refunds after a merchant left the coalition", () => {
