@@ -33,6 +33,8 @@ import {ILoyaltyPoints} from "./ILoyaltyPoints.sol";
 /// - `ref` values belong to a merchant: each merchant's refs are single-use, in its own namespace.
 ///   No other merchant, agent or outsider can consume, squat or claw back a merchant's ref (a
 ///   rival issuing under the victim's predictable `purchaseRef` only uses a ref of its own).
+/// - {clawback} needs no role (a merchant that left still refunds its own purchases), which is safe
+///   because only the account that issued a ref can find it.
 /// - Issuing agents (the platform's relayer) act for a merchant only while that merchant authorizes
 ///   them and still holds `MERCHANT_ROLE`; they spend the merchant's allowance, never their own, so a
 ///   compromised agent key can issue at most the remaining allowances of the merchants that trust it.

@@ -35,7 +35,9 @@ import {IRewardNFT} from "./IRewardNFT.sol";
 /// - {redeem}, {mintExclusive} and {mintExclusiveBatch} call the receiver's `onERC721Received`
 ///   (`_safeMint`): they burn and count before it, and are `nonReentrant`, so a member contract
 ///   cannot redeem or be minted again from inside the callback (ReentrancyGuardReentrantCall), and
-///   every redemption's logs stay in one piece. Other external calls are static (ERC-1271 checks).
+///   every redemption's logs stay in one piece. OpenZeppelin's `safeTransferFrom` calls the
+///   receiver after the move, with nothing left to update; the holder's ERC-1271 checks are static
+///   calls; the points contract is the program's own.
 /// - The points contract's emergency pause stops every function here but the operator's own
 ///   {setRewardPaused}: holders' transfers and approvals, voucher nonce cancellations, the catalog,
 ///   mints, redemptions, vouchers and migrations.
