@@ -84,6 +84,8 @@ interface ILoyaltyPoints {
     /// @dev `account` moved to `to` ({migrateAccount}): it receives nothing any more (points go to
     /// `to`) and cannot move again.
     error AccountMigratedAway(address account, address to);
+    /// @dev `merchant` is still in the coalition: it refunds its purchases itself.
+    error MerchantStillActive(address merchant);
     /// @dev `to` holds points, has lifetime earned or already received an account: a migration
     /// target must be a wallet with no history, so that no tier is reached by pooling accounts.
     error MigrationTargetNotEmpty(address to);

@@ -33,8 +33,8 @@ import {ILoyaltyPoints} from "./ILoyaltyPoints.sol";
 /// - `ref` values belong to a merchant: each merchant's refs are single-use, in its own namespace.
 ///   No other merchant, agent or outsider can consume, squat or claw back a merchant's ref (a
 ///   rival issuing under the victim's predictable `purchaseRef` only uses a ref of its own).
-/// - {clawback} needs no role (a merchant that left still refunds its own purchases), which is safe
-///   because only the account that issued a ref can find it.
+/// - Offboarding cuts a merchant's key off entirely (it may be why the merchant left): no issuance,
+///   no refund, no agent. The operator refunds a former merchant's purchases ({operatorClawback}).
 /// - Issuing agents (the platform's relayer) act for a merchant only while that merchant authorizes
 ///   them and still holds `MERCHANT_ROLE`; they spend the merchant's allowance, never their own, so a
 ///   compromised agent key can issue at most the remaining allowances of the merchants that trust it.
@@ -45,7 +45,7 @@ import {ILoyaltyPoints} from "./ILoyaltyPoints.sol";
 ///   balance changes (transfers, issuance, clawback, redemption, donation, expiry, migration),
 ///   approvals and permits, and issuing agents. The operator's administration (merchants,
 ///   allowances, tiers, the inactivity period, charities, roles) keeps working, so that it can
-///   respond before lifting the pause. Time runs on during a pause: the operator may extend
+///   respond before lifting the pause; its {operatorClawback} changes balances, so it waits too. Time runs on during a pause: the operator may extend
 ///   {inactivityPeriod} so that nobody's points expire because they could not act.
 /// - Value never reaches an account that moved away with {migrateAccount} (its custodial key was
 ///   erased): every path that credits points refuses it ({AccountMigratedAway}).
@@ -256,21 +256,32 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
     }
 
     /// @notice Takes back up to what the caller's `ref` issued from its member, for a refunded purchase.
-    /// @dev Only the caller's own refs (another merchant's ref is not found: {UnknownIssuance}), only
-    /// for a single-member issuance, only up to what it issued minus what was already clawed back,
-    /// and only from points the member still holds (otherwise {ERC20InsufficientBalance}); if the
-    /// member's account was migrated ({migrateAccount}), from the account it moved to, which
-    /// {PointsClawedBack} names. The amount leaves the member's lifetime earned points (a refunded
-    /// purchase never counted) and returns to the merchant's allowance while it is a merchant.
+    /// @dev Only a merchant, only its own refs (another merchant's ref is not found:
+    /// {UnknownIssuance}), only for a single-member issuance, only up to what it issued minus what
+    /// was already clawed back, and only from points the member still holds (otherwise
+    /// {ERC20InsufficientBalance}); if the member's account was migrated ({migrateAccount}), from the
+    /// account it moved to, which {PointsClawedBack} names. The amount returns to the merchant's
+    /// allowance and leaves the member's lifetime earned points: a refunded purchase never counted.
+    /// Not while paused. Once offboarded, the merchant's refunds are the operator's
+    /// ({operatorClawback}).
+    function clawback(bytes32 ref, uint256 amount) external onlyRole(MERCHANT_ROLE) {
+        _clawback(_msgSender(), ref, amount, true);
+    }
+
+    /// @notice {clawback} of a former merchant's `ref`, by the operator: the refunds a shop that left
+    /// the coalition still owes its customers.
+    /// @dev Only the operator, only while `merchant` holds no `MERCHANT_ROLE` ({MerchantStillActive}:
+    /// a merchant in the coalition refunds by itself), with {clawback}'s bounds (`merchant`'s own ref,
+    /// a single-member issuance, what it issued minus what was clawed back, points the member still
+    /// holds). {PointsClawedBack} names `merchant`; its allowance stays as offboarding left it (zero).
     /// Not while paused.
     ///
-    /// Security considerations: no role is required, so that a merchant that left the coalition
-    /// ({offboardMerchant}) can still refund its own purchases; its allowance then stays zero. Only
-    /// the account that issued a ref can ever find it, so the open door is to the caller's own
-    /// issuances only.
-    function clawback(bytes32 ref, uint256 amount) external {
-        address merchant = _msgSender();
-        _clawback(merchant, ref, amount, hasRole(MERCHANT_ROLE, merchant));
+    /// Security considerations: offboarding stops the former merchant's key from burning its former
+    /// customers' points (a stolen key may be why it left); the operator, a multisig, decides which
+    /// refunds are due instead.
+    function operatorClawback(address merchant, bytes32 ref, uint256 amount) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (hasRole(MERCHANT_ROLE, merchant)) revert MerchantStillActive(merchant);
+        _clawback(merchant, ref, amount, false);
     }
 
     /// @notice {clawback} on behalf of `merchant`, by an issuing agent it authorized.

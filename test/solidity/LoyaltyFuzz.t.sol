@@ -445,6 +445,36 @@ contract LoyaltyPointsFuzzTest is LoyaltyFixture {
         assertEq(points.lifetimeEarned(bob), 0);
     }
 
+    /// Offboarding cuts the merchant's key off; the operator refunds for it, within the same bounds.
+    function testFuzz_OffboardedMerchantRefundsGoThroughTheOperator(uint256 issued, uint256 refunded, bytes32 ref) public {
+        issued = bound(issued, 1, type(uint96).max);
+        refunded = bound(refunded, 1, issued);
+        _issue(alice, issued, ref);
+        vm.prank(operator);
+        points.offboardMerchant(merchant);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, merchant, points.MERCHANT_ROLE())
+        );
+        vm.prank(merchant);
+        points.clawback(ref, refunded);
+
+        vm.prank(operator);
+        points.operatorClawback(merchant, ref, refunded);
+        assertEq(points.balanceOf(alice), issued - refunded);
+        assertEq(points.lifetimeEarned(alice), issued - refunded);
+        assertEq(points.issuanceAllowance(merchant), 0);
+        uint256 remaining = issued - refunded;
+        vm.expectRevert(
+            abi.encodeWithSelector(ILoyaltyPoints.ClawbackExceedsIssuance.selector, ref, remaining, remaining + 1)
+        );
+        vm.prank(operator);
+        points.operatorClawback(merchant, ref, remaining + 1);
+        // Never for a merchant still in the coalition: its refunds are its own.
+        vm.expectRevert(abi.encodeWithSelector(ILoyaltyPoints.MerchantStillActive.selector, otherMerchant));
+        vm.prank(operator);
+        points.operatorClawback(otherMerchant, ref, 1);
+    }
+
     function testFuzz_ClawbackZeroOrUnknownReverts(bytes32 ref, uint256 amount) public {
         vm.expectRevert(ILoyaltyPoints.ZeroAmount.selector);
         vm.prank(merchant);

@@ -1,8 +1,9 @@
 /**
  * Attacks on issuance refs, as a rival merchant, a shared agent or an outsider would try them.
  * The property: a ref belongs to one merchant. Nobody else (another merchant, another merchant's
- * agent, an outsider posing as the merchant) can consume it, squat it or claw it back, and the
- * merchant itself keeps its refunds after it left the coalition.
+ * agent, an outsider posing as the merchant) can consume it, squat it or claw it back. Once the
+ * merchant left the coalition its key refunds nothing (it may be why it left); the operator refunds
+ * for it.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -14,7 +15,7 @@ import { signForwardRequest } from "../../contracts/helpers/signatures.ts";
 const ctx = await programContext();
 const { viem, accounts } = ctx;
 const { assertions } = viem;
-const { merchantA, merchantB, alice, bob, carol, relayer, outsider } = accounts;
+const { operator, merchantA, merchantB, alice, bob, carol, relayer, outsider } = accounts;
 
 /** Both merchants trust the platform's relayer as their agent, as every merchant of the platform does. */
 async function withSharedAgent() {
@@ -83,17 +84,18 @@ describe("adversarial — issuance and refs", () => {
   });
 
   describe("clawing back someone else's ref", () => {
-    it("another merchant, its own agent, or the shared agent acting for it finds no issuance under A's ref", async () => {
-      const { points } = await load();
+    it("another merchant, or the shared agent acting for it, finds no issuance under A's ref; a non-merchant cannot even ask", async () => {
+      const { points, roles } = await load();
       const order = purchaseRef(merchantA, "order-refund-me");
       await points.write.issue([alice, 80n, order], { account: merchantA });
       for (const write of [
         () => points.write.clawback([order, 1n], { account: merchantB }),
         () => points.write.clawbackFor([merchantB, order, 1n], { account: relayer }),
-        () => points.write.clawback([order, 1n], { account: outsider }),
-        () => points.write.clawback([order, 1n], { account: alice }),
       ]) {
         await assertions.revertWithCustomErrorWithArgs(write(), points, "UnknownIssuance", [order]);
+      }
+      for (const account of [outsider, alice]) {
+        await assertions.revertWithCustomErrorWithArgs(points.write.clawback([order, 1n], { account }), points, "AccessControlUnauthorizedAccount", [account, roles.merchant]);
       }
       assert.equal(await points.read.balanceOf([alice]), 80n);
       assert.equal(await points.read.issuanceAllowance([merchantB]), MERCHANT_ALLOWANCE);
@@ -155,46 +157,54 @@ describe("adversarial — issuance and refs", () => {
   });
 
   describe("refunds after a merchant left the coalition", () => {
-    it("the offboarded merchant itself can still claw back its own refs (its allowance stays zero); nobody else can", async () => {
+    it("a stolen key of a removed shop burns nothing: neither the shop nor its former agent can claw back", async () => {
       const { points, roles } = await load();
       const order = purchaseRef(merchantA, "order-before-leaving");
       await points.write.issue([alice, 90n, order], { account: merchantA });
       await points.write.offboardMerchant([merchantA]);
+      for (const write of [
+        () => points.write.clawback([order, 90n], { account: merchantA }),
+        () => points.write.clawbackFor([merchantA, order, 90n], { account: relayer }),
+      ]) {
+        await assertions.revertWithCustomErrorWithArgs(write(), points, "AccessControlUnauthorizedAccount", [merchantA, roles.merchant]);
+      }
+      assert.equal(await points.read.balanceOf([alice]), 90n);
+    });
 
-      await assertions.revertWithCustomErrorWithArgs(points.write.clawback([order, 1n], { account: merchantB }), points, "UnknownIssuance", [order]);
-      // Its agent acted only while it was a merchant.
-      await assertions.revertWithCustomErrorWithArgs(
-        points.write.clawbackFor([merchantA, order, 1n], { account: relayer }),
-        points,
-        "AccessControlUnauthorizedAccount",
-        [merchantA, roles.merchant],
-      );
-      await assertions.emitWithArgs(points.write.clawback([order, 30n], { account: merchantA }), points, "PointsClawedBack", [merchantA, alice, order, 30n]);
+    it("the operator refunds for it (operatorClawback): only its refs, within their issuance, its allowance staying zero", async () => {
+      const { points } = await load();
+      const order = purchaseRef(merchantA, "order-refunded-late");
+      await points.write.issue([alice, 90n, order], { account: merchantA });
+      await points.write.offboardMerchant([merchantA]);
+      await assertions.emitWithArgs(points.write.operatorClawback([merchantA, order, 30n], { account: operator }), points, "PointsClawedBack", [merchantA, alice, order, 30n]);
       assert.equal(await points.read.balanceOf([alice]), 60n);
       assert.equal(await points.read.lifetimeEarned([alice]), 60n);
       assert.equal(await points.read.issuanceAllowance([merchantA]), 0n);
-      // …but it issues nothing any more.
-      await assertions.revertWithCustomErrorWithArgs(
-        points.write.issue([alice, 1n, ref("after leaving")], { account: merchantA }),
-        points,
-        "AccessControlUnauthorizedAccount",
-        [merchantA, roles.merchant],
-      );
-      // Its refund right is bounded as before.
-      await assertions.revertWithCustomErrorWithArgs(
-        points.write.clawback([order, 61n], { account: merchantA }),
-        points,
-        "ClawbackExceedsIssuance",
-        [order, 60n, 61n],
-      );
+      assert.equal((await points.read.issuanceOf([merchantA, order])).clawedBack, 30n);
+      await assertions.revertWithCustomErrorWithArgs(points.write.operatorClawback([merchantA, order, 61n], { account: operator }), points, "ClawbackExceedsIssuance", [order, 60n, 61n]);
+      // Another merchant's ref under the same value is not the offboarded merchant's.
+      await points.write.issue([bob, 5n, ref("b-only")], { account: merchantB });
+      await assertions.revertWithCustomErrorWithArgs(points.write.operatorClawback([merchantA, ref("b-only"), 1n], { account: operator }), points, "UnknownIssuance", [ref("b-only")]);
     });
 
-    it("onboarded again, a merchant's clawbacks restore its allowance again", async () => {
+    it("nobody but the operator may, and not for a merchant still in the coalition (its refunds are its own)", async () => {
+      const { points, roles } = await load();
+      const order = purchaseRef(merchantA, "order-active");
+      await points.write.issue([alice, 40n, order], { account: merchantA });
+      await assertions.revertWithCustomErrorWithArgs(points.write.operatorClawback([merchantA, order, 1n], { account: operator }), points, "MerchantStillActive", [merchantA]);
+      await points.write.offboardMerchant([merchantA]);
+      for (const account of [merchantA, merchantB, relayer, outsider]) {
+        await assertions.revertWithCustomErrorWithArgs(points.write.operatorClawback([merchantA, order, 1n], { account }), points, "AccessControlUnauthorizedAccount", [account, roles.admin]);
+      }
+      assert.equal(await points.read.balanceOf([alice]), 40n);
+    });
+
+    it("onboarded again, the merchant refunds by itself again and its clawbacks restore its allowance", async () => {
       const { points } = await load();
       const order = purchaseRef(merchantA, "order-round-trip");
       await points.write.issue([alice, 50n, order], { account: merchantA });
       await points.write.offboardMerchant([merchantA]);
-      await points.write.clawback([order, 10n], { account: merchantA });
+      await points.write.operatorClawback([merchantA, order, 10n], { account: operator });
       await points.write.onboardMerchant([merchantA, "Boulangerie Dupont", 500n]);
       await points.write.clawback([order, 10n], { account: merchantA });
       assert.equal(await points.read.issuanceAllowance([merchantA]), 510n);

@@ -3,9 +3,9 @@
  * emergency pause (see behaviour.ts). The rule being tested, also in the contracts' NatSpec and the
  * README: while paused, nothing a member, a merchant, an agent, the migrator or a keeper does goes
  * through (balances, approvals and permits, issuance and refunds, agents, the catalog, mints,
- * redemptions, vouchers, migrations, expiry); the operator's administration keeps working, so that
- * it can respond (offboard a merchant, revoke a role, pause a reward, extend the inactivity
- * period) before lifting the pause.
+ * redemptions, vouchers, migrations, expiry, and the operator's refunds for former merchants); the
+ * operator's administration keeps working, so that it can respond (offboard a merchant, revoke a
+ * role, pause a reward, extend the inactivity period) before lifting the pause.
  */
 import { loyaltyPointsAbi, rewardNftAbi } from "../../../contracts/generated/contracts.ts";
 import { DAY, programContext, ref, tokenIdOf, YEAR } from "../../contracts/helpers/program.ts";
@@ -82,6 +82,13 @@ shouldRespectThePause<P>({
     "issueBatch(address[],uint256[],bytes32)": [stops("a merchant", async (p) => () => p.points.write.issueBatch([[carol, bob], [1n, 1n], ref("paused-batch")], { account: merchantA }))],
     "clawback(bytes32,uint256)": [stops("a merchant", async (p) => () => p.points.write.clawback([ref("alice"), 1n], { account: merchantA }))],
     "clawbackFor(address,bytes32,uint256)": [stops("an agent", async (p) => () => p.points.write.clawbackFor([merchantA, ref("alice"), 1n], { account: relayer }))],
+    // A balance change, even the operator's: refunds wait for the pause to end like any other.
+    "operatorClawback(address,bytes32,uint256)": [
+      stops("the operator, for a former merchant", async (p) => {
+        await p.points.write.offboardMerchant([merchantA], { account: operator });
+        return () => p.points.write.operatorClawback([merchantA, ref("alice"), 1n], { account: operator });
+      }),
+    ],
     "setIssuingAgent(address,bool)": [stops("a merchant", async (p) => () => p.points.write.setIssuingAgent([outsider, true], { account: merchantB }))],
     // The catalog, a keeper, the migrator.
     "burnForRedemption(address,uint256,uint256)": [stops("the redeemer", async (p) => () => p.points.write.burnForRedemption([alice, 1n, 1n], { account: keeper }))],

@@ -431,20 +431,21 @@ describe("LoyaltyPoints — issuance", () => {
       assert.equal(await points.read.balanceOf([alice]), 0n);
     });
 
-    it("reverts with UnknownIssuance for anyone but the issuing merchant (even the operator)", async () => {
-      const { points, purchase } = await withPurchase();
+    it("reverts with AccessControlUnauthorizedAccount without MERCHANT_ROLE (even the operator)", async () => {
+      const { points, purchase, roles } = await withPurchase();
       await assertions.revertWithCustomErrorWithArgs(
         points.write.clawback([purchase, 1n], { account: accounts.operator }),
         points,
-        "UnknownIssuance",
-        [purchase],
+        "AccessControlUnauthorizedAccount",
+        [accounts.operator, roles.merchant],
       );
     });
 
-    it("an offboarded merchant still refunds its own purchases; its allowance stays zero", async () => {
-      const { points, purchase } = await withPurchase();
+    it("once the merchant is offboarded, the operator refunds for it (operatorClawback); its allowance stays zero", async () => {
+      const { points, purchase, roles } = await withPurchase();
       await points.write.offboardMerchant([merchantA]);
-      await assertions.emitWithArgs(points.write.clawback([purchase, 200n], { account: merchantA }), points, "PointsClawedBack", [merchantA, alice, purchase, 200n]);
+      await assertions.revertWithCustomErrorWithArgs(points.write.clawback([purchase, 1n], { account: merchantA }), points, "AccessControlUnauthorizedAccount", [merchantA, roles.merchant]);
+      await assertions.emitWithArgs(points.write.operatorClawback([merchantA, purchase, 200n]), points, "PointsClawedBack", [merchantA, alice, purchase, 200n]);
       assert.equal(await points.read.lifetimeEarned([alice]), 1_000n);
       assert.equal(await points.read.issuanceAllowance([merchantA]), 0n);
     });
