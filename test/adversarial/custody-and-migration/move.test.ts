@@ -61,7 +61,7 @@ describe("adversarial — moving an email account to a wallet", () => {
     for (let i = 0; i < 5; i++) {
       const r = await continueMove(deps, m);
       if (r.status !== 200) return { steps, refused: r };
-      const step = (r as { body: { step: string } }).body.step;
+      const step = (r as unknown as { body: { step: string } }).body.step;
       steps.push(step);
       if (step === "done") break;
     }

@@ -72,7 +72,7 @@ describe("adversarial — the purchase API's issued means issued", () => {
     const r = await recordPurchase(deps, victim, { member: { address: member }, amountCents: 4_000, currency: "EUR", orderId: "web-1001" });
     expect(r).toMatchObject({ status: 201, body: { status: "issued", points: "40" } });
     expect(await balance(member)).toBe(40n);
-    expect(await issuedBy((r as { body: { txHash: Hash } }).body.txHash)).toEqual([{ merchant: victim, member, ref: squatted, amount: 40n }]);
+    expect(await issuedBy((r as unknown as { body: { txHash: Hash } }).body.txHash)).toEqual([{ merchant: victim, member, ref: squatted, amount: 40n }]);
   });
 
   it("after a lost answer, the retry finds the victim's own issuance, not the rival's under the same ref value", async () => {
