@@ -104,6 +104,8 @@ describe("mirror equals chain across agents and migrations", () => {
     await nft(MERCHANTS[1], "mintExclusive", [2n, address(badgeHolder)]);
     // `movingEmpty` gives everything away, then moves: lifetime earned (tier) without points.
     await pts(movingEmpty, "transfer", [address(friend), 150n]);
+    // A transfer to oneself moves nothing and, on chain, is no activity: the mirror must agree.
+    await pts(friend, "transfer", [address(friend), 50n]);
 
     await migrateAccount(moving, address(WALLETS[0]));
     await migrateAccount(movingEmpty, address(WALLETS[1]));

@@ -6,7 +6,8 @@ pragma solidity ^0.8.24;
 /// hooks the reward catalog uses. Events carry who, what, how much and why, because the indexer and
 /// auditors rebuild the whole program from them.
 interface ILoyaltyPoints {
-    /// @notice One row of a single-purchase issuance, kept so that a refund can claw it back.
+    /// @notice One issuance under a merchant's ref, kept so that a refund can claw it back (a
+    /// campaign's has no single member and cannot be).
     struct Issuance {
         address merchant;
         uint96 amount;
@@ -52,12 +53,11 @@ interface ILoyaltyPoints {
     error ZeroAmount();
     /// @dev `merchant` asked to issue `requested` points with only `available` left in its allowance.
     error IssuanceAllowanceExceeded(address merchant, uint256 available, uint256 requested);
-    /// @dev `ref` has already been used for an issuance.
+    /// @dev The merchant has already used `ref` for an issuance.
     error RefAlreadyUsed(bytes32 ref);
-    /// @dev `ref` issued nothing that can be clawed back by the caller.
+    /// @dev The merchant's `ref` issued nothing that can be clawed back (never used, a campaign, or
+    /// another merchant's ref: refs are per merchant).
     error UnknownIssuance(bytes32 ref);
-    /// @dev `ref` was not issued by `caller`.
-    error NotIssuingMerchant(bytes32 ref, address caller);
     /// @dev Clawing back `requested` points of `ref` exceeds the `remaining` it issued.
     error ClawbackExceedsIssuance(bytes32 ref, uint256 remaining, uint256 requested);
     /// @dev A merchant cannot issue points to itself.
@@ -81,8 +81,14 @@ interface ILoyaltyPoints {
     /// @dev `to` cannot receive a member's account: the zero address, a merchant, a charity or an
     /// account that migrated away.
     error InvalidMigrationTarget(address to);
-    /// @dev `account` moved to `to` ({migrateAccount}): purchases are issued to `to` now.
+    /// @dev `account` moved to `to` ({migrateAccount}): it receives nothing any more (points go to
+    /// `to`) and cannot move again.
     error AccountMigratedAway(address account, address to);
+    /// @dev `merchant` is still in the coalition: it refunds its purchases itself.
+    error MerchantStillActive(address merchant);
+    /// @dev `to` holds points, has lifetime earned or already received an account: a migration
+    /// target must be a wallet with no history, so that no tier is reached by pooling accounts.
+    error MigrationTargetNotEmpty(address to);
     /// @dev The migration signature expired at `deadline`.
     error MigrationSignatureExpired(uint256 deadline);
     /// @dev The signature is not `from`'s consent to this migration with its current nonce.

@@ -30,15 +30,25 @@ import {ILoyaltyPoints} from "./ILoyaltyPoints.sol";
 /// - Meta-transactions: `_msgSender()` is the signer of a request relayed by the trusted forwarder
 ///   (ERC-2771). The forwarder must never be combined with Multicall (CVE-2023-49145); this
 ///   contract has no Multicall.
-/// - `ref` values are global and single-use: the same ref can never issue twice, whoever sends it.
+/// - `ref` values belong to a merchant: each merchant's refs are single-use, in its own namespace.
+///   No other merchant, agent or outsider can consume, squat or claw back a merchant's ref (a
+///   rival issuing under the victim's predictable `purchaseRef` only uses a ref of its own).
+/// - Offboarding cuts a merchant's key off entirely (it may be why the merchant left): no issuance,
+///   no refund, no agent. The operator refunds a former merchant's purchases ({operatorClawback}).
 /// - Issuing agents (the platform's relayer) act for a merchant only while that merchant authorizes
 ///   them and still holds `MERCHANT_ROLE`; they spend the merchant's allowance, never their own, so a
 ///   compromised agent key can issue at most the remaining allowances of the merchants that trust it.
 /// - `MIGRATOR_ROLE` (the relayer) moves a custodial member's account to its own wallet, and only with
 ///   that member's EIP-712 consent: the role alone cannot take an account, the signature alone cannot
 ///   trade lifetime earned points (tiers) between members.
-/// - Pausing freezes every balance change (transfers, issuance, redemption, expiry, clawback,
-///   migration).
+/// - The emergency pause stops everything members, merchants, agents, the migrator and keepers do:
+///   balance changes (transfers, issuance, clawback, redemption, donation, expiry, migration),
+///   approvals and permits, and issuing agents. The operator's administration (merchants,
+///   allowances, tiers, the inactivity period, charities, roles) keeps working, so that it can
+///   respond before lifting the pause; its {operatorClawback} changes balances, so it waits too. Time runs on during a pause: the operator may extend
+///   {inactivityPeriod} so that nobody's points expire because they could not act.
+/// - Value never reaches an account that moved away with {migrateAccount} (its custodial key was
+///   erased): every path that credits points refuses it ({AccountMigratedAway}).
 contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Context, ILoyaltyPoints {
     using SafeCast for uint256;
 
@@ -71,17 +81,20 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
 
     /// @notice How many more points each merchant may issue.
     mapping(address merchant => uint256) public issuanceAllowance;
-    mapping(bytes32 ref => Issuance) private _issuances;
+    mapping(address merchant => mapping(bytes32 ref => Issuance)) private _issuances;
     uint256[] private _tierThresholds;
     /// @notice Seconds without activity after which a balance may be expired; 0 disables expiry.
     uint256 public inactivityPeriod;
     /// @notice Registered donation targets.
     mapping(address charity => bool) public isCharity;
     mapping(address merchant => mapping(address agent => bool)) private _issuingAgents;
-    /// @notice Where {migrateAccount} last moved each account (zero: never). A refund of points issued
-    /// before a migration claws them back from where they went. An account that moved away is retired
-    /// as a migration target, which keeps these pointers acyclic.
+    /// @notice Where {migrateAccount} moved each account (zero: never; an account moves once). A
+    /// refund of points issued before a migration claws them back from where they went. An account
+    /// that moved away is retired as a migration target, which keeps these pointers acyclic.
     mapping(address account => address) public migratedTo;
+    /// @notice The account that {migrateAccount} moved into each account (zero: none). A wallet
+    /// receives at most one account, so no two members' lifetimes (tiers) or badges are pooled.
+    mapping(address account => address) public migratedFrom;
 
     /// @param name_ Token name, also the EIP-712 domain name used by `permit`.
     /// @param symbol_ Token symbol.
@@ -180,7 +193,8 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
         emit CharityRemoved(charity);
     }
 
-    /// @notice Freezes every balance change. Only a pauser.
+    /// @notice Emergency stop of everything but the operator's administration (see the contract's
+    /// security considerations; the reward catalog follows the same switch). Only a pauser.
     function pause() external onlyRole(PAUSER_ROLE) {
         _pause();
     }
@@ -193,11 +207,12 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
     // ================================================================ merchants
 
     /// @notice Issues `amount` points to `member` for a purchase identified by `ref`.
-    /// @dev Only a merchant, within its allowance. `ref` (e.g. keccak256(merchant, order id)) can be
-    /// used once: a retried purchase reverts with {RefAlreadyUsed} instead of issuing twice. The
-    /// issuance is kept so that the same merchant can {clawback} it on a refund. A member whose
-    /// account migrated away is refused ({AccountMigratedAway}): its refunds would follow the
-    /// migration to the new account, which never received these points.
+    /// @dev Only a merchant, within its allowance, not while paused. `ref` (e.g. {purchaseRef}:
+    /// keccak256(merchant, order id)) can be used once by this merchant: a retried purchase reverts
+    /// with {RefAlreadyUsed} instead of issuing twice. Refs are per merchant: another merchant using
+    /// the same value uses its own ref, never this one. The issuance is kept so that the same
+    /// merchant can {clawback} it on a refund. A member whose account migrated away is refused
+    /// ({AccountMigratedAway}): its key is gone and its refunds follow the migration.
     function issue(address member, uint256 amount, bytes32 ref) external onlyRole(MERCHANT_ROLE) {
         _issueForPurchase(_msgSender(), member, amount, ref);
     }
@@ -205,8 +220,9 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
     /// @notice {issue} on behalf of `merchant`, by an issuing agent it authorized ({setIssuingAgent}).
     /// @dev The same rules and event as {issue} with `merchant` as the issuer: `merchant` must still
     /// hold `MERCHANT_ROLE` (an offboarded merchant's agents can no longer issue), its allowance is
-    /// spent, {PointsIssued} names it, and `ref` is claimed for it, so that it (or its agent) alone can
-    /// claw it back. Refs are shared with {issue}: a ref the merchant used directly cannot be reused.
+    /// spent, {PointsIssued} names it, and `ref` is claimed in its namespace, so that it (or its
+    /// agent) alone can claw it back. Refs are shared with {issue}: a ref the merchant used directly
+    /// cannot be reused by its agent, and a ref of another merchant is another ref altogether.
     ///
     /// Security considerations: the agent chooses the member and the amount, so a merchant trusts it
     /// with its whole remaining allowance; revoke with {setIssuingAgent}(agent, false). The agent is
@@ -217,7 +233,10 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
     }
 
     /// @notice Issues `amounts[i]` points to each `members[i]` under one campaign `ref`.
-    /// @dev Only a merchant, within its allowance for the total. A campaign cannot be clawed back.
+    /// @dev Only a merchant, within its allowance for the total, not while paused. `ref` is claimed
+    /// in the merchant's namespace like {issue}'s. A campaign cannot be clawed back. A member listed
+    /// twice is credited twice. Any member that migrated away reverts the whole batch
+    /// ({AccountMigratedAway}).
     function issueBatch(address[] calldata members, uint256[] calldata amounts, bytes32 ref)
         external
         onlyRole(MERCHANT_ROLE)
@@ -229,46 +248,65 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
         for (uint256 i = 0; i < count; ++i) {
             total += amounts[i];
         }
-        _claimRef(ref, merchant, total, address(0));
+        _claimRef(merchant, ref, total, address(0));
         _spendIssuanceAllowance(merchant, total);
         for (uint256 i = 0; i < count; ++i) {
             _issue(merchant, members[i], amounts[i], ref);
         }
     }
 
-    /// @notice Takes back up to what `ref` issued from its member, for a refunded purchase.
-    /// @dev Only the merchant that issued `ref`, only for a single-member issuance, only up to what it
-    /// issued minus what was already clawed back, and only from points the member still holds
-    /// (otherwise {ERC20InsufficientBalance}); if the member's account was migrated ({migrateAccount}),
-    /// from the account it moved to, which {PointsClawedBack} names. The amount returns to the
-    /// merchant's allowance and leaves the member's lifetime earned points: a refunded purchase never
-    /// counted.
+    /// @notice Takes back up to what the caller's `ref` issued from its member, for a refunded purchase.
+    /// @dev Only a merchant, only its own refs (another merchant's ref is not found:
+    /// {UnknownIssuance}), only for a single-member issuance, only up to what it issued minus what
+    /// was already clawed back, and only from points the member still holds (otherwise
+    /// {ERC20InsufficientBalance}); if the member's account was migrated ({migrateAccount}), from the
+    /// account it moved to, which {PointsClawedBack} names. The amount returns to the merchant's
+    /// allowance and leaves the member's lifetime earned points: a refunded purchase never counted.
+    /// Not while paused. Once offboarded, the merchant's refunds are the operator's
+    /// ({operatorClawback}).
     function clawback(bytes32 ref, uint256 amount) external onlyRole(MERCHANT_ROLE) {
-        _clawback(_msgSender(), ref, amount);
+        _clawback(_msgSender(), ref, amount, true);
+    }
+
+    /// @notice {clawback} of a former merchant's `ref`, by the operator: the refunds a shop that left
+    /// the coalition still owes its customers.
+    /// @dev Only the operator, only while `merchant` holds no `MERCHANT_ROLE` ({MerchantStillActive}:
+    /// a merchant in the coalition refunds by itself), with {clawback}'s bounds (`merchant`'s own ref,
+    /// a single-member issuance, what it issued minus what was clawed back, points the member still
+    /// holds). {PointsClawedBack} names `merchant`; its allowance stays as offboarding left it (zero).
+    /// Not while paused.
+    ///
+    /// Security considerations: offboarding stops the former merchant's key from burning its former
+    /// customers' points (a stolen key may be why it left); the operator, a multisig, decides which
+    /// refunds are due instead.
+    function operatorClawback(address merchant, bytes32 ref, uint256 amount) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (hasRole(MERCHANT_ROLE, merchant)) revert MerchantStillActive(merchant);
+        _clawback(merchant, ref, amount, false);
     }
 
     /// @notice {clawback} on behalf of `merchant`, by an issuing agent it authorized.
     /// @dev The same rules and event as {clawback} with `merchant` as the caller: `merchant` must
-    /// hold `MERCHANT_ROLE` and be the merchant that issued `ref` (whether directly or through an
-    /// agent); at most what `ref` issued minus what was already clawed back, from points the member
-    /// still holds. The amount returns to `merchant`'s allowance.
+    /// hold `MERCHANT_ROLE` (an offboarded merchant refunds by itself, with {clawback}) and `ref` must
+    /// be one of its refs (issued directly or through an agent); at most what `ref` issued minus what
+    /// was already clawed back, from points the member still holds. The amount returns to
+    /// `merchant`'s allowance.
     ///
     /// Security considerations: an agent can only undo issuances of the merchants that authorized
     /// it, never another merchant's, and never more than a ref issued.
     function clawbackFor(address merchant, bytes32 ref, uint256 amount) external {
         _requireIssuingAgent(merchant);
-        _clawback(merchant, ref, amount);
+        _clawback(merchant, ref, amount, true);
     }
 
     /// @notice Authorizes (`authorized` true) or revokes `agent` to {issueFor} and {clawbackFor} on
     /// behalf of the calling merchant.
-    /// @dev Only a merchant. Emits {IssuingAgentSet} on every call, so the indexer and auditors can
-    /// follow who may act for whom.
+    /// @dev Only a merchant, not while paused. Emits {IssuingAgentSet} on every call, so the indexer
+    /// and auditors can follow who may act for whom.
     ///
     /// Security considerations: an authorization is stored per (merchant, agent) and survives the
     /// merchant's offboarding, but it is inert while the merchant lacks `MERCHANT_ROLE`; a merchant
     /// onboarded again gets its agents back, so it should revoke agents it no longer trusts.
-    function setIssuingAgent(address agent, bool authorized) external onlyRole(MERCHANT_ROLE) {
+    function setIssuingAgent(address agent, bool authorized) external onlyRole(MERCHANT_ROLE) whenNotPaused {
         if (agent == address(0)) revert InvalidAccount(address(0));
         address merchant = _msgSender();
         _issuingAgents[merchant][agent] = authorized;
@@ -280,12 +318,11 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
         return _issuingAgents[merchant][agent];
     }
 
-    /// @dev The body of {clawback} and {clawbackFor}, for `merchant`.
-    function _clawback(address merchant, bytes32 ref, uint256 amount) private {
+    /// @dev The body of {clawback} and {clawbackFor}, for `merchant`'s `ref`.
+    function _clawback(address merchant, bytes32 ref, uint256 amount, bool restoreAllowance) private {
         if (amount == 0) revert ZeroAmount();
-        Issuance storage issuance = _issuances[ref];
+        Issuance storage issuance = _issuances[merchant][ref];
         if (issuance.merchant == address(0) || issuance.member == address(0)) revert UnknownIssuance(ref);
-        if (issuance.merchant != merchant) revert NotIssuingMerchant(ref, merchant);
         uint256 remaining = issuance.amount - issuance.clawedBack;
         if (amount > remaining) revert ClawbackExceedsIssuance(ref, remaining, amount);
 
@@ -293,13 +330,14 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
         issuance.clawedBack += uint96(amount);
         _burn(member, amount);
         _accounts[member].lifetimeEarned -= uint104(amount);
-        _setIssuanceAllowance(merchant, issuanceAllowance[merchant] + amount);
+        if (restoreAllowance) _setIssuanceAllowance(merchant, issuanceAllowance[merchant] + amount);
         emit PointsClawedBack(merchant, member, ref, amount);
     }
 
-    /// @notice The issuance recorded under `ref` (merchant zero when unused; member zero for a campaign).
-    function issuanceOf(bytes32 ref) external view returns (Issuance memory) {
-        return _issuances[ref];
+    /// @notice The issuance `merchant` recorded under its `ref` (merchant zero when unused; member
+    /// zero for a campaign).
+    function issuanceOf(address merchant, bytes32 ref) external view returns (Issuance memory) {
+        return _issuances[merchant][ref];
     }
 
     // ================================================================ members
@@ -315,10 +353,13 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
 
     /// @notice Burns the whole balance of `member` once it has been inactive for `inactivityPeriod`.
     /// @dev Anyone may call it (a keeper, the operator, an auditor): the rule is public and the same
-    /// for all. Reverts with {NotExpirable} before the deadline, without balance, or when expiry is off.
+    /// for all. Reverts with {NotExpirable} before the deadline, without balance, when expiry is off,
+    /// or for a registered charity (what members gave never expires; a removed charity is an
+    /// ordinary account again). Not while paused. Only a balance change between two accounts is
+    /// activity: neither a zero-point transfer nor a transfer to oneself postpones expiry.
     function expire(address member) external returns (uint256 amount) {
         Account memory account = _accounts[member];
-        uint256 expiresAt_ = _expiresAt(account);
+        uint256 expiresAt_ = _expiresAt(member, account);
         if (expiresAt_ == 0 || block.timestamp < expiresAt_) revert NotExpirable(member, expiresAt_);
         amount = account.balance;
         _burn(member, amount);
@@ -333,10 +374,13 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
     /// @dev Only a migrator, with `from`'s EIP-712 signature of {ACCOUNT_MIGRATION_TYPEHASH} over
     /// (from, to, nonce, deadline) in the `permit` domain, where nonce is `nonces(from)` (shared with
     /// `permit`: a migration invalidates any outstanding permit signature of `from`, and vice versa).
-    /// `to` keeps what it already held: balances and lifetime earned points add up, and its last
-    /// activity becomes the later of the two (a migration that moves points is itself activity, as a
-    /// transfer is). An account with no points but a lifetime still migrates (no {Transfer} then).
-    /// Emits {AccountMigrated} after the {Transfer}.
+    /// An account moves once ({AccountMigratedAway} for a second move), to a target with no points,
+    /// no lifetime earned and no account moved into it before ({MigrationTargetNotEmpty}): the tier
+    /// that arrives is `from`'s alone. The target's last activity becomes the later of the two (a
+    /// migration that moves points is itself activity, as a transfer is). An account with no points
+    /// (even with no lifetime) still migrates, without a {Transfer}: this fixes its target, which its
+    /// reward tokens must then follow ({RewardNFT-migrateTokens}). Emits {AccountMigrated} after the
+    /// {Transfer}. {checkAccountMigration} tells beforehand whether the move is possible.
     ///
     /// Security considerations:
     /// - Both role and signature: the signature proves `from` consents (ERC-1271 smart wallets
@@ -347,13 +391,17 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
     /// - `to` may not be `from` ({MigrationToSelf}), the zero address, a merchant (merchants cannot
     ///   earn their own points), a charity, or an account that itself migrated away: its old refunds
     ///   point elsewhere, and it would close a cycle of migrations ({InvalidMigrationTarget}).
+    /// - No pooling: two members can never move into one wallet, nor one member into a wallet that
+    ///   already earned or holds points, so a tier is never reached by adding accounts together. A
+    ///   wallet someone sent points to must pass them on (or donate them) first. The contract does
+    ///   not see reward tokens: the migrator also refuses a target that holds some (the web does).
     /// - Blocked while paused, like every balance change.
     function migrateAccount(address from, address to, uint256 deadline, bytes calldata signature)
         external
         onlyRole(MIGRATOR_ROLE)
         whenNotPaused
     {
-        checkMigrationTarget(from, to);
+        checkAccountMigration(from, to);
         if (block.timestamp > deadline) revert MigrationSignatureExpired(deadline);
         bytes32 digest =
             _hashTypedDataV4(keccak256(abi.encode(ACCOUNT_MIGRATION_TYPEHASH, from, to, _useNonce(from), deadline)));
@@ -362,18 +410,34 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
         Account memory source = _accounts[from];
         if (source.balance != 0) _transfer(from, to, source.balance);
         Account storage target = _accounts[to];
-        target.lifetimeEarned = (uint256(target.lifetimeEarned) + source.lifetimeEarned).toUint104();
+        // The target had no lifetime earned (checkAccountMigration): it gets exactly `from`'s.
+        target.lifetimeEarned = source.lifetimeEarned;
         _accounts[from].lifetimeEarned = 0;
         if (source.lastActivity > target.lastActivity) target.lastActivity = source.lastActivity;
         // `to` has no pointer of its own (checkMigrationTarget), so no cycle can form.
         migratedTo[from] = to;
+        migratedFrom[to] = from;
         emit AccountMigrated(from, to, source.balance, source.lifetimeEarned);
+    }
+
+    /// @notice Reverts unless {migrateAccount} may move `from` to `to` (signature aside):
+    /// {AccountMigratedAway} when `from` already moved, {checkMigrationTarget}'s rule for `to`, and
+    /// {MigrationTargetNotEmpty} when `to` holds points, has lifetime earned, or received an account
+    /// before. For the migrator to ask before anything is signed.
+    function checkAccountMigration(address from, address to) public view {
+        address movedTo = migratedTo[from];
+        if (movedTo != address(0)) revert AccountMigratedAway(from, movedTo);
+        checkMigrationTarget(from, to);
+        Account memory target = _accounts[to];
+        if (target.balance != 0 || target.lifetimeEarned != 0 || migratedFrom[to] != address(0)) {
+            revert MigrationTargetNotEmpty(to);
+        }
     }
 
     /// @notice Reverts unless a member's account (points or reward tokens) may move from `from` to
     /// `to`: {MigrationToSelf} when they are equal, {InvalidMigrationTarget} for the zero address, a
     /// merchant, a charity or an account that migrated away. The reward catalog applies the same rule
-    /// through this function.
+    /// through this function; {checkAccountMigration} adds the points account's own conditions.
     function checkMigrationTarget(address from, address to) public view {
         if (to == from) revert MigrationToSelf(from);
         if (to == address(0) || migratedTo[to] != address(0) || hasRole(MERCHANT_ROLE, to) || isCharity[to]) {
@@ -412,9 +476,10 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
         return _accounts[member].lastActivity;
     }
 
-    /// @notice When `member`'s balance becomes expirable; 0 when it has none or expiry is off.
+    /// @notice When `member`'s balance becomes expirable; 0 when it has none, is a registered
+    /// charity, or expiry is off.
     function expiresAt(address member) external view returns (uint256) {
-        return _expiresAt(_accounts[member]);
+        return _expiresAt(member, _accounts[member]);
     }
 
     /// @notice The tier thresholds set by the operator.
@@ -435,10 +500,9 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
     // ================================================================ internals
 
     /// @dev The body of {issue} and {issueFor}: a single-member issuance `merchant` can claw back.
+    /// A member that migrated away is refused by `_update`, like on every path that credits it.
     function _issueForPurchase(address merchant, address member, uint256 amount, bytes32 ref) private {
-        address movedTo = migratedTo[member];
-        if (movedTo != address(0)) revert AccountMigratedAway(member, movedTo);
-        _claimRef(ref, merchant, amount, member);
+        _claimRef(merchant, ref, amount, member);
         _spendIssuanceAllowance(merchant, amount);
         _issue(merchant, member, amount, ref);
     }
@@ -474,9 +538,11 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
         emit PointsIssued(merchant, member, ref, amount);
     }
 
-    function _claimRef(bytes32 ref, address merchant, uint256 amount, address member) private {
-        if (_issuances[ref].merchant != address(0)) revert RefAlreadyUsed(ref);
-        _issuances[ref] = Issuance({merchant: merchant, amount: amount.toUint96(), member: member, clawedBack: 0});
+    /// @dev Claims `ref` in `merchant`'s namespace: single-use per merchant, invisible to the others.
+    function _claimRef(address merchant, bytes32 ref, uint256 amount, address member) private {
+        Issuance storage issuance = _issuances[merchant][ref];
+        if (issuance.merchant != address(0)) revert RefAlreadyUsed(ref);
+        _issuances[merchant][ref] = Issuance({merchant: merchant, amount: amount.toUint96(), member: member, clawedBack: 0});
     }
 
     function _spendIssuanceAllowance(address merchant, uint256 amount) private {
@@ -492,18 +558,23 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
         issuanceAllowance[merchant] = allowance;
     }
 
-    function _expiresAt(Account memory account) private view returns (uint256) {
+    function _expiresAt(address member, Account memory account) private view returns (uint256) {
         uint256 period = inactivityPeriod;
-        if (period == 0 || account.balance == 0) return 0;
+        if (period == 0 || account.balance == 0 || isCharity[member]) return 0;
         return uint256(account.lastActivity) + period;
     }
 
     /// @dev Moves points between packed accounts and stamps both parties' activity. A zero-value
     /// transfer changes nothing and stamps nobody: otherwise anyone could keep another account's
-    /// points from expiring for free (a zero `transferFrom` needs no allowance). Minting is capped so
-    /// that every balance and the supply fit in `Account.balance` (uint112).
+    /// points from expiring for free (a zero `transferFrom` needs no allowance). A transfer to
+    /// oneself changes nothing either, and stamps nobody: otherwise one point sent to oneself once
+    /// a year would keep a balance forever. Value never reaches an account that moved away
+    /// ({AccountMigratedAway}); such an account holds neither points nor lifetime earned, so
+    /// `migratedTo` is read only for recipients with neither (holders pay nothing for the check).
+    /// Minting is capped so that every balance and the supply fit in `Account.balance` (uint112).
     function _update(address from, address to, uint256 value) internal override whenNotPaused {
         uint40 now_ = uint40(block.timestamp);
+        bool moves = value != 0 && from != to;
         if (from == address(0)) {
             uint256 supply = _supply + value;
             if (supply > type(uint112).max) revert SupplyCapExceeded(value, type(uint112).max);
@@ -512,7 +583,7 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
             Account storage sender = _accounts[from];
             uint256 balance = sender.balance;
             if (balance < value) revert ERC20InsufficientBalance(from, balance, value);
-            if (value != 0) {
+            if (moves) {
                 unchecked {
                     sender.balance = uint112(balance - value);
                 }
@@ -524,8 +595,12 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
             unchecked {
                 _supply -= value;
             }
-        } else if (value != 0) {
+        } else if (moves) {
             Account storage recipient = _accounts[to];
+            if (recipient.balance == 0 && recipient.lifetimeEarned == 0) {
+                address movedTo = migratedTo[to];
+                if (movedTo != address(0)) revert AccountMigratedAway(to, movedTo);
+            }
             unchecked {
                 // Cannot overflow: every balance is at most the supply, capped at uint112 max.
                 recipient.balance += uint112(value);
@@ -533,6 +608,12 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
             recipient.lastActivity = now_;
         }
         emit Transfer(from, to, value);
+    }
+
+    /// @dev Approvals stop while paused: a spender lined up during an emergency could act the
+    /// instant it ends.
+    function _approve(address owner, address spender, uint256 value, bool emitEvent) internal override whenNotPaused {
+        super._approve(owner, spender, value, emitEvent);
     }
 
     function _msgSender() internal view override(Context, ERC2771Context) returns (address) {

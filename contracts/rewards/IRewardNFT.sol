@@ -78,7 +78,7 @@ interface IRewardNFT {
     /// a minimum tier that does not exist).
     error InvalidReward();
     /// @dev The merchant of reward `rewardId` has left the coalition: its rewards can no longer be
-    /// redeemed (nobody would honour them), though tokens already held stay usable.
+    /// redeemed (nobody would honour them), nor its vouchers consumed.
     error MerchantNotActive(uint256 rewardId, address merchant);
     /// @dev Reward `rewardId` is paused by its merchant.
     error RewardIsPaused(uint256 rewardId);
@@ -118,4 +118,9 @@ interface IRewardNFT {
     /// @dev Raised by the points contract's `checkMigrationTarget`: `to` is the zero address, a
     /// merchant, a charity or an account that migrated away.
     error InvalidMigrationTarget(address to);
+    /// @dev `from`'s tokens can only move to `movedTo`, where its points account moved (zero: it has
+    /// not moved yet, which must come first), not to `to`.
+    error MigrationTargetMismatch(address from, address movedTo, address to);
+    /// @dev `account` moved to `to` (the points contract's `migrateAccount`): it receives no token.
+    error AccountMigratedAway(address account, address to);
 }

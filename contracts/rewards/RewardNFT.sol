@@ -7,6 +7,7 @@ import {Context} from "@openzeppelin/contracts/utils/Context.sol";
 import {Base64} from "@openzeppelin/contracts/utils/Base64.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
@@ -31,11 +32,22 @@ import {IRewardNFT} from "./IRewardNFT.sol";
 ///   holder, the merchant, a nonce and a deadline. Nonces are unordered (any unused value), so a
 ///   member can show several QR codes at once; {cancelVoucherNonce} withdraws one. ERC-1271 smart
 ///   wallets can sign too.
-/// - {redeem} burns before it mints and updates the count before `_safeMint`'s receiver callback.
+/// - {redeem}, {mintExclusive} and {mintExclusiveBatch} call the receiver's `onERC721Received`
+///   (`_safeMint`): they burn and count before it, and are `nonReentrant`, so a member contract
+///   cannot redeem or be minted again from inside the callback (ReentrancyGuardReentrantCall), and
+///   every redemption's logs stay in one piece. OpenZeppelin's `safeTransferFrom` calls the
+///   receiver after the move, with nothing left to update; the holder's ERC-1271 checks are static
+///   calls; the points contract is the program's own.
+/// - The points contract's emergency pause stops every function here but the operator's own
+///   {setRewardPaused}: holders' transfers and approvals, voucher nonce cancellations, the catalog,
+///   mints, redemptions, vouchers and migrations.
+/// - Reward tokens never reach an account that moved away ({LoyaltyPoints-migrateAccount}): its key
+///   was erased ({AccountMigratedAway}). A merchant that left the coalition accepts no more
+///   vouchers ({MerchantNotActive}).
 /// - {migrateTokens} is the only way a soulbound token changes hands: it needs both the points
 ///   contract's `MIGRATOR_ROLE` and the holder's EIP-712 consent with a sequential nonce ({nonces}).
 /// - Gasless use goes through the trusted ERC-2771 forwarder; never add Multicall (CVE-2023-49145).
-contract RewardNFT is ERC721, EIP712, Nonces, ERC2771Context, IRewardNFT {
+contract RewardNFT is ERC721, EIP712, Nonces, ERC2771Context, ReentrancyGuardTransient, IRewardNFT {
     using SafeCast for uint256;
 
     /// @notice EIP-712 type of the holder's consent to use a token as a voucher.
@@ -88,11 +100,13 @@ contract RewardNFT is ERC721, EIP712, Nonces, ERC2771Context, IRewardNFT {
     // ================================================================ merchants
 
     /// @notice Lists a new reward sold by the caller, which must be a merchant of the program.
+    /// @dev Not while the program is paused.
     /// @return rewardId The new reward's id, from 1 up.
     function createReward(RewardTerms calldata terms, RewardMetadata calldata metadata)
         external
         returns (uint256 rewardId)
     {
+        _requireProgramRunning();
         address merchant = _msgSender();
         if (!points.hasRole(_merchantRole, merchant)) revert NotMerchant(merchant);
         if (
@@ -120,28 +134,35 @@ contract RewardNFT is ERC721, EIP712, Nonces, ERC2771Context, IRewardNFT {
     }
 
     /// @notice Stops (or resumes) redemption and exclusive minting of `rewardId`.
-    /// @dev Its merchant or the operator. Tokens already minted are unaffected.
+    /// @dev Its merchant or the operator. Tokens already minted are unaffected (their vouchers stay
+    /// usable). While the program is paused only the operator may call it: it can take a faulty
+    /// reward out before lifting the pause.
     function setRewardPaused(uint256 rewardId, bool paused) external {
         RewardState storage reward = _existingReward(rewardId);
         address account = _msgSender();
-        if (account != reward.merchant && !points.hasRole(points.DEFAULT_ADMIN_ROLE(), account)) {
-            revert NotRewardMerchant(rewardId, account);
-        }
+        bool operator = points.hasRole(points.DEFAULT_ADMIN_ROLE(), account);
+        if (account != reward.merchant && !operator) revert NotRewardMerchant(rewardId, account);
+        if (!operator) _requireProgramRunning();
         reward.paused = paused;
         emit RewardPauseSet(rewardId, account, paused);
     }
 
     /// @notice Mints a token of `rewardId` to `member` without points: VIP drops, badges.
-    /// @dev Only the reward's merchant, while it is a merchant; within the supply cap; not while paused.
-    function mintExclusive(uint256 rewardId, address member) external returns (uint256 tokenId) {
+    /// @dev Only the reward's merchant, while it is a merchant; within the supply cap; not while paused;
+    /// never to an account that moved away. Calls a contract member's `onERC721Received`, hence
+    /// `nonReentrant`.
+    function mintExclusive(uint256 rewardId, address member) external nonReentrant returns (uint256 tokenId) {
         address merchant = _requireActiveRewardMerchant(rewardId);
         tokenId = _mintReward(rewardId, member);
         emit ExclusiveMinted(rewardId, merchant, member, tokenId);
     }
 
     /// @notice {mintExclusive} to each of `members`, for drops to a whole segment.
+    /// @dev The same rules as {mintExclusive}, `nonReentrant` for the same reason; one refused member
+    /// reverts the whole batch.
     function mintExclusiveBatch(uint256 rewardId, address[] calldata members)
         external
+        nonReentrant
         returns (uint256[] memory tokenIds)
     {
         address merchant = _requireActiveRewardMerchant(rewardId);
@@ -153,12 +174,16 @@ contract RewardNFT is ERC721, EIP712, Nonces, ERC2771Context, IRewardNFT {
     }
 
     /// @notice Accepts token `tokenId` as a voucher in the shop, once.
-    /// @dev Only the merchant of the token's reward, with the current holder's EIP-712 signature of
-    /// {VOUCHER_USE_TYPEHASH} over (tokenId, holder, merchant, nonce, deadline).
+    /// @dev Only the merchant of the token's reward, while it is a merchant ({MerchantNotActive}
+    /// once offboarded), with the current holder's EIP-712 signature of {VOUCHER_USE_TYPEHASH} over
+    /// (tokenId, holder, merchant, nonce, deadline). Not while the program is paused. The holder's
+    /// ERC-1271 check is a static call: a wallet contract cannot act from inside it.
     function consumeVoucher(uint256 tokenId, uint256 nonce, uint256 deadline, bytes calldata signature) external {
+        _requireProgramRunning();
         uint256 rewardId = rewardOf(tokenId);
         address merchant = _msgSender();
         if (_rewards[rewardId].merchant != merchant) revert NotRewardMerchant(rewardId, merchant);
+        if (!points.hasRole(_merchantRole, merchant)) revert MerchantNotActive(rewardId, merchant);
         if (block.timestamp > deadline) revert VoucherSignatureExpired(deadline);
         if (_consumed[tokenId]) revert VoucherAlreadyConsumed(tokenId);
         address holder = _requireOwned(tokenId);
@@ -179,8 +204,10 @@ contract RewardNFT is ERC721, EIP712, Nonces, ERC2771Context, IRewardNFT {
     /// @notice Spends the reward's cost in points and mints a token of `rewardId` to the caller.
     /// @dev Checks, in this order: the reward exists, is not paused nor mint-only, its merchant is
     /// still in the coalition, it is within its validity window, not sold out, the caller's tier and
-    /// balance. Burn and mint are atomic.
-    function redeem(uint256 rewardId) external returns (uint256 tokenId) {
+    /// balance. Burn and mint are atomic. Not while paused; never for an account that moved away.
+    /// Calls a contract member's `onERC721Received` after the burn and the count, hence
+    /// `nonReentrant`: a second redemption from inside the callback reverts.
+    function redeem(uint256 rewardId) external nonReentrant returns (uint256 tokenId) {
         address member = _msgSender();
         RewardState storage reward = _existingReward(rewardId);
         if (reward.paused) revert RewardIsPaused(rewardId);
@@ -203,7 +230,9 @@ contract RewardNFT is ERC721, EIP712, Nonces, ERC2771Context, IRewardNFT {
     }
 
     /// @notice Withdraws a voucher signature the caller handed out (e.g. a QR code shown but unused).
+    /// @dev Not while the program is paused (nothing can consume a voucher then either).
     function cancelVoucherNonce(uint256 nonce) external {
+        _requireProgramRunning();
         address holder = _msgSender();
         if (_usedVoucherNonces[holder][nonce]) revert VoucherNonceUsed(holder, nonce);
         _usedVoucherNonces[holder][nonce] = true;
@@ -219,9 +248,13 @@ contract RewardNFT is ERC721, EIP712, Nonces, ERC2771Context, IRewardNFT {
     /// of {TOKEN_MIGRATION_TYPEHASH} over (from, to, keccak256(abi.encodePacked(tokenIds)), nonce,
     /// deadline), nonce being {nonces}(from). Every listed token must be owned by `from`
     /// ({ERC721IncorrectOwner} / {ERC721NonexistentToken} otherwise; a repeated id fails the same
-    /// way). `to` follows the points contract's rule ({LoyaltyPoints-checkMigrationTarget}). Moves
-    /// without the ERC-721 receiver callback, as `transferFrom` does: `to` is the member's own wallet.
-    /// Emits a {Transfer} per token, then {TokensMigrated}.
+    /// way). The tokens follow the points account: `to` must be where
+    /// {LoyaltyPoints-migrateAccount} moved `from` ({MigrationTargetMismatch} otherwise, also before
+    /// the account moved), so an account's tokens reach one wallet only, and no other member's can
+    /// join them there. `to` also follows the points contract's rule
+    /// ({LoyaltyPoints-checkMigrationTarget}). Moves without the ERC-721 receiver callback, as
+    /// `transferFrom` does: `to` is the member's own wallet. Emits a {Transfer} per token, then
+    /// {TokensMigrated}.
     ///
     /// Security considerations: the signature proves the holder consents; the role keeps soulbound
     /// tokens from being traded between members (any two members could otherwise sign each other's
@@ -237,7 +270,9 @@ contract RewardNFT is ERC721, EIP712, Nonces, ERC2771Context, IRewardNFT {
     ) external {
         address migrator = _msgSender();
         if (!points.hasRole(_migratorRole, migrator)) revert NotMigrator(migrator);
-        if (points.paused()) revert Pausable.EnforcedPause();
+        _requireProgramRunning();
+        address movedTo = points.migratedTo(from);
+        if (movedTo != to) revert MigrationTargetMismatch(from, movedTo, to);
         points.checkMigrationTarget(from, to);
         if (tokenIds.length == 0) revert EmptyMigration();
         if (block.timestamp > deadline) revert MigrationSignatureExpired(deadline);
@@ -258,6 +293,22 @@ contract RewardNFT is ERC721, EIP712, Nonces, ERC2771Context, IRewardNFT {
             if (owner != from) revert ERC721IncorrectOwner(from, tokenIds[i], owner);
         }
         emit TokensMigrated(from, to, tokenIds.length);
+    }
+
+    // ================================================================ approvals
+
+    /// @inheritdoc ERC721
+    /// @dev Not while the program is paused.
+    function approve(address to, uint256 tokenId) public override {
+        _requireProgramRunning();
+        super.approve(to, tokenId);
+    }
+
+    /// @inheritdoc ERC721
+    /// @dev Not while the program is paused.
+    function setApprovalForAll(address operator, bool approved) public override {
+        _requireProgramRunning();
+        super.setApprovalForAll(operator, approved);
     }
 
     // ================================================================ views
@@ -380,9 +431,19 @@ contract RewardNFT is ERC721, EIP712, Nonces, ERC2771Context, IRewardNFT {
         _safeMint(member, tokenId);
     }
 
-    /// @dev Soulbound tokens move only at mint; every movement stops while the program is paused.
-    function _update(address to, uint256 tokenId, address auth) internal override returns (address from) {
+    /// @dev The points contract's emergency pause, for this contract's functions.
+    function _requireProgramRunning() private view {
         if (points.paused()) revert Pausable.EnforcedPause();
+    }
+
+    /// @dev Soulbound tokens move only at mint; every movement stops while the program is paused;
+    /// nothing reaches an account that moved away (its key is gone).
+    function _update(address to, uint256 tokenId, address auth) internal override returns (address from) {
+        _requireProgramRunning();
+        if (to != address(0)) {
+            address movedTo = points.migratedTo(to);
+            if (movedTo != address(0)) revert AccountMigratedAway(to, movedTo);
+        }
         from = super._update(to, tokenId, auth);
         if (from != address(0) && to != address(0) && _rewards[rewardOf(tokenId)].soulbound) {
             revert SoulboundToken(tokenId);

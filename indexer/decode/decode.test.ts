@@ -1,7 +1,7 @@
 import { decodeEventLog, encodeAbiParameters, encodeEventTopics, type Hex } from "viem";
 import { describe, expect, it } from "vitest";
 import { loyaltyPointsAbi, rewardNftAbi } from "../../contracts/generated/contracts.ts";
-import { migrationsOf } from "../store/store.ts";
+import { aggregateAccounts, migrationsOf } from "../store/store.ts";
 import { decodeLogs, tierFor, toPointHistory, UnknownLogError, type LogLike } from "./index.ts";
 
 const points = "0x00000000000000000000000000000000000000a1";
@@ -103,6 +103,25 @@ describe("decode", () => {
     // The store carries the source's activity up to the migration (block 5 at t=1000), not after.
     const times = new Map([[5n, 1_000]]);
     expect(migrationsOf(events, history, times)).toEqual([{ from: A, to: B, lifetimeEarned: 90n, fromLastInBatch: 1_000 }]);
+  });
+
+  it("stamps activity as LoyaltyPoints does: neither a zero-point transfer nor a transfer to oneself is activity", () => {
+    index = 0;
+    const tx = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
+    const logs = [
+      { ...log(tx(1), "Transfer", { from: ZERO, to: A }, u256(40n)), blockNumber: 5n },
+      { ...log(tx(1), "PointsIssued", { merchant: M, member: A, ref }, u256(40n)), blockNumber: 5n },
+      { ...log(tx(2), "Transfer", { from: A, to: A }, u256(40n)), blockNumber: 6n },
+      { ...log(tx(3), "Transfer", { from: B, to: A }, u256(0n)), blockNumber: 7n },
+    ];
+    const history = toPointHistory(decodeLogs(logs, { points, rewards }));
+    const accounts = aggregateAccounts(history, new Map([[5n, 1_000], [6n, 2_000], [7n, 3_000]]));
+    expect(accounts.get(A)).toEqual({ balance: 40n, earned: 40n, last: 1_000 });
+    expect(accounts.has(B)).toBe(false);
+    // Nor does it count as the source's activity carried by a migration.
+    const migration = { ...log(tx(4), "AccountMigrated", { from: A, to: B }, encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [0n, 40n])), blockNumber: 8n };
+    const events = decodeLogs([...logs, migration], { points, rewards });
+    expect(migrationsOf(events, toPointHistory(events), new Map([[5n, 1_000], [6n, 2_000], [7n, 3_000], [8n, 4_000]]))).toEqual([{ from: A, to: B, lifetimeEarned: 40n, fromLastInBatch: 1_000 }]);
   });
 
   it("computes tiers as tierOf does", () => {

@@ -524,10 +524,11 @@ export class Store {
              - COALESCE((SELECT sum(amount) FROM point_events WHERE from_address = a.address AND kind = 'clawback'), 0)
              + COALESCE((SELECT sum((args->>'lifetimeEarned')::numeric) FROM program_events WHERE name = 'AccountMigrated' AND args->>'to' = a.address), 0)
              - COALESCE((SELECT sum((args->>'lifetimeEarned')::numeric) FROM program_events WHERE name = 'AccountMigrated' AND args->>'from' = a.address), 0) AS earned,
-           GREATEST((SELECT max(timestamp) FROM point_events WHERE to_address = a.address AND amount > 0),
-                    (SELECT max(timestamp) FROM point_events WHERE from_address = a.address AND amount > 0),
+           GREATEST((SELECT max(timestamp) FROM point_events WHERE to_address = a.address AND amount > 0 AND from_address IS DISTINCT FROM to_address),
+                    (SELECT max(timestamp) FROM point_events WHERE from_address = a.address AND amount > 0 AND from_address IS DISTINCT FROM to_address),
                     (SELECT max(p.timestamp) FROM program_events m JOIN point_events p
                        ON (p.from_address = m.args->>'from' OR p.to_address = m.args->>'from') AND p.amount > 0
+                      AND p.from_address IS DISTINCT FROM p.to_address
                       AND (p.block_number, p.log_index) < (m.block_number, m.log_index)
                      WHERE m.name = 'AccountMigrated' AND m.args->>'to' = a.address)) AS last
          FROM a)
@@ -711,7 +712,7 @@ export function migrationsOf(events: readonly DomainEvent[], history: readonly P
     let last: number | null = null;
     for (const r of history) {
       if (r.blockNumber > e.blockNumber || (r.blockNumber === e.blockNumber && r.transferIndex > e.logIndex)) break;
-      if (r.amount === 0n || (r.from !== from && r.to !== from)) continue;
+      if (!isActivity(r) || (r.from !== from && r.to !== from)) continue;
       const t = times.get(r.blockNumber)!;
       if (last === null || t > last) last = t;
     }
@@ -727,10 +728,14 @@ interface AccountDelta {
 }
 
 /**
- * Per-account change of a batch: balance, lifetime earned, last activity. As LoyaltyPoints does,
- * every Transfer of a nonzero amount stamps both parties (mint and burn: the member); a zero-point
- * transfer stamps nobody (else anyone could postpone another member's expiry for free).
+ * Whether a history row is activity, as LoyaltyPoints stamps it: a nonzero amount between two
+ * different parties (mints and burns stamp the member). A zero-point transfer stamps nobody (else
+ * anyone could postpone another member's expiry for free), nor does a transfer to oneself (else one
+ * point sent to oneself once a year would keep a balance forever).
  */
+const isActivity = (r: PointHistoryEvent) => r.amount !== 0n && r.from !== r.to;
+
+/** Per-account change of a batch: balance, lifetime earned, last activity (see isActivity). */
 export function aggregateAccounts(history: PointHistoryEvent[], times: Map<bigint, number>) {
   const out = new Map<string, AccountDelta>();
   const get = (a: string) => {
@@ -739,8 +744,8 @@ export function aggregateAccounts(history: PointHistoryEvent[], times: Map<bigin
     return d;
   };
   for (const r of history) {
-    // A zero-point transfer changes no balance and, on chain, stamps nobody's activity.
-    if (r.amount === 0n) continue;
+    // Neither changes a balance nor, on chain, stamps anybody's activity.
+    if (!isActivity(r)) continue;
     const t = times.get(r.blockNumber)!;
     if (r.from) {
       const d = get(r.from);

@@ -65,7 +65,7 @@ export function checkRules({ facts, timestamps, vouchers }: RuleInputs): Discrep
           add("issuance.allowance", f.merchant, `≤ ${f.allowanceBefore}`, f.amount, `merchant issued ${f.amount} points with ${f.allowanceBefore} left in its allowance`, [f.event]);
         }
         if (!f.isMerchant) add("issuance.merchant", f.merchant, "MERCHANT_ROLE", "no role", "points issued by an account that was not a merchant then", [f.event]);
-        if (f.earlierUse) add("issuance.ref", f.merchant, "a ref used once", `ref ${f.event.args.ref} used again`, "the same ref issued points in two transactions", [f.earlierUse, f.event]);
+        if (f.earlierUse) add("issuance.ref", f.merchant, "a ref used once by its merchant", `ref ${f.event.args.ref} used again`, "the same merchant's ref issued points in two transactions", [f.earlierUse, f.event]);
         if (!f.mint) add("issuance.mint", f.member, `a mint of ${f.amount}`, "none", "PointsIssued without the mint of its points", [f.event]);
         break;
       }
@@ -78,9 +78,9 @@ export function checkRules({ facts, timestamps, vouchers }: RuleInputs): Discrep
       }
       case "clawback": {
         const i = f.issuance;
-        if (!i) add("clawback.ref", f.member, "an issuance under this ref", "none", `clawback of ref ${f.event.args.ref}, which issued nothing`, [f.event]);
+        // Issuances are looked up under the clawing merchant's own ref: another merchant's is not found.
+        if (!i) add("clawback.ref", f.member, "an issuance under this merchant's ref", "none", `clawback of ref ${f.event.args.ref}, which issued nothing for ${f.merchant}`, [f.event]);
         else {
-          if (i.merchant !== f.merchant) add("clawback.merchant", f.merchant, i.merchant, f.merchant, "clawback by a merchant that did not issue the ref", [i.events[0], f.event]);
           if (i.member === null) add("clawback.campaign", f.member, "a single-member issuance", "a campaign", "clawback of a campaign ref", [i.events[0], f.event]);
           // After a migration the contract claws back from the account the member moved to.
           else if (f.memberNow !== f.member) add("clawback.member", f.member, f.memberNow, f.member, "clawback from a member the ref did not issue to (nor its migrated account)", [i.events[0], f.event]);
@@ -136,6 +136,7 @@ export function checkRules({ facts, timestamps, vouchers }: RuleInputs): Discrep
         const at = time(f.event);
         const events = [f.lastActivity, f.burn, f.event];
         if (f.period === 0n) add("expiry.disabled", f.member, "no expiry (period 0)", "expired", "points expired while expiry was off", events);
+        if (f.charity) add("expiry.charity", f.member, "no expiry (a registered charity)", "expired", "a registered charity's points expired", events);
         if (f.amount !== f.balanceBefore || f.amount === 0n) add("expiry.amount", f.member, f.balanceBefore, f.amount, "expiry did not burn exactly the whole balance", events);
         if (lastTime === null) add("expiry.activity", f.member, "a last balance change", "none", "expiry of an account that never held points", events);
         else {
@@ -173,8 +174,13 @@ export function checkRules({ facts, timestamps, vouchers }: RuleInputs): Discrep
         if (f.lifetimeEarned !== f.earnedBefore) add("migration.lifetime", f.from, f.earnedBefore, f.lifetimeEarned, "AccountMigrated did not move the whole lifetime earned", events);
         if (f.from === f.to) add("migration.target", f.from, "another account", f.to, "an account migrated onto itself", events);
         if (f.targetMovedAway) add("migration.target", f.to, "an account that never moved away", "migrated away before", "an account migrated into one that had itself migrated away", events);
+        if (f.alreadyMoved) add("migration.once", f.from, "one migration per account", "migrated again", "an account that had already moved away migrated a second time", events);
+        if (f.targetNotEmpty) add("migration.pooled", f.to, "a target without points, lifetime earned or an earlier migration", "not empty", "an account migrated into one that already had a history: accounts pooled", events);
         break;
       }
+      case "after-move":
+        add("migration.received", f.account, `nothing (moved to ${f.movedTo})`, f.event.contract === "RewardNFT" ? `token ${f.event.args.tokenId}` : `${f.event.args.value} points`, "value reached an account that had moved away (its key is gone)", [f.event]);
+        break;
       case "token-migration":
         if (BigInt(f.moved.length) !== f.count) {
           add("migration.tokens", f.from, `${f.count} token transfers to ${f.to}`, f.moved.length, "TokensMigrated counts other transfers than its transaction made", [...f.moved, f.event]);

@@ -117,6 +117,32 @@ describe("deriveLedger", () => {
     expect([cost.account, cost.expected, cost.found]).toEqual([ALICE, "100", "burnt 90, event cost 100"]);
   });
 
+  it("pairs each burn with its own redemption when a receiver redeems again from its callback (nested logs)", () => {
+    // The log order of a member contract re-entering redeem from onERC721Received: the inner
+    // redemption burns, mints and is announced between the outer mint and the outer announcement.
+    const [outerBurn, outerPoints, outerMint, outerEvent] = redeem(ALICE, 1n, 1n, 100n);
+    const inner = redeem(ALICE, 1n, 2n, 100n);
+    const c = chain()
+      .tx(1000, ...onboard(10_000n))
+      .tx(1001, [R, "RewardCreated", { rewardId: 1n, merchant: SHOP, terms: terms(), metadata: { name: "A", description: "", image: "" } }])
+      .tx(1002, ...issue(ALICE, 300n, REF1))
+      .tx(1003, outerBurn!, outerPoints!, outerMint!, ...inner, outerEvent!);
+    const { ledger, findings } = audit(c.events);
+    expect(findings).toEqual([]);
+    const redemptions = ledger.facts.filter((f) => f.kind === "redemption");
+    expect(redemptions.map((f) => [f.event.args.tokenId, f.burns.map((b) => b.logIndex)])).toEqual([
+      [token(1n, 2n), [4]],
+      [token(1n, 1n), [1]],
+    ]);
+    // A redemption that burnt twice before its mint is still caught, nested or not.
+    const doubled = chain()
+      .tx(1000, ...onboard(10_000n))
+      .tx(1001, [R, "RewardCreated", { rewardId: 1n, merchant: SHOP, terms: terms(), metadata: { name: "A", description: "", image: "" } }])
+      .tx(1002, ...issue(ALICE, 300n, REF1))
+      .tx(1003, outerBurn!, outerPoints!, outerBurn!, outerPoints!, outerMint!, outerEvent!);
+    expect(checks(audit(doubled.events).findings)).toEqual(["redemption.cost"]);
+  });
+
   it("flags an expiry before the inactivity period and a wrong stated last activity", () => {
     const c = chain()
       .tx(1000, [P, "InactivityPeriodSet", { previousPeriod: 0n, newPeriod: 100n }])
@@ -171,6 +197,7 @@ describe("deriveLedger", () => {
 
 describe("issuing agents and migrations to self-custody", () => {
   const CAROL = "0x00000000000000000000000000000000000000a3";
+  const DAVE = "0x00000000000000000000000000000000000000a4";
   const AGENT = "0x00000000000000000000000000000000000000ee";
   const SHOP2 = "0x00000000000000000000000000000000000000b1";
   const migrate = (from: string, to: string, balance: bigint, lifetimeEarned: bigint, moved = balance) =>
@@ -223,7 +250,7 @@ describe("issuing agents and migrations to self-custody", () => {
       .tx(1001, ...issue(ALICE, 600n, REF1))
       .tx(1002, ...issue(BOB, 100n, REF2))
       .tx(1003, ...migrate(ALICE, CAROL, 500n, 10n)) // 100 points and 590 lifetime left behind
-      .tx(1004, ...migrate(BOB, CAROL, 100n, 100n, 0n)) // no Transfer of its balance
+      .tx(1004, ...migrate(BOB, DAVE, 100n, 100n, 0n)) // no Transfer of its balance
       .tx(1005, ...clawback(SHOP, ALICE, REF1, 10n, [9_300n, 9_310n])); // the contract would take it from CAROL
     const { findings } = audit(c.events);
     expect(checks(findings)).toEqual(["clawback.member", "migration.balance", "migration.lifetime", "migration.transfer"]);
@@ -233,13 +260,52 @@ describe("issuing agents and migrations to self-custody", () => {
     expect([balance.account, balance.expected, balance.found]).toEqual([ALICE, "600", "500"]);
   });
 
-  it("flags a migration into an account that had migrated away (the contract refuses it)", () => {
+  it("flags a migration into an account that had migrated away, and the value it received (the contract refuses both)", () => {
     const c = chain()
       .tx(1000, ...onboard(10_000n))
       .tx(1001, ...issue(ALICE, 10n, REF1))
       .tx(1002, ...migrate(ALICE, CAROL, 10n, 10n))
       .tx(1003, ...migrate(CAROL, ALICE, 10n, 10n));
-    expect(audit(c.events).findings.map((f) => [f.check, f.account])).toEqual([["migration.target", ALICE]]);
+    expect(audit(c.events).findings.map((f) => [f.check, f.account])).toEqual([
+      ["migration.received", ALICE],
+      ["migration.target", ALICE],
+    ]);
+  });
+
+  it("flags a second migration of one account, a migration into a wallet with a history (pooling), and value sent to an account that moved", () => {
+    const c = chain()
+      .tx(1000, ...onboard(10_000n))
+      .tx(1001, ...issue(ALICE, 10n, REF1), ...issue(BOB, 20n, REF2), ...issue(DAVE, 5n, `0x${"33".repeat(32)}`))
+      .tx(1002, ...migrate(ALICE, CAROL, 10n, 10n))
+      .tx(1003, ...migrate(BOB, CAROL, 20n, 20n)) // CAROL already received ALICE
+      .tx(1004, ...migrate(ALICE, DAVE, 0n, 0n)) // ALICE moves twice, into DAVE who holds points
+      .tx(1005, [P, "Transfer", { from: DAVE, to: BOB, value: 1n }]) // BOB had moved away
+      .tx(1006, [R, "RewardCreated", { rewardId: 1n, merchant: SHOP, terms: terms({ cost: 0n, mintOnly: true }), metadata: { name: "A", description: "", image: "" } }])
+      .tx(1007, [R, "Transfer", { from: Z, to: ALICE, tokenId: token(1n, 1n) }], [R, "ExclusiveMinted", { rewardId: 1n, merchant: SHOP, member: ALICE, tokenId: token(1n, 1n) }]);
+    expect(audit(c.events).findings.map((f) => [f.check, f.account])).toEqual([
+      ["migration.pooled", CAROL],
+      ["migration.once", ALICE],
+      ["migration.pooled", DAVE],
+      ["migration.received", BOB],
+      ["migration.received", ALICE],
+    ]);
+  });
+
+  it("counts neither a self-transfer as activity nor lets a registered charity's points expire", () => {
+    const c = chain()
+      .tx(1000, [P, "InactivityPeriodSet", { previousPeriod: 0n, newPeriod: 100n }], [P, "CharityRegistered", { charity: CAROL, name: "Food bank" }])
+      .tx(1001, ...onboard(10_000n))
+      .tx(2000, ...issue(ALICE, 10n, REF1))
+      .tx(2050, [P, "Transfer", { from: ALICE, to: ALICE, value: 5n }])
+      .tx(2100, [P, "Transfer", { from: ALICE, to: Z, value: 10n }], [P, "PointsExpired", { member: ALICE, amount: 10n, lastActivity: 2000n, triggeredBy: OP }]);
+    expect(audit(c.events).findings).toEqual([]);
+    const charity = chain()
+      .tx(1000, [P, "InactivityPeriodSet", { previousPeriod: 0n, newPeriod: 100n }], [P, "CharityRegistered", { charity: CAROL, name: "Food bank" }])
+      .tx(1001, ...onboard(10_000n))
+      .tx(2000, ...issue(ALICE, 10n, REF1))
+      .tx(2001, [P, "Transfer", { from: ALICE, to: CAROL, value: 10n }], [P, "PointsDonated", { member: ALICE, charity: CAROL, amount: 10n }])
+      .tx(2200, [P, "Transfer", { from: CAROL, to: Z, value: 10n }], [P, "PointsExpired", { member: CAROL, amount: 10n, lastActivity: 2001n, triggeredBy: OP }]);
+    expect(checks(audit(charity.events).findings)).toEqual(["expiry.charity"]);
   });
 
   it("keeps issueFor/clawbackFor to the issuing merchant's refs and amounts", () => {
@@ -247,9 +313,27 @@ describe("issuing agents and migrations to self-custody", () => {
       .tx(1000, ...onboard(10_000n), [P, "RoleGranted", { role: MERCHANT_ROLE, account: SHOP2, sender: OP }], [P, "IssuanceAllowanceSet", { merchant: SHOP2, previousAllowance: 0n, newAllowance: 100n }])
       .tx(1001, [P, "IssuingAgentSet", { merchant: SHOP, agent: AGENT, authorized: true }], [P, "IssuingAgentSet", { merchant: SHOP2, agent: AGENT, authorized: true }])
       .tx(1002, ...issue(ALICE, 60n, REF1)) // through the agent: the events name the merchant
-      .tx(1003, ...clawback(SHOP2, ALICE, REF1, 10n, [100n, 110n])) // another merchant's ref
+      .tx(1003, ...clawback(SHOP2, ALICE, REF1, 10n, [100n, 110n])) // another merchant's ref: not one of SHOP2's
       .tx(1004, ...clawback(SHOP, ALICE, REF1, 61n, [9_940n, 10_001n])); // more than the ref issued
-    expect(checks(audit(c.events).findings)).toEqual(["balance.overdraft", "clawback.amount", "clawback.merchant"]);
+    expect(checks(audit(c.events).findings)).toEqual(["balance.overdraft", "clawback.amount", "clawback.ref"]);
+  });
+
+  it("keeps refs per merchant: the same value used by two merchants is two refs, each clawed back on its own", () => {
+    const shop2Issue = (member: string, amount: bigint, ref: string) =>
+      [
+        [P, "Transfer", { from: Z, to: member, value: amount }],
+        [P, "PointsIssued", { merchant: SHOP2, member, ref, amount }],
+      ] as [ContractLabel, string, Record<string, unknown>][];
+    const c = chain()
+      .tx(1000, ...onboard(10_000n), [P, "RoleGranted", { role: MERCHANT_ROLE, account: SHOP2, sender: OP }], [P, "IssuanceAllowanceSet", { merchant: SHOP2, previousAllowance: 0n, newAllowance: 100n }])
+      .tx(1001, ...issue(ALICE, 60n, REF1))
+      .tx(1002, ...shop2Issue(BOB, 40n, REF1))
+      .tx(1003, ...clawback(SHOP2, BOB, REF1, 40n, [60n, 100n]))
+      .tx(1004, ...clawback(SHOP, ALICE, REF1, 60n, [9_940n, 10_000n]));
+    expect(audit(c.events).findings).toEqual([]);
+    // Within one merchant a ref is still used once.
+    const replay = chain().tx(1000, ...onboard(10_000n)).tx(1001, ...issue(ALICE, 60n, REF1)).tx(1002, ...issue(BOB, 1n, REF1));
+    expect(checks(audit(replay.events).findings)).toEqual(["issuance.ref"]);
   });
 
   it("accepts a soulbound token's move only inside a TokensMigrated of the same transaction, with the right count", () => {

@@ -16,7 +16,7 @@ export interface AccountState {
   balance: bigint;
   /** Issued minus clawed back. */
   earned: bigint;
-  /** Last balance change (non-zero Transfer as sender or recipient, mints and burns included). */
+  /** Last balance change (non-zero Transfer between two accounts as sender or recipient, mints and burns included; a transfer to oneself is none). */
   lastActivity: AuditEvent | null;
 }
 
@@ -87,10 +87,15 @@ export type Fact =
       balanceBefore: bigint; earnedBefore: bigint; transfer: AuditEvent | null;
       /** `to` had itself migrated away before (the contract refuses it as a target). */
       targetMovedAway: boolean;
+      /** `from` had already moved (an account moves once). */
+      alreadyMoved: boolean;
+      /** `to` held points, had lifetime earned or had received an account before (no pooling). */
+      targetNotEmpty: boolean;
     }
+  | { kind: "after-move"; event: AuditEvent; account: string; movedTo: string }
   | { kind: "token-migration"; event: AuditEvent; from: string; to: string; count: bigint; moved: AuditEvent[] }
   | { kind: "redemption"; event: AuditEvent; member: string; rewardId: bigint; reward: RewardState | null; paused: boolean; merchantActive: boolean; earned: bigint; tier: number; thresholds: bigint[]; burned: bigint; burns: AuditEvent[]; mint: AuditEvent | null }
-  | { kind: "expiry"; event: AuditEvent; member: string; amount: bigint; period: bigint; balanceBefore: bigint; lastActivity: AuditEvent | null; burn: AuditEvent | null }
+  | { kind: "expiry"; event: AuditEvent; member: string; amount: bigint; period: bigint; balanceBefore: bigint; lastActivity: AuditEvent | null; burn: AuditEvent | null; charity: boolean }
   | { kind: "voucher"; event: AuditEvent; tokenId: bigint; holder: string; merchant: string; owner: string | null; reward: RewardState | null; consumedBefore: boolean; nonceUsedBefore: boolean }
   | { kind: "nft-mint"; event: AuditEvent; rewardId: bigint; tokenId: bigint; reward: RewardState | null; mintedAfter: bigint; how: "redemption" | "exclusive" | "unexplained" }
   | { kind: "exclusive"; event: AuditEvent; merchant: string; reward: RewardState | null; isMerchant: boolean; paused: boolean }
@@ -108,8 +113,11 @@ export interface Ledger {
   merchants: Set<string>;
   /** merchant → agents it authorizes now (IssuingAgentSet). */
   issuingAgents: Map<string, Set<string>>;
-  /** Where each account last migrated (LoyaltyPoints.migratedTo): refunds follow it. */
+  /** Where each account migrated (LoyaltyPoints.migratedTo): refunds follow it. */
   migratedTo: Map<string, string>;
+  /** Accounts some account migrated into (LoyaltyPoints.migratedFrom). */
+  migratedFrom: Map<string, string>;
+  /** Issuances by merchant and ref (`issuanceKey`): refs are per merchant, as in LoyaltyPoints. */
   issuances: Map<string, IssuanceRecord>;
   rewards: Map<bigint, RewardState>;
   tokens: Map<bigint, TokenState>;
@@ -132,6 +140,9 @@ export const tierFor = (earned: bigint, thresholds: readonly bigint[]) => {
 
 export const rewardOf = (tokenId: bigint) => tokenId >> 128n;
 
+/** A ref belongs to the merchant that used it: the same value used by two merchants is two refs. */
+export const issuanceKey = (merchant: string, ref: string) => `${merchant.toLowerCase()}:${ref.toLowerCase()}`;
+
 /** keccak256("MERCHANT_ROLE"): the points contract's role of merchants (RoleGranted/RoleRevoked). */
 export const MERCHANT_ROLE = keccak256(toHex("MERCHANT_ROLE"));
 
@@ -145,6 +156,7 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
     merchants: new Set(),
     issuingAgents: new Map(),
     migratedTo: new Map(),
+    migratedFrom: new Map(),
     issuances: new Map(),
     rewards: new Map(),
     tokens: new Map(),
@@ -172,8 +184,15 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
   // The current transaction's context, to tie events to the transfers they explain.
   let txHash = "";
   let txMoves: PointMove[] = [];
-  let txRedeemed: { event: AuditEvent; used: boolean }[] = [];
-  let txNftMints: { event: AuditEvent; fact: Fact & { kind: "nft-mint" } }[] = [];
+  type RedemptionBurn = { event: AuditEvent; used: boolean };
+  let txRedeemed: RedemptionBurn[] = [];
+  /**
+   * Burns for a redemption not yet followed by a reward mint. The catalog burns, then mints at
+   * once (nothing runs in between), so a mint's own burns are exactly those pending when it is
+   * logged; anything the receiver's callback does (a nested redemption included) comes after.
+   */
+  let txPendingBurns: RedemptionBurn[] = [];
+  let txNftMints: { event: AuditEvent; fact: Fact & { kind: "nft-mint" }; burns: RedemptionBurn[] }[] = [];
   /** Reward-token transfers of this transaction, until a TokensMigrated accounts for them. */
   let txNftMoves: { event: AuditEvent; migrated: boolean; soulbound: boolean }[] = [];
 
@@ -202,6 +221,7 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
     }
     txMoves = [];
     txRedeemed = [];
+    txPendingBurns = [];
     txNftMints = [];
     txNftMoves = [];
   };
@@ -235,19 +255,22 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
           const to = a.to === ZERO_ADDRESS ? null : (a.to as string);
           let fromBalanceBefore = 0n;
           let fromLastActivityBefore: AuditEvent | null = null;
+          // As in LoyaltyPoints, neither a zero-point transfer nor one to oneself is activity.
+          const activity = value !== 0n && from !== to;
           if (from) {
             const s = account(from);
             fromBalanceBefore = s.balance;
             fromLastActivityBefore = s.lastActivity;
             if (s.balance < value) facts.push({ kind: "overdraft", event: e, account: from, balanceBefore: s.balance, amount: value });
             s.balance -= value;
-            // A zero-point transfer changes no balance and, as in LoyaltyPoints, stamps no activity.
-            if (value !== 0n) s.lastActivity = e;
+            if (activity) s.lastActivity = e;
           } else ledger.supply += value;
           if (to) {
             const s = account(to);
             s.balance += value;
-            if (value !== 0n) s.lastActivity = e;
+            if (activity) s.lastActivity = e;
+            const movedTo = ledger.migratedTo.get(to);
+            if (movedTo !== undefined && activity) facts.push({ kind: "after-move", event: e, account: to, movedTo });
           } else ledger.supply -= value;
           const move: PointMove = {
             transfer: e, explainedBy: null, kind: "transfer", from, to, amount: value,
@@ -266,12 +289,12 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
           if (mint) Object.assign(mint, { kind: "issuance", merchant, ref });
           const allowanceBefore = ledger.allowances.get(merchant) ?? 0n;
           ledger.allowances.set(merchant, allowanceBefore - amount);
-          let record = ledger.issuances.get(ref);
+          let record = ledger.issuances.get(issuanceKey(merchant, ref));
           let earlierUse: AuditEvent | null = null;
           if (!record) {
             record = { ref, merchant, member, amount: 0n, clawedBack: 0n, events: [] };
-            ledger.issuances.set(ref, record);
-          } else if (record.events[0].txHash !== e.txHash || record.merchant !== merchant) {
+            ledger.issuances.set(issuanceKey(merchant, ref), record);
+          } else if (record.events[0].txHash !== e.txHash) {
             earlierUse = record.events[0];
           } else {
             record.member = null; // several issuances under one ref in one transaction: a campaign
@@ -290,7 +313,7 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
           const amount = a.amount as bigint;
           const burn = explain(e, member, null, amount);
           if (burn) Object.assign(burn, { kind: "clawback", merchant, ref: a.ref });
-          const issuance = ledger.issuances.get(a.ref as string) ?? null;
+          const issuance = ledger.issuances.get(issuanceKey(merchant, a.ref as string)) ?? null;
           const clawedBefore = issuance?.clawedBack ?? 0n;
           if (issuance) issuance.clawedBack += amount;
           account(member).earned -= amount;
@@ -311,13 +334,17 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
           const target = account(to);
           const balanceBefore = transfer ? transfer.fromBalanceBefore : source.balance;
           const earnedBefore = source.earned;
+          const targetMovedAway = ledger.migratedTo.has(to);
+          const alreadyMoved = ledger.migratedTo.has(from);
+          // The target's state before this migration (its Transfer already credited it).
+          const targetNotEmpty = target.balance - (transfer ? balance : 0n) !== 0n || target.earned !== 0n || ledger.migratedFrom.has(to);
           target.earned += lifetimeEarned;
           source.earned -= lifetimeEarned;
           target.lastActivity = later(target.lastActivity, transfer ? transfer.fromLastActivityBefore : source.lastActivity);
           if (transfer) target.lastActivity = later(target.lastActivity, transfer.transfer);
-          const targetMovedAway = ledger.migratedTo.has(to);
-          ledger.migratedTo.set(from, to);
-          facts.push({ kind: "migration", event: e, from, to, balance, lifetimeEarned, balanceBefore, earnedBefore, transfer: transfer?.transfer ?? null, targetMovedAway });
+          if (!alreadyMoved) ledger.migratedTo.set(from, to);
+          ledger.migratedFrom.set(to, from);
+          facts.push({ kind: "migration", event: e, from, to, balance, lifetimeEarned, balanceBefore, earnedBefore, transfer: transfer?.transfer ?? null, targetMovedAway, alreadyMoved, targetNotEmpty });
           break;
         }
         case "IssuingAgentSet": {
@@ -331,7 +358,9 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
           const burn = explain(e, a.member as string, null, a.amount as bigint);
           if (burn) Object.assign(burn, { kind: "redemption", rewardId: a.rewardId });
           else facts.push({ kind: "unexplained", event: e, what: "PointsRedeemed without the burn of its points", related: [] });
-          txRedeemed.push({ event: e, used: false });
+          const redeemed = { event: e, used: false };
+          txRedeemed.push(redeemed);
+          txPendingBurns.push(redeemed);
           break;
         }
         case "PointsExpired": {
@@ -344,6 +373,7 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
             balanceBefore: burn ? burn.fromBalanceBefore : account(member).balance,
             lastActivity: burn ? burn.fromLastActivityBefore : account(member).lastActivity,
             burn: burn?.transfer ?? null,
+            charity: ledger.charities.get(member)?.active ?? false,
           });
           break;
         }
@@ -423,10 +453,15 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
           ledger.tokens.set(tokenId, { tokenId, rewardId, owner: a.to as string, consumed: false, minted: e });
           const fact = { kind: "nft-mint" as const, event: e, rewardId, tokenId, reward: reward ? { ...reward } : null, mintedAfter: reward?.minted ?? 0n, how: "unexplained" as "redemption" | "exclusive" | "unexplained" };
           facts.push(fact);
-          txNftMints.push({ event: e, fact });
+          txNftMints.push({ event: e, fact, burns: txPendingBurns });
+          txPendingBurns = [];
         } else {
           const token = ledger.tokens.get(tokenId);
           if (token) token.owner = a.to as string;
+        }
+        const movedTo = a.to === ZERO_ADDRESS ? undefined : ledger.migratedTo.get(a.to as string);
+        if (movedTo !== undefined) facts.push({ kind: "after-move", event: e, account: a.to as string, movedTo });
+        if (a.from !== ZERO_ADDRESS) {
           if (a.to !== ZERO_ADDRESS) txNftMoves.push({ event: e, migrated: false, soulbound: ledger.rewards.get(rewardOf(tokenId))?.soulbound ?? false });
         }
         break;
@@ -447,17 +482,18 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
         const rewardId = a.rewardId as bigint;
         const member = a.member as string;
         const reward = ledger.rewards.get(rewardId) ?? null;
+        const mint = txNftMints.find((m) => m.event.args.tokenId === a.tokenId && m.event.args.to === member && m.fact.how === "unexplained");
+        if (mint) mint.fact.how = "redemption";
+        // Its own burns: those logged just before its mint (nested redemptions have their own).
         const burns: AuditEvent[] = [];
         let burned = 0n;
-        for (const r of txRedeemed) {
+        for (const r of mint ? mint.burns : txPendingBurns) {
           if (!r.used && r.event.args.member === member && r.event.args.rewardId === rewardId) {
             r.used = true;
             burns.push(r.event);
             burned += r.event.args.amount as bigint;
           }
         }
-        const mint = txNftMints.find((m) => m.event.args.tokenId === a.tokenId && m.event.args.to === member && m.fact.how === "unexplained");
-        if (mint) mint.fact.how = "redemption";
         const earned = accounts.get(member)?.earned ?? 0n;
         facts.push({
           kind: "redemption", event: e, member, rewardId, reward: reward ? { ...reward } : null, paused: reward?.paused ?? false,

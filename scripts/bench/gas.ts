@@ -96,7 +96,8 @@ results.migrateAccount = await gasOf(points.write.migrateAccount([dave.account.a
 notes.migrateAccount = "balance, lifetime earned and activity to a fresh wallet";
 
 // Two members in the same situation (first migration, fresh wallet), one with 1 badge, one with 4:
-// the difference over 3 is the cost of each further token.
+// the difference over 3 is the cost of each further token. Their (empty) points accounts move
+// first, as the move to self-custody does: the tokens follow the account.
 const [, , , , , , , , holder1, wallet1, holder4, wallet4] = await viem.getWalletClients();
 const migrateTokensGas = async (holder: typeof dave, to: Address, count: number) => {
   const ids: bigint[] = [];
@@ -104,6 +105,13 @@ const migrateTokensGas = async (holder: typeof dave, to: Address, count: number)
     await rewards.write.mintExclusive([2n, holder.account.address], asMerchant);
     ids.push((2n << 128n) | (await rewards.read.getReward([2n])).minted);
   }
+  const moveSignature = await holder.signTypedData({
+    domain: accountMigrationDomain(chainId, points.address, "Loyalty Points"),
+    types: accountMigrationTypes,
+    primaryType: "AccountMigration",
+    message: { from: holder.account.address, to, nonce: 0n, deadline },
+  });
+  await gasOf(points.write.migrateAccount([holder.account.address, to, deadline, moveSignature], asRelayer));
   const tokenSignature = await holder.signTypedData({
     domain: tokenMigrationDomain(chainId, rewards.address),
     types: tokenMigrationTypes,

@@ -10,6 +10,7 @@ const SOURCES = {
   OzPlainERC20: "mocks/OzPlainTokens.sol",
   OzPlainERC721: "mocks/OzPlainTokens.sol",
   NonReceiver: "mocks/OzPlainTokens.sol",
+  ReentrantReceiver: "mocks/HostileContracts.sol",
 } as const;
 
 export type ArtifactName = keyof typeof SOURCES;

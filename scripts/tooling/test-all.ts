@@ -4,7 +4,7 @@
  * summing them. Exits non-zero on any failure, skipped test or suite that crashed.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, globSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 interface SuiteResult {
@@ -86,9 +86,18 @@ async function vitestSuite(): Promise<SuiteResult> {
   return { name: "vitest", passed, failed, skipped, exitCode: code, seconds: (Date.now() - started) / 1000 };
 }
 
+/**
+ * The adversarial suite (test/adversarial, by attack class) holds both kinds: Hardhat tests are its
+ * `*.ts` files that are not `*.test.ts`, run here as a second Hardhat suite; its `*.test.ts` files
+ * are vitest's (vitest.config.ts includes only `*.test.ts`).
+ */
+const adversarialHardhatFiles = () =>
+  globSync("test/adversarial/**/*.ts", { cwd: root }).filter((f) => !f.endsWith(".test.ts")).sort();
+
 const suites: [string, () => Promise<SuiteResult>][] = [
   ["solidity", () => mochaStyleSuite("Solidity tests (fuzz, invariants)", "npx", ["hardhat", "test", "solidity"])],
   ["contracts", () => mochaStyleSuite("Contract tests (Hardhat, TypeScript)", "npx", ["hardhat", "test", "nodejs"])],
+  ["contracts", () => mochaStyleSuite("Adversarial contract tests (Hardhat)", "npx", ["hardhat", "test", "nodejs", ...adversarialHardhatFiles()])],
   ["vitest", vitestSuite],
 ];
 if (packageScripts["test:e2e"]) suites.push(["e2e", () => mochaStyleSuite("Browser tests (Playwright, Chromium)", "npm", ["run", "--silent", "test:e2e"])]);

@@ -53,7 +53,7 @@ contract LoyaltyPointsFuzzTest is LoyaltyFixture {
         assertEq(points.totalSupply(), amount);
         assertEq(points.lastActivity(alice), block.timestamp);
         assertEq(points.issuanceAllowance(merchant), allowanceBefore - amount);
-        ILoyaltyPoints.Issuance memory rec = points.issuanceOf(ref);
+        ILoyaltyPoints.Issuance memory rec = points.issuanceOf(merchant, ref);
         assertEq(rec.merchant, merchant);
         assertEq(rec.member, alice);
         assertEq(uint256(rec.amount), amount);
@@ -64,10 +64,12 @@ contract LoyaltyPointsFuzzTest is LoyaltyFixture {
         vm.prank(merchant);
         points.issue(replayMember, replayAmount, ref);
 
-        // Another merchant cannot reuse it either (refs are global).
-        vm.expectRevert(abi.encodeWithSelector(ILoyaltyPoints.RefAlreadyUsed.selector, ref));
+        // Another merchant's same value is another ref: it issues in its own namespace, and leaves
+        // this merchant's issuance untouched.
         vm.prank(otherMerchant);
         points.issue(replayMember, replayAmount, ref);
+        assertEq(points.issuanceOf(otherMerchant, ref).member, replayMember);
+        assertEq(uint256(points.issuanceOf(merchant, ref).amount), amount);
 
         // Nor as a campaign ref.
         address[] memory members = new address[](1);
@@ -78,7 +80,7 @@ contract LoyaltyPointsFuzzTest is LoyaltyFixture {
         vm.prank(merchant);
         points.issueBatch(members, amounts, ref);
 
-        assertEq(points.totalSupply(), amount, "replays minted nothing");
+        assertEq(points.totalSupply(), amount + replayAmount, "replays minted nothing");
     }
 
     function testFuzz_IssueBatchRefReplayReverts(uint256[4] memory rawAmounts, uint8 count, bytes32 ref) public {
@@ -99,7 +101,7 @@ contract LoyaltyPointsFuzzTest is LoyaltyFixture {
         assertEq(points.issuanceAllowance(merchant), ALLOWANCE - total);
 
         vm.expectRevert(abi.encodeWithSelector(ILoyaltyPoints.RefAlreadyUsed.selector, ref));
-        vm.prank(otherMerchant);
+        vm.prank(merchant);
         points.issueBatch(members, amounts, ref);
         vm.expectRevert(abi.encodeWithSelector(ILoyaltyPoints.RefAlreadyUsed.selector, ref));
         vm.prank(merchant);
@@ -345,6 +347,38 @@ contract LoyaltyPointsFuzzTest is LoyaltyFixture {
         assertEq(points.expire(alice), issued);
     }
 
+    function testFuzz_SelfTransfersNeverPostponeExpiry(uint256 issued, uint256 sent, uint256 times) public {
+        issued = bound(issued, 1, 1e24);
+        sent = bound(sent, 0, issued);
+        times = bound(times, 1, 5);
+        _issue(alice, issued, keccak256("purchase"));
+        uint256 deadline = points.expiresAt(alice);
+        // Sending one's own points to oneself, however often, moves nothing: it is no activity.
+        for (uint256 i = 0; i < times; ++i) {
+            skip((PERIOD - 1) / times);
+            vm.prank(alice);
+            points.transfer(alice, sent);
+        }
+        assertEq(points.balanceOf(alice), issued);
+        assertEq(points.expiresAt(alice), deadline);
+        vm.warp(deadline);
+        assertEq(points.expire(alice), issued);
+    }
+
+    function testFuzz_CharityPointsNeverExpire(uint256 issued, uint256 donated, uint256 idle) public {
+        issued = bound(issued, 1, 1e24);
+        donated = bound(donated, 1, issued);
+        idle = bound(idle, PERIOD, 100 * PERIOD);
+        _issue(alice, issued, keccak256("purchase"));
+        vm.prank(alice);
+        points.donate(charity, donated);
+        skip(idle);
+        assertEq(points.expiresAt(charity), 0);
+        vm.expectRevert(abi.encodeWithSelector(ILoyaltyPoints.NotExpirable.selector, charity, 0));
+        points.expire(charity);
+        assertEq(points.balanceOf(charity), donated);
+    }
+
     function testFuzz_ExpiryDisabledWithZeroPeriod(uint256 issued, uint256 idle) public {
         issued = bound(issued, 1, 1e24);
         idle = bound(idle, 0, 100 * 365 days);
@@ -366,8 +400,8 @@ contract LoyaltyPointsFuzzTest is LoyaltyFixture {
         _issue(alice, issued, ref);
         uint256 allowanceAfterIssue = points.issuanceAllowance(merchant);
 
-        // Another merchant cannot claw back someone else's issuance.
-        vm.expectRevert(abi.encodeWithSelector(ILoyaltyPoints.NotIssuingMerchant.selector, ref, otherMerchant));
+        // Another merchant cannot claw back someone else's issuance: it finds none under its own ref.
+        vm.expectRevert(abi.encodeWithSelector(ILoyaltyPoints.UnknownIssuance.selector, ref));
         vm.prank(otherMerchant);
         points.clawback(ref, first);
 
@@ -379,7 +413,7 @@ contract LoyaltyPointsFuzzTest is LoyaltyFixture {
         assertEq(points.lifetimeEarned(alice), issued - first);
         assertEq(points.totalSupply(), issued - first);
         assertEq(points.issuanceAllowance(merchant), allowanceAfterIssue + first);
-        assertEq(uint256(points.issuanceOf(ref).clawedBack), first);
+        assertEq(uint256(points.issuanceOf(merchant, ref).clawedBack), first);
 
         uint256 remaining = issued - first;
         // The member may have spent part of the points meanwhile.
@@ -409,6 +443,36 @@ contract LoyaltyPointsFuzzTest is LoyaltyFixture {
         }
         assertEq(points.balanceOf(bob), spent, "a clawback never touches the recipients of transfers");
         assertEq(points.lifetimeEarned(bob), 0);
+    }
+
+    /// Offboarding cuts the merchant's key off; the operator refunds for it, within the same bounds.
+    function testFuzz_OffboardedMerchantRefundsGoThroughTheOperator(uint256 issued, uint256 refunded, bytes32 ref) public {
+        issued = bound(issued, 1, type(uint96).max);
+        refunded = bound(refunded, 1, issued);
+        _issue(alice, issued, ref);
+        vm.prank(operator);
+        points.offboardMerchant(merchant);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, merchant, points.MERCHANT_ROLE())
+        );
+        vm.prank(merchant);
+        points.clawback(ref, refunded);
+
+        vm.prank(operator);
+        points.operatorClawback(merchant, ref, refunded);
+        assertEq(points.balanceOf(alice), issued - refunded);
+        assertEq(points.lifetimeEarned(alice), issued - refunded);
+        assertEq(points.issuanceAllowance(merchant), 0);
+        uint256 remaining = issued - refunded;
+        vm.expectRevert(
+            abi.encodeWithSelector(ILoyaltyPoints.ClawbackExceedsIssuance.selector, ref, remaining, remaining + 1)
+        );
+        vm.prank(operator);
+        points.operatorClawback(merchant, ref, remaining + 1);
+        // Never for a merchant still in the coalition: its refunds are its own.
+        vm.expectRevert(abi.encodeWithSelector(ILoyaltyPoints.MerchantStillActive.selector, otherMerchant));
+        vm.prank(operator);
+        points.operatorClawback(otherMerchant, ref, 1);
     }
 
     function testFuzz_ClawbackZeroOrUnknownReverts(bytes32 ref, uint256 amount) public {

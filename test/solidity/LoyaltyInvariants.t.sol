@@ -76,6 +76,8 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
 
     SingleIssuance[] public singles;
     bytes32[] public usedRefs;
+    /// @dev The merchant whose namespace each used ref belongs to (refs are per merchant).
+    address[] public usedRefMerchants;
     uint256 public refCounter;
 
     mapping(uint256 rewardId => uint256) public ghostMinted;
@@ -161,8 +163,9 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
         address member = actors[memberSeed % actors.length];
 
         if (mode % 6 == 0 && usedRefs.length > 0) {
-            // Replay of a used ref, by any merchant: always RefAlreadyUsed.
+            // Replay of a used ref by the merchant that used it: always RefAlreadyUsed.
             bytes32 usedRef = usedRefs[mode % usedRefs.length];
+            merchant = usedRefMerchants[mode % usedRefs.length];
             if (member == merchant) member = members[0];
             amount = _bound(amount, 1, MAX_ISSUE);
             vm.prank(merchant);
@@ -215,6 +218,7 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
         try points.issue(member, amount, ref) {
             successes["issue"]++;
             usedRefs.push(ref);
+            usedRefMerchants.push(merchant);
             singles.push(SingleIssuance(ref, merchant, member, amount, 0));
             _credit(merchant, member, amount);
             if (points.lifetimeEarned(member) != earnedBefore + amount) _violation("issue: lifetime not credited");
@@ -243,6 +247,7 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
             if (total > available) _violation("issueBatch: allowance exceeded");
             successes["issueBatch"]++;
             usedRefs.push(ref);
+            usedRefMerchants.push(merchant);
             for (uint256 i = 0; i < n; ++i) {
                 _credit(merchant, to[i], amounts[i]);
             }
@@ -279,8 +284,8 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
             successes["transfer"]++;
             ghostBalance[from] -= amount;
             ghostBalance[to] += amount;
-            // A zero-value transfer changes nothing, so it stamps nobody's activity.
-            if (amount != 0) {
+            // A zero-value transfer, or one to oneself, changes nothing: it stamps nobody's activity.
+            if (amount != 0 && from != to) {
                 ghostLastActivity[from] = block.timestamp;
                 ghostLastActivity[to] = block.timestamp;
             }
@@ -372,7 +377,8 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
             }
         }
         uint256 balance = ghostBalance[account];
-        uint256 deadline = balance == 0 ? 0 : ghostLastActivity[account] + PERIOD;
+        // A registered charity's points never expire.
+        uint256 deadline = balance == 0 || account == charity ? 0 : ghostLastActivity[account] + PERIOD;
 
         if (mode % 3 == 0 && deadline > block.timestamp) {
             // Boundary: one second before the deadline it is refused, at the deadline it works.
@@ -382,7 +388,7 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
         } else {
             vm.warp(block.timestamp + _bound(mode, 0, 40 days));
         }
-        bool expirable = balance != 0 && block.timestamp >= deadline;
+        bool expirable = balance != 0 && deadline != 0 && block.timestamp >= deadline;
 
         vm.prank(keeper);
         try points.expire(account) returns (uint256 burnt) {
@@ -408,10 +414,10 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
         address caller = s.merchant;
         bytes memory expected;
         if (mode % 5 == 0) {
-            // The wrong merchant.
+            // The wrong merchant: the ref is not one of its own (refs are per merchant).
             caller = merchants[(_indexOf(merchants, s.merchant) + 1 + mode % (merchants.length - 1)) % merchants.length];
             amount = _bound(amount, 1, MAX_ISSUE);
-            expected = abi.encodeWithSelector(ILoyaltyPoints.NotIssuingMerchant.selector, s.ref, caller);
+            expected = abi.encodeWithSelector(ILoyaltyPoints.UnknownIssuance.selector, s.ref);
         } else if (remaining == 0 || mode % 5 == 1) {
             amount = remaining + _bound(amount, 1, MAX_ISSUE);
             expected = abi.encodeWithSelector(ILoyaltyPoints.ClawbackExceedsIssuance.selector, s.ref, remaining, amount);
@@ -919,7 +925,8 @@ contract LoyaltyInvariantTest is StdInvariant, LoyaltyFixture {
         for (uint256 i = 0; i < handler.actorCount(); ++i) {
             address a = handler.actors(i);
             assertEq(points.lastActivity(a), handler.ghostLastActivity(a), "last activity vs ghost");
-            uint256 expected = handler.ghostBalance(a) == 0 ? 0 : handler.ghostLastActivity(a) + PERIOD;
+            uint256 expected =
+                handler.ghostBalance(a) == 0 || a == handler.charity() ? 0 : handler.ghostLastActivity(a) + PERIOD;
             assertEq(points.expiresAt(a), expected, "expiresAt");
         }
     }

@@ -62,7 +62,7 @@ contract MigrationFuzzTest is LoyaltyFixture {
         points.issueFor(merchant, member, amount, ref);
         assertEq(points.balanceOf(member), amount);
         assertEq(points.issuanceAllowance(merchant), ALLOWANCE - amount);
-        assertEq(points.issuanceOf(ref).merchant, merchant);
+        assertEq(points.issuanceOf(merchant, ref).merchant, merchant);
 
         // The ref is the merchant's: neither the agent nor the merchant can use it again.
         vm.expectRevert(abi.encodeWithSelector(ILoyaltyPoints.RefAlreadyUsed.selector, ref));
@@ -91,8 +91,9 @@ contract MigrationFuzzTest is LoyaltyFixture {
 
     // ================================================================ account migration
 
-    /// Migration conserves the total supply and the sum of lifetime earned points; the target's tier
-    /// is the tier of the combined lifetime; the source ends empty.
+    /// Migration conserves the total supply and the sum of lifetime earned points; the target, which
+    /// must have no points and no lifetime of its own (no pooling), gets exactly the source's tier;
+    /// the source ends empty and cannot move again.
     function testFuzz_MigrationConservesSupplyAndLifetime(
         uint256 fromSeed,
         uint256 toSeed,
@@ -124,6 +125,14 @@ contract MigrationFuzzTest is LoyaltyFixture {
 
         uint256 deadline = block.timestamp + 1 hours;
         bytes memory signature = _sign(fromKey, _accountMigrationDigest(from, to, points.nonces(from), deadline));
+        if (earnedTo > 0) {
+            // A target with a history would pool two accounts' lifetimes into one tier.
+            vm.expectRevert(abi.encodeWithSelector(ILoyaltyPoints.MigrationTargetNotEmpty.selector, to));
+            vm.prank(migrator);
+            points.migrateAccount(from, to, deadline, signature);
+            assertEq(points.lifetimeEarned(from), earnedFrom);
+            return;
+        }
         vm.expectEmit(address(points));
         emit ILoyaltyPoints.AccountMigrated(from, to, earnedFrom - spent, earnedFrom);
         vm.prank(migrator);
@@ -133,10 +142,55 @@ contract MigrationFuzzTest is LoyaltyFixture {
         assertEq(points.lifetimeEarned(from) + points.lifetimeEarned(to), lifetimeTotal);
         assertEq(points.balanceOf(from), 0);
         assertEq(points.lifetimeEarned(from), 0);
-        assertEq(points.balanceOf(to), earnedTo + earnedFrom - spent);
-        assertEq(points.tierOf(to), _referenceTier(thresholds, earnedFrom + earnedTo));
+        assertEq(points.balanceOf(to), earnedFrom - spent);
+        assertEq(points.tierOf(to), _referenceTier(thresholds, earnedFrom));
         assertEq(points.tierOf(from), 0);
         assertEq(points.balanceOf(bystander), spent);
+        assertEq(points.migratedFrom(to), from);
+
+        // Once moved, never again (a fresh, valid consent notwithstanding).
+        signature = _sign(fromKey, _accountMigrationDigest(from, bystander, points.nonces(from), deadline));
+        vm.expectRevert(abi.encodeWithSelector(ILoyaltyPoints.AccountMigratedAway.selector, from, to));
+        vm.prank(migrator);
+        points.migrateAccount(from, bystander, deadline, signature);
+    }
+
+    /// Nothing of value reaches an account that moved away, whatever the amount and the sender.
+    function testFuzz_NothingReachesAMovedAccount(uint256 fromSeed, uint256 amount, uint8 path) public {
+        uint256 fromKey = _key(fromSeed);
+        address from = vm.addr(fromKey);
+        vm.assume(from != merchant && from != bystander && from != agent);
+        amount = bound(amount, 1, 1e24);
+        vm.prank(merchant);
+        points.issue(bystander, 2 * amount, keccak256("bystander"));
+        uint256 deadline = block.timestamp + 1 hours;
+        address wallet = makeAddr("wallet");
+        bytes memory signature = _sign(fromKey, _accountMigrationDigest(from, wallet, 0, deadline));
+        vm.prank(migrator);
+        points.migrateAccount(from, wallet, deadline, signature);
+
+        vm.expectRevert(abi.encodeWithSelector(ILoyaltyPoints.AccountMigratedAway.selector, from, wallet));
+        uint256 which = path % 4;
+        if (which == 0) {
+            vm.prank(bystander);
+            points.transfer(from, amount);
+        } else if (which == 1) {
+            vm.prank(merchant);
+            points.issue(from, amount, keccak256(abi.encode("late", amount)));
+        } else if (which == 2) {
+            vm.prank(agent);
+            points.issueFor(merchant, from, amount, keccak256(abi.encode("late-agent", amount)));
+        } else {
+            address[] memory members = new address[](2);
+            members[0] = bystander;
+            members[1] = from;
+            uint256[] memory amounts = new uint256[](2);
+            amounts[0] = amount;
+            amounts[1] = amount;
+            vm.prank(merchant);
+            points.issueBatch(members, amounts, keccak256(abi.encode("late-campaign", amount)));
+        }
+        assertEq(points.balanceOf(from), 0);
     }
 
     function testFuzz_MigrationNeedsTheHoldersKey(uint256 holderSeed, uint256 forgerSeed, uint256 earned) public {
@@ -184,6 +238,10 @@ contract MigrationFuzzTest is LoyaltyFixture {
         }
 
         uint256 deadline = block.timestamp + 1 hours;
+        // The points account moves first (here without points): the tokens must follow it.
+        bytes memory accountSignature = _sign(fromKey, _accountMigrationDigest(from, bystander, 0, deadline));
+        vm.prank(migrator);
+        points.migrateAccount(from, bystander, deadline, accountSignature);
         bytes32 structHash = keccak256(
             abi.encode(TOKEN_MIGRATION_TYPEHASH, from, bystander, keccak256(abi.encodePacked(ids)), 0, deadline)
         );

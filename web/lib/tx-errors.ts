@@ -25,6 +25,8 @@ const KNOWN: Record<string, MessageKey> = {
   InvalidVoucherSignature: "chain.InvalidVoucherSignature",
   SoulboundToken: "chain.SoulboundToken",
   EnforcedPause: "chain.EnforcedPause",
+  MerchantNotActive: "chain.MerchantNotActive",
+  AccountMigratedAway: "chain.AccountMigratedAway",
   ERC20InvalidReceiver: "error.address.malformed",
 };
 

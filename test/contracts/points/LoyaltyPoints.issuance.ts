@@ -22,7 +22,7 @@ describe("LoyaltyPoints — issuance", () => {
       assert.equal(await points.read.issuanceAllowance([merchantA]), MERCHANT_ALLOWANCE - 120n);
       assert.equal(await points.read.issuanceAllowance([merchantB]), MERCHANT_ALLOWANCE);
       assert.equal(await points.read.lastActivity([alice]), await timestampOf(hash));
-      assert.deepEqual(await points.read.issuanceOf([purchase]), {
+      assert.deepEqual(await points.read.issuanceOf([merchantA, purchase]), {
         merchant: merchantA,
         amount: 120n,
         member: alice,
@@ -32,7 +32,7 @@ describe("LoyaltyPoints — issuance", () => {
 
     it("an unused ref has an empty issuance record", async () => {
       const { points } = await load();
-      assert.deepEqual(await points.read.issuanceOf([ref("never used")]), {
+      assert.deepEqual(await points.read.issuanceOf([merchantA, ref("never used")]), {
         merchant: ZERO_ADDRESS,
         amount: 0n,
         member: ZERO_ADDRESS,
@@ -74,7 +74,7 @@ describe("LoyaltyPoints — issuance", () => {
       assert.equal(await points.read.balanceOf([alice]), 50n);
     });
 
-    it("reverts with RefAlreadyUsed on a replayed ref, by the same or another merchant", async () => {
+    it("reverts with RefAlreadyUsed on a ref the merchant replays; another merchant's same value is its own ref", async () => {
       const { points } = await load();
       const purchase = ref("order-42");
       await points.write.issue([alice, 10n, purchase], { account: merchantA });
@@ -84,15 +84,12 @@ describe("LoyaltyPoints — issuance", () => {
         "RefAlreadyUsed",
         [purchase],
       );
-      await assertions.revertWithCustomErrorWithArgs(
-        points.write.issue([bob, 99n, purchase], { account: merchantB }),
-        points,
-        "RefAlreadyUsed",
-        [purchase],
-      );
+      await points.write.issue([bob, 99n, purchase], { account: merchantB });
       assert.equal(await points.read.balanceOf([alice]), 10n);
-      assert.equal(await points.read.balanceOf([bob]), 0n);
-      assert.equal(await points.read.issuanceAllowance([merchantB]), MERCHANT_ALLOWANCE);
+      assert.equal(await points.read.balanceOf([bob]), 99n);
+      assert.equal((await points.read.issuanceOf([merchantA, purchase])).amount, 10n);
+      assert.equal((await points.read.issuanceOf([merchantB, purchase])).amount, 99n);
+      assert.equal(await points.read.issuanceAllowance([merchantB]), MERCHANT_ALLOWANCE - 99n);
     });
 
     it("reverts with SelfIssuance when a merchant issues to itself", async () => {
@@ -187,7 +184,7 @@ describe("LoyaltyPoints — issuance", () => {
       assert.equal(await points.read.lifetimeEarned([alice]), 15n);
       assert.equal(await points.read.totalSupply(), 65n);
       assert.equal(await points.read.issuanceAllowance([merchantA]), MERCHANT_ALLOWANCE - 65n);
-      assert.deepEqual(await points.read.issuanceOf([campaign]), {
+      assert.deepEqual(await points.read.issuanceOf([merchantA, campaign]), {
         merchant: merchantA,
         amount: 65n,
         member: ZERO_ADDRESS,
@@ -207,18 +204,18 @@ describe("LoyaltyPoints — issuance", () => {
       assert.equal(await points.read.totalSupply(), 0n);
     });
 
-    it("reverts with RefAlreadyUsed for a ref already used by a campaign or a purchase, across merchants", async () => {
+    it("reverts with RefAlreadyUsed for a ref the merchant already used for a campaign or a purchase", async () => {
       const { points } = await load();
       const campaign = ref("campaign-used");
       await points.write.issueBatch([[alice], [1n], campaign], { account: merchantA });
       await assertions.revertWithCustomErrorWithArgs(
-        points.write.issueBatch([[bob], [1n], campaign], { account: merchantB }),
+        points.write.issueBatch([[bob], [1n], campaign], { account: merchantA }),
         points,
         "RefAlreadyUsed",
         [campaign],
       );
       await assertions.revertWithCustomErrorWithArgs(
-        points.write.issue([bob, 1n, campaign], { account: merchantB }),
+        points.write.issue([bob, 1n, campaign], { account: merchantA }),
         points,
         "RefAlreadyUsed",
         [campaign],
@@ -226,11 +223,15 @@ describe("LoyaltyPoints — issuance", () => {
       const purchase = ref("purchase-used");
       await points.write.issue([alice, 1n, purchase], { account: merchantB });
       await assertions.revertWithCustomErrorWithArgs(
-        points.write.issueBatch([[bob], [1n], purchase], { account: merchantA }),
+        points.write.issueBatch([[bob], [1n], purchase], { account: merchantB }),
         points,
         "RefAlreadyUsed",
         [purchase],
       );
+      // The same values in another merchant's namespace are free.
+      await points.write.issueBatch([[bob], [1n], campaign], { account: merchantB });
+      await points.write.issueBatch([[bob], [1n], purchase], { account: merchantA });
+      assert.equal(await points.read.balanceOf([bob]), 2n);
     });
 
     it("reverts with InvalidBatch for an empty batch or mismatched lengths", async () => {
@@ -345,7 +346,7 @@ describe("LoyaltyPoints — issuance", () => {
       assert.equal(await points.read.lifetimeEarned([alice]), 900n);
       assert.equal(await points.read.tierOf([alice]), 0n);
       assert.equal(await points.read.issuanceAllowance([merchantA]), MERCHANT_ALLOWANCE - 900n);
-      assert.equal((await points.read.issuanceOf([purchase])).clawedBack, 300n);
+      assert.equal((await points.read.issuanceOf([merchantA, purchase])).clawedBack, 300n);
     });
 
     it("claws back in several steps up to what the ref issued, then reverts with ClawbackExceedsIssuance", async () => {
@@ -379,13 +380,13 @@ describe("LoyaltyPoints — issuance", () => {
       );
     });
 
-    it("reverts with NotIssuingMerchant when another merchant claws back", async () => {
+    it("reverts with UnknownIssuance when another merchant claws back (the ref is not one of its own)", async () => {
       const { points, purchase } = await withPurchase();
       await assertions.revertWithCustomErrorWithArgs(
         points.write.clawback([purchase, 1n], { account: merchantB }),
         points,
-        "NotIssuingMerchant",
-        [purchase, merchantB],
+        "UnknownIssuance",
+        [purchase],
       );
     });
 
@@ -438,6 +439,15 @@ describe("LoyaltyPoints — issuance", () => {
         "AccessControlUnauthorizedAccount",
         [accounts.operator, roles.merchant],
       );
+    });
+
+    it("once the merchant is offboarded, the operator refunds for it (operatorClawback); its allowance stays zero", async () => {
+      const { points, purchase, roles } = await withPurchase();
+      await points.write.offboardMerchant([merchantA]);
+      await assertions.revertWithCustomErrorWithArgs(points.write.clawback([purchase, 1n], { account: merchantA }), points, "AccessControlUnauthorizedAccount", [merchantA, roles.merchant]);
+      await assertions.emitWithArgs(points.write.operatorClawback([merchantA, purchase, 200n]), points, "PointsClawedBack", [merchantA, alice, purchase, 200n]);
+      assert.equal(await points.read.lifetimeEarned([alice]), 1_000n);
+      assert.equal(await points.read.issuanceAllowance([merchantA]), 0n);
     });
   });
 });

@@ -140,10 +140,10 @@ describe("LoyaltyPoints — members", () => {
       assert.equal(await points.read.balanceOf([alice]), 500n);
     });
 
-    it("leaves approvals possible (no balance changes)", async () => {
+    it("stops approvals too: a spender lined up during the emergency could act the instant it ends", async () => {
       const { points } = await paused();
-      await points.write.approve([outsider, 3n], { account: alice });
-      assert.equal(await points.read.allowance([alice, outsider]), 3n);
+      await assertions.revertWithCustomError(points.write.approve([outsider, 3n], { account: alice }), points, "EnforcedPause");
+      assert.equal(await points.read.allowance([alice, outsider]), 0n);
     });
 
     it("unpause restores transfers, donations, issuance and clawbacks", async () => {

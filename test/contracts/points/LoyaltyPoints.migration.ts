@@ -68,15 +68,32 @@ describe("LoyaltyPoints — account migration", () => {
     assert.equal(await points.read.migratedTo([alice]), carol);
   });
 
-  it("adds balance and lifetime earned to what the target already holds (its tier rises)", async () => {
+  it("refuses a target that already earned points (MigrationTargetNotEmpty): no tier by pooling", async () => {
     const { points } = await load();
     await points.write.issue([carol, 4_000n, ref("carol-purchase")], { account: merchantB });
     const message = await consent(points);
     const signature = await signAccountMigration(wallet.alice, points.address, message);
+    await assertions.revertWithCustomErrorWithArgs(
+      points.write.migrateAccount([alice, carol, message.deadline, signature], { account: relayer }),
+      points,
+      "MigrationTargetNotEmpty",
+      [carol],
+    );
+    assert.equal(await points.read.lifetimeEarned([carol]), 4_000n);
+    assert.equal(await points.read.lifetimeEarned([alice]), 1_200n);
+  });
+
+  it("a target that once held points but has neither points nor lifetime now is fresh: its later activity is kept", async () => {
+    const { points } = await load();
+    await points.write.transfer([carol, 10n], { account: bob });
+    const carolActivity = await points.read.lastActivity([carol]);
+    await points.write.transfer([bob, 10n], { account: carol });
+    const message = await consent(points);
+    const signature = await signAccountMigration(wallet.alice, points.address, message);
     await points.write.migrateAccount([alice, carol, message.deadline, signature], { account: relayer });
-    assert.equal(await points.read.balanceOf([carol]), 4_700n);
-    assert.equal(await points.read.lifetimeEarned([carol]), 5_200n);
-    assert.equal(await points.read.tierOf([carol]), 2n);
+    assert.equal(await points.read.lifetimeEarned([carol]), 1_200n);
+    assert.ok((await points.read.lastActivity([carol])) >= carolActivity);
+    assert.equal(await points.read.migratedFrom([carol]), alice);
   });
 
   it("an account with lifetime earned but no points still migrates: no Transfer, its activity carried over", async () => {
@@ -115,20 +132,28 @@ describe("LoyaltyPoints — account migration", () => {
   });
 
   describe("signature", () => {
-    it("a replay reverts with InvalidMigrationSignature (the nonce was consumed)", async () => {
+    it("a replay reverts: the account already moved (AccountMigratedAway); a consent whose nonce a permit used is dead (InvalidMigrationSignature)", async () => {
       const { points } = await load();
       const message = await consent(points);
       const signature = await signAccountMigration(wallet.alice, points.address, message);
       await points.write.migrateAccount([alice, carol, message.deadline, signature], { account: relayer });
-      // Alice receives points again; the old consent must not move them.
-      await points.write.transfer([alice, 100n], { account: bob });
       await assertions.revertWithCustomErrorWithArgs(
         points.write.migrateAccount([alice, carol, message.deadline, signature], { account: relayer }),
         points,
-        "InvalidMigrationSignature",
-        [alice],
+        "AccountMigratedAway",
+        [alice, carol],
       );
-      assert.equal(await points.read.balanceOf([alice]), 100n);
+      // bob signs a consent, then a permit with the same nonce is used first.
+      const bobs = await consent(points, { from: bob, to: outsider });
+      const bobsSignature = await signAccountMigration(wallet.bob, points.address, bobs);
+      const permit = await signPermit(wallet.bob, points.address, { owner: bob, spender: carol, value: 1n, nonce: bobs.nonce, deadline: bobs.deadline });
+      await points.write.permit([bob, carol, 1n, bobs.deadline, permit.v, permit.r, permit.s]);
+      await assertions.revertWithCustomErrorWithArgs(
+        points.write.migrateAccount([bob, outsider, bobs.deadline, bobsSignature], { account: relayer }),
+        points,
+        "InvalidMigrationSignature",
+        [bob],
+      );
     });
 
     it("reverts with InvalidMigrationSignature for another signer, another target or another deadline than signed", async () => {
@@ -304,7 +329,7 @@ describe("LoyaltyPoints — account migration", () => {
       assert.equal(await points.read.balanceOf([outsider]), 700n);
     });
 
-    it("the old account can no longer receive a purchase (AccountMigratedAway), directly or through an agent; campaigns and transfers still reach it", async () => {
+    it("the old account can no longer receive points (AccountMigratedAway): a purchase, directly or through an agent, a campaign, a transfer", async () => {
       const { points } = await load();
       const message = await consent(points);
       await points.write.migrateAccount(
@@ -324,10 +349,15 @@ describe("LoyaltyPoints — account migration", () => {
         "AccountMigratedAway",
         [alice, carol],
       );
-      // A campaign cannot be refunded, and a transfer is the sender's choice: neither is refused.
-      await points.write.issueBatch([[alice], [5n], ref("campaign")], { account: merchantA });
-      await points.write.transfer([alice, 1n], { account: bob });
-      assert.equal(await points.read.balanceOf([alice]), 6n);
+      // Its key is gone: whatever reached it would be lost.
+      await assertions.revertWithCustomErrorWithArgs(
+        points.write.issueBatch([[alice], [5n], ref("campaign")], { account: merchantA }),
+        points,
+        "AccountMigratedAway",
+        [alice, carol],
+      );
+      await assertions.revertWithCustomErrorWithArgs(points.write.transfer([alice, 1n], { account: bob }), points, "AccountMigratedAway", [alice, carol]);
+      assert.equal(await points.read.balanceOf([alice]), 0n);
     });
 
     it("the old account has nothing left to expire; the new one expires on the migrated activity clock", async () => {

@@ -8,16 +8,26 @@ import { describe, it } from "node:test";
 import { keccak256, parseEventLogs, type Address } from "viem";
 import { DAY, programContext, tokenIdOf, ZERO_ADDRESS } from "../helpers/program.ts";
 import { Category, createReward, issuePoints } from "../helpers/rewards.ts";
-import { signTokenMigration, signVoucher, type TokenMigration } from "../helpers/signatures.ts";
+import { signAccountMigration, signTokenMigration, signVoucher, type Signer, type TokenMigration } from "../helpers/signatures.ts";
 import { tokenIdsHash } from "../../../contracts/typed-data.ts";
 
 const ctx = await programContext();
 const { viem, accounts, wallet, networkHelpers } = ctx;
 const { assertions } = viem;
 const { time } = networkHelpers;
-const { merchantA, merchantB, alice, bob, carol, relayer, charity } = accounts;
+const { merchantA, merchantB, alice, bob, carol, relayer, charity, outsider } = accounts;
 
-/** Alice holds a redeemed croissant (#1 of reward 1) and a soulbound badge (#1 of reward 2); bob a croissant. */
+/** Moves `from`'s points account to `to` (migrateAccount): the step that fixes where its tokens may go. */
+async function moveAccount(points: { address: Address; read: { nonces: (args: readonly [Address]) => Promise<bigint> }; write: any }, signer: Signer, from: Address, to: Address) {
+  const deadline = BigInt(await time.latest()) + DAY;
+  const signature = await signAccountMigration(signer, points.address, { from, to, nonce: await points.read.nonces([from]), deadline });
+  await points.write.migrateAccount([from, to, deadline, signature], { account: relayer });
+}
+
+/**
+ * Alice holds a redeemed croissant (#1 of reward 1) and a soulbound badge (#1 of reward 2); bob a
+ * croissant. Alice's points account already moved to carol, as the move to self-custody does first.
+ */
 async function withTokens() {
   const program = await ctx.deployProgram();
   const migratorRole = await program.points.read.MIGRATOR_ROLE();
@@ -34,6 +44,7 @@ async function withTokens() {
   await program.rewards.write.redeem([croissantId], { account: alice });
   await program.rewards.write.redeem([croissantId], { account: bob });
   await program.rewards.write.mintExclusive([badgeId, alice], { account: merchantA });
+  await moveAccount(program.points, wallet.alice, alice, carol);
   const croissant = tokenIdOf(croissantId, 1n);
   const bobsCroissant = tokenIdOf(croissantId, 2n);
   const badge = tokenIdOf(badgeId, 1n);
@@ -115,10 +126,11 @@ describe("RewardNFT — token migration", () => {
     const { rewards, croissant } = program;
     const smartWallet = await viem.deployContract("ERC1271WalletMock", [bob]);
     await rewards.write.transferFrom([alice, smartWallet.address, croissant], { account: alice });
-    const message = await consent(rewards, [croissant], { from: smartWallet.address });
+    await moveAccount(program.points, wallet.bob, smartWallet.address, outsider);
+    const message = await consent(rewards, [croissant], { from: smartWallet.address, to: outsider });
     await assertions.revertWithCustomErrorWithArgs(
       rewards.write.migrateTokens(
-        [smartWallet.address, carol, [croissant], message.deadline, await signTokenMigration(wallet.alice, rewards.address, message)],
+        [smartWallet.address, outsider, [croissant], message.deadline, await signTokenMigration(wallet.alice, rewards.address, message)],
         { account: relayer },
       ),
       rewards,
@@ -126,10 +138,10 @@ describe("RewardNFT — token migration", () => {
       [smartWallet.address],
     );
     await rewards.write.migrateTokens(
-      [smartWallet.address, carol, [croissant], message.deadline, await signTokenMigration(wallet.bob, rewards.address, message)],
+      [smartWallet.address, outsider, [croissant], message.deadline, await signTokenMigration(wallet.bob, rewards.address, message)],
       { account: relayer },
     );
-    assert.equal(await rewards.read.ownerOf([croissant]), carol);
+    assert.equal(await rewards.read.ownerOf([croissant]), outsider);
   });
 
   describe("ownership", () => {
@@ -190,12 +202,11 @@ describe("RewardNFT — token migration", () => {
   });
 
   describe("signature", () => {
-    it("a replay reverts with InvalidMigrationSignature (the nonce was consumed), even for tokens received since", async () => {
+    it("a replay reverts with InvalidMigrationSignature (the nonce was consumed)", async () => {
       const { rewards, croissant } = await load();
       const message = await consent(rewards, [croissant]);
       const signature = await signTokenMigration(wallet.alice, rewards.address, message);
       await rewards.write.migrateTokens([alice, carol, [croissant], message.deadline, signature], { account: relayer });
-      await rewards.write.transferFrom([carol, alice, croissant], { account: carol });
       await assertions.revertWithCustomErrorWithArgs(
         rewards.write.migrateTokens([alice, carol, [croissant], message.deadline, signature], { account: relayer }),
         rewards,
@@ -204,7 +215,7 @@ describe("RewardNFT — token migration", () => {
       );
     });
 
-    it("reverts with InvalidMigrationSignature for another signer, other tokens, another order or another target", async () => {
+    it("reverts with InvalidMigrationSignature for another signer, other tokens or another order than signed", async () => {
       const { rewards, croissant, badge } = await load();
       const message = await consent(rewards, [croissant, badge]);
       const byBob = await signTokenMigration(wallet.bob, rewards.address, message);
@@ -213,7 +224,6 @@ describe("RewardNFT — token migration", () => {
         [carol, [croissant, badge], byBob],
         [carol, [badge, croissant], byAlice],
         [carol, [croissant], byAlice],
-        [bob, [croissant, badge], byAlice],
       ] as const) {
         await assertions.revertWithCustomErrorWithArgs(
           rewards.write.migrateTokens([alice, to, [...ids], message.deadline, signature], { account: relayer }),
@@ -275,14 +285,9 @@ describe("RewardNFT — token migration", () => {
       );
     });
 
-    it("applies the points contract's target rule: MigrationToSelf, InvalidMigrationTarget for zero, a merchant, a charity", async () => {
-      const { rewards, croissant } = await load();
-      for (const [to, error] of [
-        [alice, "MigrationToSelf"],
-        [ZERO_ADDRESS, "InvalidMigrationTarget"],
-        [merchantB, "InvalidMigrationTarget"],
-        [charity, "InvalidMigrationTarget"],
-      ] as const) {
+    it("the tokens follow the points account: MigrationTargetMismatch for any other target (itself, zero, a merchant, a charity, another wallet), or before the account moved", async () => {
+      const { rewards, croissant, bobsCroissant } = await load();
+      for (const to of [alice, ZERO_ADDRESS, merchantB, charity, bob, outsider]) {
         const message = await consent(rewards, [croissant], { to });
         await assertions.revertWithCustomErrorWithArgs(
           rewards.write.migrateTokens(
@@ -290,10 +295,29 @@ describe("RewardNFT — token migration", () => {
             { account: relayer },
           ),
           rewards,
-          error,
-          [error === "MigrationToSelf" ? alice : to],
+          "MigrationTargetMismatch",
+          [alice, carol, to],
         );
       }
+      const bobs = await consent(rewards, [bobsCroissant], { from: bob, to: outsider });
+      await assertions.revertWithCustomErrorWithArgs(
+        rewards.write.migrateTokens([bob, outsider, [bobsCroissant], bobs.deadline, await signTokenMigration(wallet.bob, rewards.address, bobs)], { account: relayer }),
+        rewards,
+        "MigrationTargetMismatch",
+        [bob, ZERO_ADDRESS, outsider],
+      );
+    });
+
+    it("still applies the points contract's target rule where the account went: InvalidMigrationTarget once carol became a merchant", async () => {
+      const { rewards, points, croissant } = await load();
+      await points.write.onboardMerchant([carol, "Carol's shop", 1n]);
+      const message = await consent(rewards, [croissant]);
+      await assertions.revertWithCustomErrorWithArgs(
+        rewards.write.migrateTokens([alice, carol, [croissant], message.deadline, await signTokenMigration(wallet.alice, rewards.address, message)], { account: relayer }),
+        rewards,
+        "InvalidMigrationTarget",
+        [carol],
+      );
     });
 
     it("is blocked while the program is paused (EnforcedPause)", async () => {

@@ -1,10 +1,16 @@
 /**
  * Moving a custodial account to the member's own wallet, in steps the page shows one by one:
  *   start     the member proved they control the wallet (a signed moveProofMessage with a server
- *             nonce); the target is recorded (users.move_target) and custodial actions stop.
+ *             nonce); the target is recorded (users.move_target, unique: one pending move per
+ *             wallet) and custodial actions stop. The wallet must be empty on chain: no points, no
+ *             lifetime earned, no account moved into it, no reward token (wallet_not_empty), so a
+ *             tier is never reached by pooling two accounts. Until the next step runs the member may
+ *             pick another wallet; after it, the target is fixed (move_target_fixed).
  *   points    the server signs AccountMigration with the custodial key; the relayer (a migrator)
  *             submits LoyaltyPoints.migrateAccount: balance, lifetime earned points (tier), activity.
- *   rewards   same with TokenMigration and RewardNFT.migrateTokens for every token still held.
+ *             Always first, even for an account without points: it fixes the target on chain.
+ *   rewards   same with TokenMigration and RewardNFT.migrateTokens for every token still held
+ *             (the contract lets them go only where the points account went).
  *   finish    only once the chain shows nothing left at the custodial address: the row becomes a
  *             self-custody one (address = wallet, custodial_address = the old one), the encrypted
  *             key is erased (crypto-shredding) and every earlier session revoked.
@@ -20,6 +26,7 @@ import { MemberBusyError, withMemberLock } from "./forward.ts";
 import { relayRefusal, revertNameOf, type ActionResult, type CustodyDeps } from "./member-actions.ts";
 import { moveProofMessage } from "./move-proof.ts";
 import { signingAccount } from "./users.ts";
+import { RelayRejectedError } from "../relayer/types.ts";
 
 /** Seconds a migration signature stays valid: it is submitted at once. */
 const MIGRATION_TTL = 600;
@@ -50,6 +57,12 @@ export async function startMove(deps: MoveDeps, session: SessionLike, body: unkn
   const message = moveProofMessage({ domain, chainId: deps.chainId, custodial: session.address, wallet, nonce: b.nonce });
   const valid = await deps.client.verifyMessage({ address: wallet, message, signature: b.signature as Hex }).catch(() => false);
   if (!valid) return fail(401, "bad_signature", "the signature is not this wallet's");
+  const movedTo = await migratedTo(deps, session.address);
+  if (movedTo !== null) {
+    // The points step ran: the chain fixed the target, the remaining steps can only go there.
+    if (movedTo !== wallet) return fail(409, "move_target_fixed", `this account is already moving to ${movedTo} on chain: finish the move there`);
+    return { status: 200, body: { wallet, next: "continue" } };
+  }
   try {
     await deps.client.readContract({ address: deps.contracts.points, abi: loyaltyPointsAbi, functionName: "checkMigrationTarget", args: [session.address, wallet] });
   } catch (e) {
@@ -57,8 +70,42 @@ export async function startMove(deps: MoveDeps, session: SessionLike, body: unkn
   }
   const other = await findAccount(deps.db, wallet);
   if (other && (other.email !== null || other.hasKey || other.custodialAddress !== null)) return fail(409, "wallet_taken", "this wallet already belongs to another account");
-  await deps.db.query(`UPDATE users SET move_target = $2 WHERE id = $1`, [state.user!.id, wallet.toLowerCase()]);
+  if (!(await walletIsEmpty(deps, session.address, wallet))) return notEmpty();
+  try {
+    await deps.db.query(`UPDATE users SET move_target = $2 WHERE id = $1`, [state.user!.id, wallet.toLowerCase()]);
+  } catch (e) {
+    // users.move_target is unique: another member's move into this wallet is pending.
+    if ((e as { code?: string }).code === "23505") return fail(409, "wallet_taken", "another account is moving into this wallet");
+    throw e;
+  }
   return { status: 200, body: { wallet, next: "points" } };
+}
+
+const notEmpty = () =>
+  fail(409, "wallet_not_empty", "this wallet already has points, earned points or rewards of its own: moving into it would pool two accounts. Use a fresh wallet (or move its points out first)");
+
+/** Where the chain moved `account` (LoyaltyPoints.migratedTo), or null while it has not moved. */
+async function migratedTo(deps: Pick<MoveDeps, "client" | "contracts">, account: Address): Promise<Address | null> {
+  const to = await deps.client.readContract({ address: deps.contracts.points, abi: loyaltyPointsAbi, functionName: "migratedTo", args: [account] });
+  return to === zeroAddress ? null : getAddress(to);
+}
+
+/**
+ * The wallet has no history the move could pool with: LoyaltyPoints.checkAccountMigration (no
+ * points, no lifetime earned, no account moved into it) and no reward token.
+ */
+async function walletIsEmpty(deps: Pick<MoveDeps, "client" | "contracts">, from: Address, wallet: Address): Promise<boolean> {
+  const [accountOk, tokens] = await Promise.all([
+    deps.client.readContract({ address: deps.contracts.points, abi: loyaltyPointsAbi, functionName: "checkAccountMigration", args: [from, wallet] }).then(
+      () => true,
+      (e) => {
+        if (revertNameOf(e) === "MigrationTargetNotEmpty") return false;
+        throw e;
+      },
+    ),
+    deps.client.readContract({ address: deps.contracts.rewards, abi: rewardNftAbi, functionName: "balanceOf", args: [wallet] }),
+  ]);
+  return accountOk && tokens === 0n;
 }
 
 /** Every reward token `owner` holds now, from the chain: Transfer logs into it, then ownerOf. */
@@ -93,8 +140,12 @@ export async function continueMove(deps: MoveDeps, session: SessionLike): Promis
       const read = <T>(address: Address, abi: unknown, functionName: string, args: unknown[] = []) =>
         deps.client.readContract({ address, abi: abi as typeof loyaltyPointsAbi, functionName: functionName as never, args: args as never }) as Promise<T>;
 
-      const [balance, lifetime] = await Promise.all([read<bigint>(deps.contracts.points, loyaltyPointsAbi, "balanceOf", [from]), read<bigint>(deps.contracts.points, loyaltyPointsAbi, "lifetimeEarned", [from])]);
-      if (balance > 0n || lifetime > 0n) {
+      const movedTo = await migratedTo(deps, from);
+      if (movedTo !== null && movedTo !== wallet) return fail(409, "move_target_fixed", `this account already moved to ${movedTo} on chain`);
+      if (movedTo === null) {
+        // First on-chain step, even without points: it fixes the target, where the tokens must follow.
+        if (!(await walletIsEmpty(deps, from, wallet))) return notEmpty();
+        const balance = await read<bigint>(deps.contracts.points, loyaltyPointsAbi, "balanceOf", [from]);
         const [nonce, name] = await Promise.all([read<bigint>(deps.contracts.points, loyaltyPointsAbi, "nonces", [from]), read<string>(deps.contracts.points, loyaltyPointsAbi, "name")]);
         const signature = await account.signTypedData({
           domain: accountMigrationDomain(deps.chainId, deps.contracts.points, name),
@@ -120,7 +171,15 @@ export async function continueMove(deps: MoveDeps, session: SessionLike): Promis
         return relayStep(deps, data, deps.contracts.rewards, (hash) => ({ step: "rewards", hash, count: batch.length }));
       }
 
-      const version = await finishMove(deps, user.id, from, wallet);
+      let version: number;
+      try {
+        version = await finishMove(deps, user.id, from, wallet);
+      } catch (e) {
+        // users.address is unique: the wallet became another account's meanwhile (the chain side is
+        // done and stays so; the account keeps its key until this is sorted out).
+        if ((e as { code?: string }).code === "23505") return fail(409, "wallet_taken", "this wallet now belongs to another account");
+        throw e;
+      }
       return { status: 200, body: { step: "done", wallet, version } satisfies MoveStep };
     });
   } catch (e) {
@@ -129,13 +188,26 @@ export async function continueMove(deps: MoveDeps, session: SessionLike): Promis
   }
 }
 
+/** The contract's refusals of a move step, as the answers startMove gives for the same cases. */
+const STEP_REFUSALS: Record<string, () => ActionResult> = {
+  MigrationTargetNotEmpty: notEmpty,
+  MigrationTargetMismatch: () => fail(409, "move_target_fixed", "this account's points moved to another wallet on chain: its rewards can only follow them there"),
+  AccountMigratedAway: () => fail(409, "move_target_fixed", "this account already moved on chain"),
+  InvalidMigrationTarget: () => fail(422, "invalid_target", "this wallet cannot receive a member account (a merchant's, a charity's, or one that moved away)"),
+  MigrationToSelf: () => fail(422, "invalid_target", "this wallet is the account itself"),
+};
+
 async function relayStep(deps: MoveDeps, data: Hex, to: Address, body: (hash: Hash) => MoveStep): Promise<ActionResult> {
   try {
     const tx = await deps.relayer().call({ to, data });
-    if (tx.status !== "confirmed") return fail(502, "reverted", `the migration transaction reverted${tx.revertReason ? ` (${tx.revertReason})` : ""}`, tx.revertReason);
+    if (tx.status !== "confirmed") {
+      const known = tx.revertReason ? STEP_REFUSALS[tx.revertReason] : undefined;
+      return known ? known() : fail(502, "reverted", `the migration transaction reverted${tx.revertReason ? ` (${tx.revertReason})` : ""}`, tx.revertReason);
+    }
     return { status: 200, body: { ...body(tx.hash), blockNumber: tx.blockNumber } };
   } catch (e) {
-    return relayRefusal(e);
+    const known = e instanceof RelayRejectedError && e.revertName ? STEP_REFUSALS[e.revertName] : undefined;
+    return known ? known() : relayRefusal(e);
   }
 }
 

@@ -5,8 +5,11 @@
  * Idempotency, twice: in the database, one row per (merchant, order id) taken by
  * `INSERT … ON CONFLICT DO NOTHING` (the one request that inserts it issues; concurrent duplicates
  * wait for it and answer the same result); on chain, the issuance ref purchaseRef(merchant, orderId)
- * can be used once, so even a retry after a crash at the worst instant cannot issue twice
- * (RefAlreadyUsed is then read as "already issued").
+ * can be used once by that merchant (refs are per merchant on chain), so even a retry after a crash
+ * at the worst instant cannot issue twice. RefAlreadyUsed means "issued" only when the issuance the
+ * chain recorded under the merchant's ref is this purchase's: same member, same points. Otherwise
+ * (the merchant console used the order id, for another member or amount) the purchase fails with
+ * 409 issuance_mismatch and nothing is issued; a refund checks the same before clawing back.
  */
 import { encodeFunctionData, getAddress, isAddress, parseEventLogs, zeroAddress, type Address, type Hash, type PublicClient } from "viem";
 import { loyaltyPointsAbi } from "../../../contracts/generated/contracts.ts";
@@ -252,21 +255,41 @@ function refusal(e: RelayRejectedError): ApiError {
   }
 }
 
-/** The transaction that issued `ref` (when an earlier attempt did), from its PointsIssued log. */
-async function issuedBy(deps: PurchaseDeps, ref: Hash): Promise<{ hash: Hash; blockNumber: bigint; amount: bigint } | null> {
+const mismatch = () =>
+  fail(
+    409,
+    "issuance_mismatch",
+    "this orderId was already issued on chain by this merchant to another member or for other points (the merchant console uses the same order ids): nothing was issued for this purchase; send it with another orderId",
+  );
+
+/** The issuance the chain recorded under `merchant`'s `ref` (null: none), read from issuanceOf. */
+async function recordedIssuance(deps: PurchaseDeps, merchant: Address, ref: Hash): Promise<{ member: Address; amount: bigint; clawedBack: bigint } | null> {
+  const issuance = await deps.client.readContract({ address: deps.points, abi: loyaltyPointsAbi, functionName: "issuanceOf", args: [merchant, ref] });
+  if (issuance.merchant === zeroAddress) return null;
+  return { member: getAddress(issuance.member), amount: BigInt(issuance.amount), clawedBack: BigInt(issuance.clawedBack) };
+}
+
+/**
+ * After RefAlreadyUsed: this purchase's own earlier issuance (its transaction, from the merchant's
+ * PointsIssued log under that ref), or issuance_mismatch when the chain recorded another member or
+ * amount under the merchant's ref; null when the chain shows none (the refusal stands).
+ */
+async function earlierIssuance(deps: PurchaseDeps, merchant: Address, member: Address, amount: bigint, ref: Hash): Promise<{ hash: Hash; blockNumber: bigint } | ApiError | null> {
+  const recorded = await recordedIssuance(deps, merchant, ref);
+  if (!recorded) return null;
+  if (recorded.member !== member || recorded.amount !== amount) return mismatch();
   const logs = await deps.client.getLogs({
     address: deps.points,
     event: loyaltyPointsAbi.find((x) => x.type === "event" && x.name === "PointsIssued") as never,
-    args: { ref } as never,
+    args: { merchant, ref } as never,
     fromBlock: deps.fromBlock ?? 0n,
     toBlock: "latest",
   });
-  const parsed = parseEventLogs({ abi: loyaltyPointsAbi, logs, eventName: "PointsIssued" });
-  const first = parsed[0];
-  return first ? { hash: first.transactionHash, blockNumber: first.blockNumber, amount: first.args.amount } : null;
+  const first = parseEventLogs({ abi: loyaltyPointsAbi, logs, eventName: "PointsIssued" })[0];
+  return first ? { hash: first.transactionHash, blockNumber: first.blockNumber } : null;
 }
 
-/** Issues `amount` for `ref` through the relayer; RefAlreadyUsed (an earlier attempt did) counts as done. */
+/** Issues `amount` for `ref` through the relayer; RefAlreadyUsed counts as done only for this very issuance. */
 async function issueOnce(deps: PurchaseDeps, merchant: Address, member: Address, amount: bigint, ref: Hash, key: string): Promise<{ hash: Hash; blockNumber: bigint } | ApiError> {
   const data = encodeFunctionData({ abi: loyaltyPointsAbi, functionName: "issueFor", args: [merchant, member, amount, ref] });
   let tx: RelayedTx;
@@ -275,14 +298,14 @@ async function issueOnce(deps: PurchaseDeps, merchant: Address, member: Address,
   } catch (e) {
     if (!(e instanceof RelayRejectedError)) throw e;
     if (e.revertName === "RefAlreadyUsed") {
-      const done = await issuedBy(deps, ref);
+      const done = await earlierIssuance(deps, merchant, member, amount, ref);
       if (done) return done;
     }
     return refusal(e);
   }
   if (tx.status === "confirmed") return tx;
   if (tx.revertReason === "RefAlreadyUsed") {
-    const done = await issuedBy(deps, ref);
+    const done = await earlierIssuance(deps, merchant, member, amount, ref);
     if (done) return done;
   }
   return refusal(new RelayRejectedError("would_revert", `the issuance reverted on chain (${tx.revertReason ?? "unknown reason"})`, tx.revertReason));
@@ -296,12 +319,17 @@ async function issue(deps: PurchaseDeps, row: PurchaseRow): Promise<ApiResult> {
   let referral: { referrer: Address; points: bigint } | null = null;
   try {
     const [rules, campaigns] = await Promise.all([getRules(deps.db, merchant), activeCampaigns(deps.db, merchant, row.created_at)]);
-    // The tier is asked to the chain only when the merchant's rules reward one (a call saved per
-    // purchase otherwise: the node is the busiest part under load).
-    const tier = rules.tierMultipliersBps.some((bps) => bps > 10_000n)
-      ? await deps.client.readContract({ address: deps.points, abi: loyaltyPointsAbi, functionName: "tierOf", args: [member] })
-      : 0n;
-    earned = computePoints({ amountCents, tier: Number(tier), rules, campaigns, at: row.created_at });
+    if (row.points !== null && row.breakdown !== null) {
+      // A retry issues what the first attempt decided: its issuance, if it landed, must match.
+      earned = { points: BigInt(row.points), breakdown: row.breakdown.map((l) => ({ ...l, points: BigInt(l.points) })) as BreakdownLine[] };
+    } else {
+      // The tier is asked to the chain only when the merchant's rules reward one (a call saved per
+      // purchase otherwise: the node is the busiest part under load).
+      const tier = rules.tierMultipliersBps.some((bps) => bps > 10_000n)
+        ? await deps.client.readContract({ address: deps.points, abi: loyaltyPointsAbi, functionName: "tierOf", args: [member] })
+        : 0n;
+      earned = computePoints({ amountCents, tier: Number(tier), rules, campaigns, at: row.created_at });
+    }
     if (rules.referralBonusPoints > 0n) {
       // The member's first purchase in the coalition pays their referrer, once: the referral row is
       // claimed by exactly one purchase (a retry of the same purchase claims it again).
@@ -399,11 +427,15 @@ export async function refundPurchase(deps: PurchaseDeps, merchant: Address, orde
       return fail(409, "not_issued", `this purchase is ${row.status}: nothing to refund`);
     }
     const ref = row.ref as Hash;
-    const [issuance, holder] = await Promise.all([
-      deps.client.readContract({ address: deps.points, abi: loyaltyPointsAbi, functionName: "issuanceOf", args: [ref] }),
-      liveAccount(deps, getAddress(row.member)),
-    ]);
-    const remaining = BigInt(issuance.amount) - BigInt(issuance.clawedBack);
+    const [issuance, holder] = await Promise.all([recordedIssuance(deps, merchant, ref), liveAccount(deps, getAddress(row.member))]);
+    const issuedPoints = BigInt(row.points ?? 0);
+    // The chain's issuance under this merchant's ref must be this purchase's, or nothing is clawed
+    // back (it would take another member's points). None at all: a purchase worth no points.
+    if (issuance ? issuance.member !== getAddress(row.member) || issuance.amount !== issuedPoints : issuedPoints !== 0n) {
+      await db.query("ROLLBACK");
+      return mismatch();
+    }
+    const remaining = issuance ? issuance.amount - issuance.clawedBack : 0n;
     const balance = await deps.client.readContract({ address: deps.points, abi: loyaltyPointsAbi, functionName: "balanceOf", args: [holder] });
     const clawable = remaining < balance ? remaining : balance;
     const base = { orderId, purchaseId: row.id, points: row.points ?? "0", alreadyRefunded: (BigInt(row.points ?? 0) - remaining).toString() };

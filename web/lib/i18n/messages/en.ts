@@ -204,6 +204,8 @@ export const en = {
   "chain.InvalidVoucherSignature": "The voucher's signature is not the holder's.",
   "chain.SoulboundToken": "This reward cannot be transferred.",
   "chain.EnforcedPause": "The programme is paused.",
+  "chain.MerchantNotActive": "This shop has left the programme.",
+  "chain.AccountMigratedAway": "This account moved to its own wallet: send to that wallet instead.",
   "chain.reverted": "Refused by the ledger: {reason}.",
 
   "tx.title": "Transaction",
@@ -437,6 +439,8 @@ export const en = {
   "apiError.relayer_unavailable": "Gasless actions are unavailable right now: try again later.",
   "apiError.wallet_taken": "This wallet already belongs to another account.",
   "apiError.invalid_target": "This wallet cannot receive a member account (it is a merchant's or a charity's).",
+  "apiError.wallet_not_empty": "This wallet already has points or rewards of its own: choose a fresh wallet.",
+  "apiError.move_target_fixed": "Your account is already moving to another wallet: finish the move there.",
   "apiError.rate_limited": "You have made many gasless actions in a short time: try again later.",
   // Purchase API, earning rules, campaigns (issue 5).
   "home.earn.shop": "Shop",

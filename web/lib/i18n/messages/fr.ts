@@ -206,6 +206,8 @@ export const fr: Record<MessageKey, string> = {
   "chain.InvalidVoucherSignature": "La signature du bon n'est pas celle de son détenteur.",
   "chain.SoulboundToken": "Cette récompense n'est pas cessible.",
   "chain.EnforcedPause": "Le programme est en pause.",
+  "chain.MerchantNotActive": "Cette boutique a quitté le programme.",
+  "chain.AccountMigratedAway": "Ce compte est passé dans son propre portefeuille : envoyez plutôt à ce portefeuille.",
   "chain.reverted": "Refusé par le registre : {reason}.",
 
   "tx.title": "Transaction",
@@ -439,6 +441,8 @@ export const fr: Record<MessageKey, string> = {
   "apiError.relayer_unavailable": "Les actions sans frais sont indisponibles pour le moment : réessayez plus tard.",
   "apiError.wallet_taken": "Ce portefeuille appartient déjà à un autre compte.",
   "apiError.invalid_target": "Ce portefeuille ne peut pas recevoir un compte de membre (c’est celui d’un commerçant ou d’une association).",
+  "apiError.wallet_not_empty": "Ce portefeuille a déjà ses propres points ou récompenses : choisissez un portefeuille neuf.",
+  "apiError.move_target_fixed": "Votre compte passe déjà dans un autre portefeuille : terminez le transfert vers celui-ci.",
   "apiError.rate_limited": "Vous avez fait beaucoup d’actions sans frais en peu de temps : réessayez plus tard.",
   // Purchase API, earning rules, campaigns (issue 5).
   "home.earn.shop": "Boutique",
