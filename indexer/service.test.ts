@@ -58,7 +58,9 @@ async function until(port: number, path: "/ready" | "/health", test: (r: Awaited
 
 const serviceArgs = (rpcUrl: string, port: number) => [
   "--rpc-url", rpcUrl, "--deployment", program.file, "--confirmations", "2", "--poll-interval", "50", "--port", String(port), "--ws-url", "off",
-  "--ready-max-age", String(READY_MAX_AGE_S), "--rpc-timeout", "1000", "--db-timeout", "1500",
+  // Timeouts longer than --ready-max-age, as with the defaults (10 s, 15 s against 10 s): /ready must
+  // turn on the staleness of its last check, before any timeout ends the session.
+  "--ready-max-age", String(READY_MAX_AGE_S), "--rpc-timeout", "6000", "--db-timeout", "6000",
 ];
 
 /** Keeps transactions coming (one block each) until stopped. */

@@ -1,22 +1,23 @@
 /**
  * A simulation in the spirit of Ponder's: one seed drives a random interleaving of program activity,
  * `kill -9` and SIGTERM of the indexer process, restarts (with other --confirmations), RPC faults
- * through a proxy (500s, dropped and cut responses, hangs, outages), killed database connections and
- * reorgs (evm_revert of 1 to 10 blocks, then a new branch), some while the indexer is stopped. While
- * it runs, every /ready 200 is checked against the truth (the chain's head, the mirror's cursor); at
- * the end the mirror must equal the chain row by row.
+ * through a proxy (500s, dropped and cut responses, hangs, outages), database black holes (a TCP
+ * proxy) and killed connections, and reorgs (evm_revert of 1 to 10 blocks, then a new branch), some
+ * while the indexer is stopped or cut off. While it runs, every /ready 200 is checked against the
+ * truth (the chain's head, the mirror's cursor); at checkpoints and at the end the mirror must equal
+ * the chain row by row.
  *
  * CI runs a fixed seed for SIM_SECONDS (default 40). `npm run test:soak` runs a random seed for longer;
  * the seed is printed, and SIM_SEED=<seed> replays the same choices (the timing still differs).
  */
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rpcFaultProxy, type RpcFaultProxy, type RpcMode } from "../test/support/fault-proxy.ts";
+import { rpcFaultProxy, tcpProxy, type RpcFaultProxy, type RpcMode, type TcpProxy } from "../test/support/fault-proxy.ts";
 import { freePort, startHardhatNode, type HardhatNode } from "../test/support/hardhat-node.ts";
 import { spawnIndexer, type IndexerProcess } from "../test/support/indexer-process.ts";
 import { mirrorProblems } from "../test/support/mirror-truth.ts";
-import { createTestDatabase, type TestDatabase } from "../test/support/postgres.ts";
-import { deployTestProgram, freshBlocks, fundMembers, randomWorkload, revertChain, rng, snapshotChain, waitForCatchUp, type TestProgram } from "../test/support/program.ts";
+import { createTestDatabase, TEST_PG_URL, type TestDatabase } from "../test/support/postgres.ts";
+import { compareMirror, deployTestProgram, freshBlocks, fundMembers, randomWorkload, revertChain, rng, snapshotChain, waitForCatchUp, type TestProgram } from "../test/support/program.ts";
 
 const SEED = process.env.SIM_SEED === "random" || process.env.SIM_SEED === "" ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.SIM_SEED ?? 17);
 const SECONDS = Number(process.env.SIM_SECONDS ?? 40);
@@ -27,15 +28,23 @@ let node: HardhatNode;
 let db: TestDatabase;
 let program: TestProgram;
 let proxy: RpcFaultProxy;
+let dbProxy: TcpProxy;
+/** The test database through dbProxy. */
+let dbViaProxy: string;
 
 beforeAll(async () => {
   [node, db] = await Promise.all([startHardhatNode(), createTestDatabase()]);
   program = await deployTestProgram(node.url);
   await fundMembers(program);
   proxy = await rpcFaultProxy(node.url);
+  dbProxy = await tcpProxy(Number(new URL(TEST_PG_URL).port || 5432));
+  const url = new URL(db.url);
+  url.port = String(dbProxy.port);
+  dbViaProxy = url.toString();
 });
 afterAll(async () => {
   await proxy?.close();
+  await dbProxy?.close();
   await node?.stop();
   await db?.drop();
 });
@@ -57,14 +66,13 @@ describe(`simulation (seed ${SEED}, ${SECONDS} s)`, () => {
     let p: IndexerProcess | null = null;
     let expectedExit = false;
     const unexpected: string[] = [];
-    const outputs: string[] = [];
     const start = () => {
       const confirmations = pick([0, 0, 3, 12]);
       say(`start (--confirmations ${confirmations})`);
       const child = spawnIndexer(
         ["--rpc-url", proxy.url, "--deployment", program.file, "--confirmations", String(confirmations), "--poll-interval", "30", "--port", String(port),
-          "--ws-url", "off", "--ready-max-age", String(READY_MAX_AGE_S), "--ready-max-lag", String(READY_MAX_LAG), "--rpc-timeout", "800", "--db-timeout", "3000"],
-        { DATABASE_URL: db.url },
+          "--ws-url", "off", "--ready-max-age", String(READY_MAX_AGE_S), "--ready-max-lag", String(READY_MAX_LAG), "--rpc-timeout", "3000", "--db-timeout", "3000"],
+        { DATABASE_URL: dbViaProxy },
       );
       expectedExit = false;
       void child.exited.then((code) => {
@@ -79,7 +87,8 @@ describe(`simulation (seed ${SEED}, ${SECONDS} s)`, () => {
       expectedExit = true;
       say(signal === "SIGKILL" ? "kill -9" : "SIGTERM");
       const code = await child.kill(signal);
-      if (signal === "SIGTERM" && code !== 0) unexpected.push(`SIGTERM exit ${code}:\n${child.output().slice(-3000)}`);
+      // Before its first log line the process has no signal handler yet (still loading): it dies of the signal, harmlessly.
+      if (signal === "SIGTERM" && code !== 0 && child.output() !== "") unexpected.push(`SIGTERM exit ${code}:\n${child.output().slice(-3000)}`);
     };
 
     // Snapshots of the chain, newest last, to reorg to.
@@ -123,34 +132,58 @@ describe(`simulation (seed ${SEED}, ${SECONDS} s)`, () => {
     })();
 
     let seed = SEED * 1000;
+    /** A reorg: back to a snapshot 1 to 10 blocks below the head, then a new branch (maybe longer). */
+    const reorg = async (where: string) => {
+      const now = await head();
+      const candidates = snapshots.filter((s) => s.block < now && now - s.block <= 10n);
+      if (!candidates.length) return;
+      const to = pick(candidates);
+      snapshots.splice(snapshots.indexOf(to));
+      await revertChain(program, to.id);
+      heads.length = 0;
+      const branch = Math.floor(r() * Number(now - to.block + 12n));
+      say(`reorg ${where}: ${now - to.block} blocks reverted, ${branch} new`);
+      await freshBlocks(program, branch, seed++);
+      await snapshot();
+    };
+    /** Faults off until the mirror reaches the chain, then compared with it (a wrong state that a later reorg would wash away is caught here). */
+    let lastCheckpoint = Date.now();
+    const checkpoint = async () => {
+      lastCheckpoint = Date.now();
+      await proxy.set("forward");
+      await dbProxy.set("forward");
+      if (!p) start();
+      say("checkpoint");
+      await waitForCatchUp(program, db.url, 60_000).catch((error) => {
+        throw new Error(`${(error as Error).message}\n${context()}\n${(p as IndexerProcess | null)?.output().slice(-3000)}`);
+      });
+      const diff = await compareMirror(program, db.url);
+      expect(diff.problems, context()).toEqual([]);
+    };
     try {
       start();
+      await snapshot();
       while (Date.now() - started < SECONDS * 1000) {
         const x = r();
-        if (x < 0.35) {
+        if (x < 0.3) {
           const steps = 1 + Math.floor(r() * 5);
           say(`workload ${steps}`);
           await randomWorkload(program, steps, seed++);
           await snapshot();
-        } else if (x < 0.47) {
-          // A reorg: back to a snapshot 1 to 10 blocks below the head, then a new branch.
-          const now = await head();
-          const candidates = snapshots.filter((s) => s.block < now && now - s.block <= 10n);
-          if (!candidates.length) continue;
-          const to = pick(candidates);
-          snapshots.splice(snapshots.indexOf(to));
-          await revertChain(program, to.id);
-          heads.length = 0;
-          const branch = Math.floor(r() * 12);
-          say(`reorg: ${now - to.block} blocks reverted, ${branch} new${p ? "" : " (indexer stopped)"}`);
-          await freshBlocks(program, branch, seed++);
-          await snapshot();
-        } else if (x < 0.57) {
+        } else if (x < 0.4) {
+          await reorg(p ? "live" : "while stopped");
+        } else if (x < 0.48) {
+          // The indexer away while the chain reorganises and moves on.
+          await halt(r() < 0.7 ? "SIGKILL" : "SIGTERM");
+          if (r() < 0.5) await randomWorkload(program, 1 + Math.floor(r() * 3), seed++).then(snapshot);
+          await reorg("while stopped");
+          if (r() < 0.7) start();
+        } else if (x < 0.55) {
           await halt(r() < 0.7 ? "SIGKILL" : "SIGTERM");
           if (r() < 0.6) start(); // else it stays down for a while: what follows happens while it is away
-        } else if (x < 0.63) {
+        } else if (x < 0.6) {
           if (!p) start();
-        } else if (x < 0.78) {
+        } else if (x < 0.75) {
           const mode: RpcMode = pick<RpcMode>([
             "down", "hang",
             { error500: 0.15, drop: 0.1, cut: 0.1, delayMs: 80 },
@@ -160,13 +193,23 @@ describe(`simulation (seed ${SEED}, ${SECONDS} s)`, () => {
           const ms = 200 + Math.floor(r() * 2_500);
           say(`RPC ${typeof mode === "string" ? mode : JSON.stringify(mode)} for ${ms} ms`);
           await proxy.set(mode, seed++);
-          if (r() < 0.5) await randomWorkload(program, 1 + Math.floor(r() * 3), seed++);
-          await sleep(ms);
+          const t = Date.now();
+          if (r() < 0.4) await reorg("during the RPC fault");
+          else if (r() < 0.5) await randomWorkload(program, 1 + Math.floor(r() * 3), seed++).then(snapshot);
+          await sleep(Math.max(0, ms - (Date.now() - t)));
           await proxy.set("forward");
-          await snapshot();
-        } else if (x < 0.83) {
+        } else if (x < 0.78) {
+          const ms = 500 + Math.floor(r() * 3_000);
+          say(`database black hole for ${ms} ms`);
+          await dbProxy.set("blackhole");
+          if (r() < 0.5) await randomWorkload(program, 1 + Math.floor(r() * 4), seed++).then(snapshot);
+          await sleep(ms);
+          await dbProxy.set("forward");
+        } else if (x < 0.81) {
           say("database connection killed");
           await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'loyalty-indexer'`);
+        } else if (x < 0.88) {
+          if (Date.now() - lastCheckpoint > 8_000) await checkpoint();
         } else {
           await sleep(Math.floor(r() * 600));
         }
@@ -175,6 +218,7 @@ describe(`simulation (seed ${SEED}, ${SECONDS} s)`, () => {
 
       // Calm: faults off, the indexer up, the mirror must reach the chain and equal it.
       await proxy.set("forward");
+      await dbProxy.set("forward");
       if (!p) start();
       say("calm");
       await waitForCatchUp(program, db.url, 60_000).catch((error) => {
@@ -186,7 +230,7 @@ describe(`simulation (seed ${SEED}, ${SECONDS} s)`, () => {
       expect(lies, context()).toEqual([]);
       expect(readyAnswers, context()).toBeGreaterThan(0);
       expect(await mirrorProblems(program, db.url), context()).toEqual([]);
-      const reorgsLogged = history.filter((h) => h.includes("reorg:")).length;
+      const reorgsLogged = history.filter((h) => h.includes("blocks reverted")).length;
       if (process.env.SIM_VERBOSE) console.log(`${history.join("\n")}\n${(p as IndexerProcess | null)?.output()}`);
       console.log(`indexer simulation: seed ${SEED}: ${history.length} actions (${reorgsLogged} reorgs), ${readyAnswers} /ready 200 checked, RPC proxy ${JSON.stringify(proxy.stats)}`);
     } finally {
