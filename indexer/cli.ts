@@ -58,7 +58,7 @@ const spec = {
     "data-dir": "where the embedded PostgreSQL keeps its data when DATABASE_URL is unset",
     "max-range": "largest eth_getLogs block range",
     reset: "erase the mirror first (needed to rebuild a mirror of another chain or deployment)",
-    "reset-on-mismatch": "erase the mirror only if it follows another chain or deployment (for dev chains that restart)",
+    "reset-on-mismatch": "erase the mirror only if it follows another chain or deployment, or the chain dropped every block it kept (for dev chains that restart)",
     "ready-max-age": "seconds: /ready needs a check of the mirror against a chain head fetched this recently (or INDEXER_READY_MAX_AGE)",
     "ready-max-lag": "blocks: /ready needs the mirror at most this far behind that head (or INDEXER_READY_MAX_LAG)",
     "rpc-timeout": "milliseconds: time limit of each JSON-RPC request (or INDEXER_RPC_TIMEOUT_MS)",

@@ -4,6 +4,9 @@
  * starts while Postgres is still down, how it stops on SIGTERM, and that the RPC URL's secret path
  * never reaches its log.
  */
+import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rpcFaultProxy, tcpProxy } from "../test/support/fault-proxy.ts";
@@ -172,6 +175,26 @@ describe("starting and stopping like a service", () => {
       await stopWork();
       await p.kill("SIGKILL");
       await db.drop();
+    }
+  }, 120_000);
+});
+
+describe("the embedded Postgres (no DATABASE_URL)", () => {
+  it("SIGTERM stops the indexer and then its embedded server: exit 0, 'indexer stopped', the server gone", async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "indexer-embedded-"));
+    chmodSync(dataDir, 0o755); // as root, the embedded server runs as another user that must reach it
+    const port = await freePort();
+    const p = spawnIndexer(serviceArgs(node.url, port).concat("--data-dir", dataDir), { DATABASE_URL: undefined });
+    try {
+      await until(port, "/ready", (r) => r.status === 200, 90_000, p);
+      expect(existsSync(path.join(dataDir, "postgres/postmaster.pid"))).toBe(true);
+      const code = await p.kill("SIGTERM");
+      expect(code, p.output().slice(-3000)).toBe(0);
+      expect(p.output()).toContain('"msg":"indexer stopped"');
+      expect(existsSync(path.join(dataDir, "postgres/postmaster.pid"))).toBe(false);
+    } finally {
+      await p.kill("SIGKILL");
+      rmSync(dataDir, { recursive: true, force: true });
     }
   }, 120_000);
 });
