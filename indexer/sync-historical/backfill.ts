@@ -1,7 +1,8 @@
 /**
  * Backfill: `eth_getLogs` over adaptive block ranges (shrink on provider limits or errors, grow while
- * cheap), the headers of the blocks that have logs and of each range's end, decoded, one range
- * fetched ahead while the previous one is written.
+ * cheap), the headers of the blocks that have logs, of each range's end and of its first block
+ * (whose parent must be the previous range's end, so a reorg between two ranges is caught),
+ * decoded, one range fetched ahead while the previous one is written.
  */
 import type { Hex } from "viem";
 import { decodeLogs, type DomainEvent, type ProgramAddresses } from "../decode/index.ts";
@@ -9,6 +10,8 @@ import { RpcError, type BlockHeader, type RawLog, type RpcClient } from "../rpc/
 
 export interface FetchedRange {
   from: bigint;
+  /** The chain's parent hash of `from`, as the range was fetched. */
+  parentHash: Hex;
   to: BlockHeader;
   blocks: BlockHeader[];
   events: DomainEvent[];
@@ -20,6 +23,11 @@ export interface FetchedRange {
 
 export class InconsistentFetchError extends Error {
   override name = "InconsistentFetchError";
+}
+
+/** The chain no longer continues the blocks already fetched or stored: a reorg to reconcile first. */
+export class ChainMovedError extends Error {
+  override name = "ChainMovedError";
 }
 
 /** Block range sizing: halves on errors and big answers, doubles on small fast ones. */
@@ -70,18 +78,20 @@ export async function fetchRange(rpc: RpcClient, addresses: ProgramAddresses, fr
     numbers.add(BigInt(l.blockNumber));
   }
   const sorted = [...numbers].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const headers = await rpc.getBlocks(sorted);
+  const [first, ...headers] = await rpc.getBlocks([from, ...sorted]);
+  if (!first) throw new InconsistentFetchError(`block ${from} is missing (chain shorter than asked)`);
   const byNumber = new Map<bigint, BlockHeader>();
   headers.forEach((h, i) => {
     if (!h) throw new InconsistentFetchError(`block ${sorted[i]} is missing (chain shorter than asked)`);
     byNumber.set(h.number, h);
   });
+  if (byNumber.get(from) && byNumber.get(from)!.hash !== first.hash) throw new InconsistentFetchError(`block ${from} changed while it was fetched (reorg)`);
   for (const l of logs) {
     const h = byNumber.get(BigInt(l.blockNumber))!;
     if (h.hash !== l.blockHash) throw new InconsistentFetchError(`block ${h.number} changed while it was fetched (reorg)`);
   }
   const events = decodeLogs(logs, addresses);
-  return { from, to: byNumber.get(to)!, blocks: [...byNumber.values()], events, logs: logs.length, ms: performance.now() - started };
+  return { from, parentHash: first.parentHash, to: byNumber.get(to)!, blocks: [...byNumber.values()], events, logs: logs.length, ms: performance.now() - started };
 }
 
 export interface BackfillOptions {
@@ -91,6 +101,8 @@ export interface BackfillOptions {
   from: bigint;
   /** Last block to fetch (inclusive). */
   to: bigint;
+  /** The hash of block `from - 1` the mirror holds: the first range must follow it (null: unknown). */
+  parentHash: Hex | null;
   range?: AdaptiveRange;
   onShrink?: (error: Error, size: bigint) => void;
   /** CPU work on a fetched range that needs no database, run while the previous range is written. */
@@ -121,8 +133,13 @@ export async function* backfill(options: BackfillOptions): AsyncGenerator<Fetche
   };
   if (options.from > to) return;
   let next: Promise<FetchedRange> | null = fetchAdaptive(options.from);
+  let parent = options.parentHash;
   while (next) {
     const current: FetchedRange = await next;
+    if (parent && current.parentHash !== parent) {
+      throw new ChainMovedError(`block ${current.from}'s parent is ${current.parentHash}, not ${parent} as fetched before: the chain reorganised during the backfill`);
+    }
+    parent = current.to.hash;
     const start = current.to.number + 1n;
     next = start <= to ? fetchAdaptive(start) : null;
     // Keep a rejected prefetch from being reported as unhandled if the caller stops early.

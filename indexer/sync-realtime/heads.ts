@@ -1,8 +1,11 @@
 /**
  * New-head notifications over a websocket (`eth_subscribe newHeads`) where the RPC offers one. They
  * only wake the realtime loop early: polling stays the source of truth, so a lost or missing
- * websocket costs latency, never correctness. Reconnects with backoff.
+ * websocket costs latency, never correctness. Reconnects with backoff. Logs name only the
+ * endpoint's origin (a provider's key may be in its path).
  */
+import { urlOrigin } from "../rpc/client.ts";
+
 export interface HeadSubscription {
   close(): void;
   connected(): boolean;
@@ -14,6 +17,15 @@ export function wsUrlFor(rpcUrl: string): string | null {
   if (rpcUrl.startsWith("https://")) return `wss://${rpcUrl.slice(8)}`;
   return null;
 }
+
+/** The JSON-RPC error code of a refusal (its message may echo the URL). */
+const errorCode = (text: string) => {
+  try {
+    return (JSON.parse(text) as { error?: { code?: number } }).error?.code ?? null;
+  } catch {
+    return null;
+  }
+};
 
 export function subscribeHeads(
   url: string,
@@ -36,13 +48,13 @@ export function subscribeHeads(
       open = true;
       failures = 0;
       ws!.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_subscribe", params: ["newHeads"] }));
-      log("websocket head subscription open", { url });
+      log("websocket head subscription open", { url: urlOrigin(url) });
     };
     ws.onmessage = (m) => {
       const text = String(m.data);
       if (text.includes('"eth_subscription"')) onHead();
       else if (text.includes('"error"')) {
-        log("websocket subscription refused; polling only", { url, answer: text.slice(0, 200) });
+        log("websocket subscription refused; polling only", { url: urlOrigin(url), code: errorCode(text) });
         closed = true;
         ws?.close();
       }
@@ -58,7 +70,7 @@ export function subscribeHeads(
   const retry = (error: Error) => {
     failures++;
     const delay = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
-    if (failures === 1) log("no websocket head subscription; polling", { url, error: error.message });
+    if (failures === 1) log("no websocket head subscription; polling", { url: urlOrigin(url), error: error.message });
     timer = setTimeout(connect, delay);
     timer.unref();
   };

@@ -28,3 +28,14 @@ export function spawnIndexer(args: string[], env: Record<string, string | undefi
     },
   };
 }
+
+/** Waits until the process printed `text` (after character `from` of its output); throws with the output. */
+export async function waitForOutput(p: IndexerProcess, text: string | RegExp, timeoutMs = 30_000, from = 0) {
+  const deadline = Date.now() + timeoutMs;
+  const seen = () => (typeof text === "string" ? p.output().slice(from).includes(text) : text.test(p.output().slice(from)));
+  while (!seen()) {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) throw new Error(`the indexer exited (${p.child.exitCode ?? p.child.signalCode}) before printing ${text}:\n${p.output().slice(-3000)}`);
+    if (Date.now() > deadline) throw new Error(`the indexer did not print ${text} in ${timeoutMs} ms:\n${p.output().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -258,3 +258,24 @@ export async function fundMembers(p: TestProgram, amount = 1_000n) {
   const members = MEMBERS.map((m) => devAccount(m).address);
   await send(p, MERCHANTS[0], p.points, loyaltyPointsAbi, "issueBatch", [members, members.map(() => amount), keccak256(toHex(`fund-${Date.now()}-${Math.random()}`))]);
 }
+
+const chainRequest = <T>(p: TestProgram, method: string, params: unknown[] = []) =>
+  p.publicClient.request({ method: method as never, params: params as never }) as Promise<T>;
+
+/** Remembers the chain as it is now (Hardhat's evm_snapshot); `revertTo` brings it back: a reorg. */
+export const snapshotChain = (p: TestProgram) => chainRequest<string>(p, "evm_snapshot");
+
+/** Reverts to a snapshot (consumed, with every later one): the blocks mined since are gone. */
+export async function revertChain(p: TestProgram, snapshot: string) {
+  if (!(await chainRequest<boolean>(p, "evm_revert", [snapshot]))) throw new Error(`evm_revert ${snapshot} refused`);
+}
+
+/** `n` blocks unlike any other (each an issuance under a fresh ref): a new branch after a revert. */
+export async function freshBlocks(p: TestProgram, n: number, seed: number) {
+  const r = rng(seed);
+  for (let i = 0; i < n; i++) {
+    const member = devAccount(MEMBERS[Math.floor(r() * MEMBERS.length)]).address;
+    const ref = keccak256(toHex(`fresh-${seed}-${i}-${refCounter++}-${Date.now()}-${Math.random()}`));
+    await pts(p, MERCHANTS[Math.floor(r() * MERCHANTS.length)], "issue", [member, BigInt(1 + Math.floor(r() * 300)), ref]);
+  }
+}
