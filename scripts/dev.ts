@@ -85,8 +85,9 @@ async function main() {
   if (!args["no-seed"]) await seedCommand(["--rpc-url", rpcUrl]);
 
   // Each dev chain is new (its genesis differs), so a mirror of the previous one is reset. A local
-  // chain mines only on transactions and never reorganizes: every block is final at once, so the
-  // audit page shows the head rather than waiting for blocks that an idle chain never mines.
+  // chain mines only on transactions, so with 0 confirmations the audit page shows the head rather
+  // than waiting for blocks that an idle chain never mines; a developer's evm_revert is a reorg the
+  // indexer rolls back like any other.
   const indexerUrl = `http://127.0.0.1:${args["indexer-port"]}`;
   const indexer = startProcess("indexer", "npx", ["tsx", "indexer/cli.ts", "--rpc-url", rpcUrl, "--port", args["indexer-port"]!, "--reset-on-mismatch", "--confirmations", "0", "--no-progress"], {
     env: { ...process.env, LOG_FORMAT: "json" },
