@@ -5,6 +5,7 @@
  * everything it started.
  */
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import pg from "pg";
@@ -109,7 +110,16 @@ async function main() {
     const web = startProcess("web", "npx", ["next", "dev", "web", "--port", args["web-port"]!], {
       // The relayer (gasless member actions, the purchase API's issuing agent) is Hardhat account
       // #1, whose key is public: derived from the dev mnemonic here, never written anywhere.
-      env: { ...process.env, RPC_URL: rpcUrl, CHAIN_ID: String(deployment.chainId), RELAYER_PRIVATE_KEY: toHex(devAccount(DEV_ROLES.relayer).getHdKey().privateKey!) },
+      // The site's origin (SIWE messages and same-origin checks compare against it, never against
+      // request headers) and a session key for this run, as production requires them set.
+      env: {
+        ...process.env,
+        RPC_URL: rpcUrl,
+        CHAIN_ID: String(deployment.chainId),
+        RELAYER_PRIVATE_KEY: toHex(devAccount(DEV_ROLES.relayer).getHdKey().privateKey!),
+        APP_URL: process.env.APP_URL ?? webUrl,
+        SESSION_SECRET: process.env.SESSION_SECRET ?? randomBytes(32).toString("hex"),
+      },
     });
     exitWith(web, "the web app");
     // The first request compiles the home page: wait for it so the demo is there at first load.

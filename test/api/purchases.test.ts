@@ -58,13 +58,16 @@ async function issuedLogs(ref?: Hex) {
 /** A Sign-In with Ethereum session cookie for Hardhat account `index`. */
 async function walletSession(index: number): Promise<string> {
   const origin = stack.webUrl;
-  const { nonce } = (await (await fetch(`${origin}/api/auth/nonce`)).json()) as { nonce: string };
+  const issued = await fetch(`${origin}/api/auth/nonce`);
+  const { nonce } = (await issued.json()) as { nonce: string };
+  // The nonce is bound to the browser that asked for it (its cookie).
+  const nonceCookie = issued.headers.getSetCookie()[0]!.split(";")[0]!;
   const account = devAccount(index);
   const message = createSiweMessage({ address: account.address, chainId: hardhat.id, domain: new URL(origin).host, nonce, uri: origin, version: "1", issuedAt: new Date() });
   const signature = await account.signMessage({ message });
-  const r = await fetch(`${origin}/api/auth/verify`, { method: "POST", headers: { "content-type": "application/json", origin }, body: JSON.stringify({ message, signature }) });
+  const r = await fetch(`${origin}/api/auth/verify`, { method: "POST", headers: { "content-type": "application/json", origin, cookie: nonceCookie }, body: JSON.stringify({ message, signature }) });
   expect(r.status).toBe(200);
-  return r.headers.get("set-cookie")!.split(";")[0]!;
+  return r.headers.getSetCookie().find((c) => c.startsWith("fid_session="))!.split(";")[0]!;
 }
 
 async function send(from: number, functionName: string, args: unknown[]) {

@@ -3,7 +3,8 @@
  * a Hardhat node (the demo network: starts 400 days ago) on a free port, the program deployed and
  * seeded with cwd = a scratch folder (so deployments/31337.json and the generated module of the
  * repository are never touched), a fresh Postgres database on the machine's server, the indexer,
- * and `next start` of the built web app.
+ * and the production web server (web/server.ts: `npm run start:web`) of the built web app, with
+ * APP_URL and SESSION_SECRET set as production requires.
  *
  *   npx tsx test/e2e/stack.ts          # start it by hand and keep it running (Ctrl-C stops it)
  */
@@ -202,8 +203,18 @@ export async function startStack(options: StackOptions = {}): Promise<StackInfo>
   const webPort = Number(process.env.E2E_WEB_PORT ?? (await freePort()));
   const webUrl = `http://127.0.0.1:${webPort}`;
   const kek = options.webEnv?.KEY_ENCRYPTION_KEY ?? randomBytes(32).toString("hex");
-  const web = start("web", path.join(BIN, "next"), ["start", "web", "--port", String(webPort), "--hostname", "127.0.0.1"], {
-    env: { DATABASE_URL: databaseUrl, RPC_URL: rpcUrl, CHAIN_ID: "31337", DEPLOYMENT_FILE: deploymentFile, SESSION_SECRET: randomBytes(32).toString("hex"), KEY_ENCRYPTION_KEY: kek, RELAYER_PRIVATE_KEY: relayerKey(), ...options.webEnv },
+  const web = start("web", path.join(BIN, "node"), [path.join(ROOT, "web", "server.ts"), "--port", String(webPort), "--hostname", "127.0.0.1"], {
+    env: {
+      DATABASE_URL: databaseUrl,
+      RPC_URL: rpcUrl,
+      CHAIN_ID: "31337",
+      DEPLOYMENT_FILE: deploymentFile,
+      APP_URL: webUrl,
+      SESSION_SECRET: randomBytes(32).toString("hex"),
+      KEY_ENCRYPTION_KEY: kek,
+      RELAYER_PRIVATE_KEY: relayerKey(),
+      ...options.webEnv,
+    },
   });
   pids.push(web.pid!);
   await waitFor("the web app", async () => (await fetch(`${webUrl}/api/stats`)).ok, 60_000, "web");

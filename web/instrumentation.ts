@@ -1,0 +1,15 @@
+/**
+ * Runs once when a server starts: a production server (`next start` too, not only web/server.ts)
+ * refuses to serve without APP_URL and SESSION_SECRET (lib/env.ts). Not during `next build`.
+ */
+export async function register() {
+  if (process.env.NEXT_RUNTIME !== "nodejs" || process.env.NODE_ENV !== "production" || process.env.NEXT_PHASE === "phase-production-build") return;
+  const { assertProductionConfig } = await import("./lib/env.ts");
+  try {
+    assertProductionConfig();
+  } catch (e) {
+    // Next only logs an error thrown here and serves anyway: stop the process instead.
+    console.error(JSON.stringify({ level: "error", component: "web", msg: (e as Error).message }));
+    process.exit(1);
+  }
+}
