@@ -4,12 +4,6 @@
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs" || process.env.NODE_ENV !== "production" || process.env.NEXT_PHASE === "phase-production-build") return;
-  const { assertProductionConfig } = await import("./lib/env.ts");
-  try {
-    assertProductionConfig();
-  } catch (e) {
-    // Next only logs an error thrown here and serves anyway: stop the process instead.
-    console.error(JSON.stringify({ level: "error", component: "web", msg: (e as Error).message }));
-    process.exit(1);
-  }
+  const { refuseToStartMisconfigured } = await import("./instrumentation-node.ts");
+  refuseToStartMisconfigured();
 }
