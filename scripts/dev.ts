@@ -14,6 +14,7 @@ import { ensureDevKeyEncryptionKey } from "../web/lib/custody/dev-kek.ts";
 import { parseCli, runMain } from "./lib/cli.ts";
 import { rpcReady, startProcess, stopAll, waitFor, type Managed } from "./lib/processes.ts";
 import { createLogger } from "./lib/log.ts";
+import { redactUrl } from "./lib/redact.ts";
 import { deployCommand } from "./deploy.ts";
 import { seedCommand } from "./seed.ts";
 import { toHex } from "viem";
@@ -77,7 +78,7 @@ async function main() {
   const chain = startProcess("chain", "npx", ["hardhat", "node", "--network", "demo", "--port", args.port!], { quiet: true });
   exitWith(chain, "the chain");
   await waitFor(`the chain on ${rpcUrl}`, rpcReady(rpcUrl));
-  log.info("chain ready", { rpcUrl, chainId: 31337 });
+  log.info("chain ready", { rpcUrl: redactUrl(rpcUrl), chainId: 31337 });
 
   const deployment = await deployCommand(["--rpc-url", rpcUrl]);
   if (!args["no-seed"]) await seedCommand(["--rpc-url", rpcUrl]);

@@ -133,7 +133,8 @@ export interface StackOptions {
   /** Run the indexer (default true); without it, `prepareDatabase` fills the mirror. */
   index?: boolean;
   prepareDatabase?: (databaseUrl: string, deploymentFile: string, rpcUrl: string) => Promise<void>;
-  webEnv?: Record<string, string>;
+  /** The web server's environment on top of the stack's (a function: from the chain's URL). */
+  webEnv?: Record<string, string> | ((stack: { rpcUrl: string }) => Record<string, string>);
   /** Where the stack's description is written (default STATE_FILE, read by Playwright's setup); null: nowhere
    * (a vitest suite or a benchmark running beside the browser tests). */
   stateFile?: string | null;
@@ -202,7 +203,8 @@ export async function startStack(options: StackOptions = {}): Promise<StackInfo>
   await ensureWebBuild();
   const webPort = Number(process.env.E2E_WEB_PORT ?? (await freePort()));
   const webUrl = `http://127.0.0.1:${webPort}`;
-  const kek = options.webEnv?.KEY_ENCRYPTION_KEY ?? randomBytes(32).toString("hex");
+  const webEnv = typeof options.webEnv === "function" ? options.webEnv({ rpcUrl }) : (options.webEnv ?? {});
+  const kek = webEnv.KEY_ENCRYPTION_KEY ?? randomBytes(32).toString("hex");
   const web = start("web", path.join(BIN, "node"), [path.join(ROOT, "web", "server.ts"), "--port", String(webPort), "--hostname", "127.0.0.1"], {
     env: {
       DATABASE_URL: databaseUrl,
@@ -213,7 +215,7 @@ export async function startStack(options: StackOptions = {}): Promise<StackInfo>
       SESSION_SECRET: randomBytes(32).toString("hex"),
       KEY_ENCRYPTION_KEY: kek,
       RELAYER_PRIVATE_KEY: relayerKey(),
-      ...options.webEnv,
+      ...webEnv,
     },
   });
   pids.push(web.pid!);

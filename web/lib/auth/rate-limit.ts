@@ -11,15 +11,23 @@ export interface Limit {
 
 /** Counts one attempt under `key`; true while the window's attempts are within `max`. */
 export async function allowAttempt(db: Queryable, key: string, limit: Limit): Promise<boolean> {
-  const { rows } = await db.query<{ count: number }>(
-    `INSERT INTO auth_rate_limits AS r (key, window_start, count) VALUES ($1, now(), 1)
+  return (await attempt(db, key, limit)).ok;
+}
+
+/**
+ * Counts `weight` attempts under `key` (e.g. the calls of one JSON-RPC batch): ok while the
+ * window's attempts are within `max`; else the seconds until the window ends (a Retry-After).
+ */
+export async function attempt(db: Queryable, key: string, limit: Limit, weight = 1): Promise<{ ok: boolean; retryAfterSeconds: number }> {
+  const { rows } = await db.query<{ count: number; retry_after: number }>(
+    `INSERT INTO auth_rate_limits AS r (key, window_start, count) VALUES ($1, now(), $3::int)
      ON CONFLICT (key) DO UPDATE SET
        window_start = CASE WHEN r.window_start <= now() - make_interval(secs => $2) THEN now() ELSE r.window_start END,
-       count = CASE WHEN r.window_start <= now() - make_interval(secs => $2) THEN 1 ELSE r.count + 1 END
-     RETURNING count`,
-    [key, limit.windowSeconds],
+       count = CASE WHEN r.window_start <= now() - make_interval(secs => $2) THEN $3::int ELSE r.count + $3::int END
+     RETURNING count, GREATEST(1, CEIL(EXTRACT(EPOCH FROM (window_start + make_interval(secs => $2) - now()))))::int AS retry_after`,
+    [key, limit.windowSeconds, weight],
   );
-  return rows[0]!.count <= limit.max;
+  return { ok: rows[0]!.count <= limit.max, retryAfterSeconds: rows[0]!.retry_after };
 }
 
 export async function resetAttempts(db: Queryable, key: string): Promise<void> {

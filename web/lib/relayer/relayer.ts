@@ -36,6 +36,7 @@ import { loyaltyForwarderAbi, loyaltyPointsAbi, rewardNftAbi } from "../../../co
 import { allowAttempt, consumeBudget, creditBudget, readBudget, type Limit } from "../auth/rate-limit.ts";
 import { CALL_ALLOWED, FORWARD_ALLOWED, NFT_TRANSFERS, checkAllowed, uselessCall, type ProgramAddresses } from "./allowlist.ts";
 import { RelayRejectedError, type RelayedTx, type Relayer, type SignedForwardRequest } from "./types.ts";
+import { redactUrls } from "../../../scripts/lib/redact.ts";
 
 export interface Queryable {
   query<R extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
@@ -189,7 +190,7 @@ export function decodeRevert(e: unknown): { name: string; args: readonly unknown
 
 function shortError(e: unknown): string {
   const m = e instanceof BaseError ? e.shortMessage : e instanceof Error ? e.message : String(e);
-  return m.slice(0, 300);
+  return redactUrls(m).slice(0, 300);
 }
 
 export class PgRelayer implements Relayer {
