@@ -308,7 +308,8 @@ describe("purchase API on the real stack", () => {
     const address = fresh();
     const { rows } = await db.query(`INSERT INTO users (email, address) VALUES ('shopper@example.com', $1) RETURNING id`, [address.toLowerCase()]);
     const byEmail = await post({ member: { email: "Shopper@Example.com" }, amountCents: 700, currency: "EUR", orderId: "by-email" });
-    expect([byEmail.status, byEmail.body.member?.address]).toEqual([201, getAddress(address)]);
+    // The points reach the member's wallet, whose address the API never tells (it is no directory).
+    expect([byEmail.status, byEmail.body.member]).toEqual([201, { given: "email" }]);
     const byId = await post({ member: { id: rows[0].id }, amountCents: 700, currency: "EUR", orderId: "by-id" });
     expect(byId.status).toBe(201);
     expect(await balance(address)).toBe(2n * BigInt(byEmail.body.points));
@@ -330,7 +331,7 @@ describe("purchase API on the real stack", () => {
         from: account.address,
         to: points,
         value: 0n,
-        gas: 150_000n,
+        gas: 100_000n, // within the relayer's cap for a transfer (web/lib/relayer/allowlist.ts)
         nonce,
         deadline: Math.floor(Date.now() / 1000) + 600,
         data: encodeFunctionData({ abi: loyaltyPointsAbi, functionName: "transfer", args: [to, amount] }),

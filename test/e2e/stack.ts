@@ -119,12 +119,48 @@ function newestMtime(dir: string): number {
 /** Everything the web app's bundle compiles from: its own folder and the shared code it imports. */
 const WEB_SOURCES = ["web", "indexer", "scripts/audit", "scripts/lib", "contracts"];
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Whether process `pid` still runs (a lock whose holder died is taken over). */
+function alive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return true; // being written: wait
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+/** Runs `fn` holding a lock file, so suites starting stacks in parallel workers never build at once. */
+async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
+  const lock = path.join(ROOT, "test-results", "web-build.lock");
+  mkdirSync(path.dirname(lock), { recursive: true });
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+      break;
+    } catch {
+      const holder = Number(existsSync(lock) ? readFileSync(lock, "utf8") : "");
+      if (existsSync(lock) && !alive(holder)) rmSync(lock, { force: true });
+      else await sleep(500);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
 /** Builds the web app when any of its sources is newer than the last build (a full build costs minutes on 2 cores). */
 export async function ensureWebBuild() {
-  const buildId = path.join(ROOT, "web", ".next", "BUILD_ID");
-  const newestSource = Math.max(...WEB_SOURCES.map((dir) => newestMtime(path.join(ROOT, dir))));
-  const stale = !existsSync(buildId) || newestSource > statSync(buildId).mtimeMs || process.env.E2E_REBUILD === "1";
-  if (stale) await run("build", path.join(BIN, "next"), ["build", "web"]);
+  await withBuildLock(async () => {
+    const buildId = path.join(ROOT, "web", ".next", "BUILD_ID");
+    const newestSource = Math.max(...WEB_SOURCES.map((dir) => newestMtime(path.join(ROOT, dir))));
+    const stale = !existsSync(buildId) || newestSource > statSync(buildId).mtimeMs || process.env.E2E_REBUILD === "1";
+    if (stale) await run("build", path.join(BIN, "next"), ["build", "web"]);
+  });
 }
 
 export interface StackOptions {
