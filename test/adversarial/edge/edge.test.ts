@@ -164,6 +164,16 @@ describe("Content-Security-Policy", () => {
   });
 });
 
+describe("host header injection", () => {
+  it("the OpenAPI document (publicly cached) names this site's configured origin, whatever Host or X-Forwarded-Host say", async () => {
+    for (const headers of [{ host: "evil.example" }, { "x-forwarded-host": "evil.example", "x-forwarded-proto": "https" }, { forwarded: "host=evil.example" }]) {
+      const r = await fetch(`${site}/api/v1/openapi.json`, { headers });
+      const doc = (await r.json()) as { servers: { url: string }[] };
+      expect(doc.servers.map((s) => s.url), JSON.stringify(headers)).toEqual([site]);
+    }
+  });
+});
+
 describe("no provider URL in a response or a log", () => {
   it("the public audit report answers generic errors when the chain fails, and logs only the RPC's origin", async () => {
     // The provider goes away (or answers errors): what the public sees.

@@ -117,6 +117,18 @@ describe("Sign-In with Ethereum cannot be phished through headers", () => {
   });
 });
 
+describe("nonces cannot be farmed", () => {
+  it("limits the nonces one client address may ask for (each is a row in the database)", async () => {
+    const farmer = new Browser(site, { "x-forwarded-for": "203.0.113.200" });
+    const statuses: number[] = [];
+    for (let i = 0; i < 70; i++) statuses.push((await farmer.fetch("/api/auth/nonce")).status);
+    expect(statuses.slice(0, 60).every((s) => s === 200)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+    // Another client still signs in.
+    expect((await signIn(new Browser(site, { "x-forwarded-for": "203.0.113.201" }), fresh())).status).toBe(200);
+  });
+});
+
 describe("session cookies cannot be forged or altered", () => {
   it("refuses altered payloads, missing or foreign MACs, and cookies of another server's secret", async () => {
     const account = fresh();
