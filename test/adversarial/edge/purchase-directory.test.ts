@@ -84,6 +84,17 @@ describe("the purchase API is no email directory", () => {
     expect((await api("/api/v1/purchases", other, { member: { email: member.email }, amountCents: 99, currency: "EUR", orderId: "other-key" })).status).toBe(201);
   });
 
+  it("a merchant cannot dodge the lookup limits by creating more keys", async () => {
+    const merchant2 = await onboardMerchant(w, 3);
+    const keys = await Promise.all(Array.from({ length: 7 }, (_, i) => createApiKey(w.db, merchant2, `key ${i}`).then((k) => k.key)));
+    const statuses: number[] = [];
+    let n = 0;
+    for (const k of keys) for (let i = 0; i < UNKNOWN; i++) statuses.push((await api("/api/v1/purchases", k, { member: { email: `ghost-${++n}@example.com` }, amountCents: 99, currency: "EUR", orderId: `ghost-${n}` })).status);
+    // Five keys' worth of unknown members, then the merchant is refused whatever key it uses.
+    expect(statuses.filter((s) => s === 404).length).toBe(UNKNOWN * 5);
+    expect(statuses.slice(UNKNOWN * 5)).toEqual(Array(UNKNOWN * 2).fill(429));
+  });
+
   it("rate-limits all of a key's requests per minute, with Retry-After", async () => {
     const statuses: number[] = [];
     let retryAfter: string | null = null;

@@ -57,11 +57,11 @@ export async function handleApi(request: Request, run: (ctx: { merchant: Address
     }
     const lookup = options.memberLookup === true && isLookup(body);
     if (lookup) {
-      const refused = await countLookup(db, auth.keyId);
+      const refused = await countLookup(db, auth.keyId, auth.merchant);
       if (refused) return tooMany(refused.retryAfterSeconds, refused.error.message);
     }
     const result = await run({ merchant: auth.merchant, body });
-    if (lookup) await countAnswer(db, auth.keyId, result);
+    if (lookup) await countAnswer(db, auth.keyId, auth.merchant, result);
     return respond(result);
   } catch (e) {
     const name = (e as Error).name;

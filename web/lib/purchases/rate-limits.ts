@@ -5,6 +5,8 @@
  *   PURCHASE_API_LOOKUPS_PER_HOUR          purchases naming the member by email or id (1,000)
  *   PURCHASE_API_UNKNOWN_MEMBERS_PER_HOUR  of those, answers "no such member" (100): probing emails
  *                                          mostly finds none, a till rarely sends an unknown one
+ * The lookup limits also hold per merchant, at MERCHANT_FACTOR times the key's: keys cost a
+ * merchant nothing to create, so a key's limit alone would not bound a merchant's probing.
  * Counted in Postgres (auth_rate_limits), shared by every web server.
  */
 import { attempt, type Limit } from "../auth/rate-limit.ts";
@@ -21,6 +23,8 @@ export const apiLimits = () => ({
   lookups: { max: fromEnv("PURCHASE_API_LOOKUPS_PER_HOUR", 1_000), windowSeconds: 3600 } satisfies Limit,
   unknownMembers: { max: fromEnv("PURCHASE_API_UNKNOWN_MEMBERS_PER_HOUR", 100), windowSeconds: 3600 } satisfies Limit,
 });
+
+export const MERCHANT_FACTOR = 5;
 
 export type Limited = { status: 429; retryAfterSeconds: number; error: { code: "rate_limited"; message: string } };
 
@@ -40,18 +44,27 @@ export function isLookup(body: unknown): boolean {
 }
 
 /**
- * Before a lookup: counts it, and refuses it while the key's unknown-member answers are spent
- * (the peek adds nothing: `weight` 0).
+ * Before a lookup: counts it for the key and its merchant, and refuses it while their unknown-member
+ * answers are spent (the peek adds nothing: `weight` 0).
  */
-export async function countLookup(db: Queryable, keyId: string): Promise<Limited | null> {
+export async function countLookup(db: Queryable, keyId: string, merchant: string): Promise<Limited | null> {
   const { lookups, unknownMembers } = apiLimits();
-  const unknown = await attempt(db, `api:unknown:${keyId}`, { ...unknownMembers, max: unknownMembers.max - 1 }, 0);
-  if (!unknown.ok) return limited(unknown.retryAfterSeconds, `too many purchases for unknown members with this API key: retry later`);
-  const r = await attempt(db, `api:lookup:${keyId}`, lookups);
-  return r.ok ? null : limited(r.retryAfterSeconds, `at most ${lookups.max} purchases by email or member id an hour per API key: retry later`);
+  for (const [scope, factor] of [[`key:${keyId}`, 1], [`merchant:${merchant.toLowerCase()}`, MERCHANT_FACTOR]] as const) {
+    const max = unknownMembers.max * factor;
+    const unknown = await attempt(db, `api:unknown:${scope}`, { ...unknownMembers, max: max - 1 }, 0);
+    if (!unknown.ok) return limited(unknown.retryAfterSeconds, "too many purchases for unknown members: retry later");
+  }
+  for (const [scope, factor] of [[`key:${keyId}`, 1], [`merchant:${merchant.toLowerCase()}`, MERCHANT_FACTOR]] as const) {
+    const r = await attempt(db, `api:lookup:${scope}`, { ...lookups, max: lookups.max * factor });
+    if (!r.ok) return limited(r.retryAfterSeconds, `at most ${lookups.max} purchases by email or member id an hour per API key (${lookups.max * factor} per merchant): retry later`);
+  }
+  return null;
 }
 
-/** After a lookup: an unknown member is counted. */
-export async function countAnswer(db: Queryable, keyId: string, result: ApiResult): Promise<void> {
-  if ("error" in result && result.error.code === "unknown_member") await attempt(db, `api:unknown:${keyId}`, apiLimits().unknownMembers);
+/** After a lookup: an unknown member is counted for the key and its merchant. */
+export async function countAnswer(db: Queryable, keyId: string, merchant: string, result: ApiResult): Promise<void> {
+  if (!("error" in result) || result.error.code !== "unknown_member") return;
+  const { unknownMembers } = apiLimits();
+  await attempt(db, `api:unknown:key:${keyId}`, unknownMembers);
+  await attempt(db, `api:unknown:merchant:${merchant.toLowerCase()}`, { ...unknownMembers, max: unknownMembers.max * MERCHANT_FACTOR });
 }
