@@ -22,5 +22,9 @@ export function redactUrl(url: string): string {
 
 /** `text` with every URL in it reduced to its origin. */
 export function redactUrls(text: string): string {
-  return text.replace(URL_IN_TEXT, (m) => redactUrl(m));
+  // Punctuation after a URL ("at http://host:1: refused") is the sentence's, not the URL's.
+  return text.replace(URL_IN_TEXT, (m) => {
+    const [, url, tail] = /^(.*?)([.,:;!?]*)$/.exec(m)!;
+    return redactUrl(url!) + tail;
+  });
 }
