@@ -5,6 +5,7 @@
  * everything it started.
  */
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import pg from "pg";
@@ -13,6 +14,7 @@ import { ensureDevKeyEncryptionKey } from "../web/lib/custody/dev-kek.ts";
 import { parseCli, runMain } from "./lib/cli.ts";
 import { rpcReady, startProcess, stopAll, waitFor, type Managed } from "./lib/processes.ts";
 import { createLogger } from "./lib/log.ts";
+import { redactUrl } from "./lib/redact.ts";
 import { toHex } from "viem";
 import { DEV_ROLES, devAccount } from "./lib/dev-accounts.ts";
 
@@ -79,7 +81,7 @@ async function main() {
   const chain = startProcess("chain", "npx", ["hardhat", "node", "--network", "demo", "--port", args.port!], { quiet: true });
   exitWith(chain, "the chain");
   await waitFor(`the chain on ${rpcUrl}`, rpcReady(rpcUrl));
-  log.info("chain ready", { rpcUrl, chainId: 31337 });
+  log.info("chain ready", { rpcUrl: redactUrl(rpcUrl), chainId: 31337 });
 
   const deployment = await deployCommand(["--rpc-url", rpcUrl]);
   if (!args["no-seed"]) await seedCommand(["--rpc-url", rpcUrl]);
@@ -117,6 +119,8 @@ async function main() {
     const web = startProcess("web", "npx", ["next", "dev", "web", "--port", args["web-port"]!], {
       // The relayer (gasless member actions, the purchase API's issuing agent) is Hardhat account
       // #1, whose key is public: derived from the dev mnemonic here, never written anywhere.
+      // The site's origin (SIWE messages and same-origin checks compare against it, never against
+      // request headers) and a session key for this run, as production requires them set.
       env: {
         ...process.env,
         RPC_URL: rpcUrl,
@@ -125,6 +129,8 @@ async function main() {
         NEXT_TELEMETRY_DISABLED: "1",
         // `next dev` asks the npm registry for its latest version: refused (see the file).
         NODE_OPTIONS: [process.env.NODE_OPTIONS, `--import=${pathToFileURL(path.resolve("scripts/tooling/no-outbound-fetch.mjs")).href}`].filter(Boolean).join(" "),
+        APP_URL: process.env.APP_URL ?? webUrl,
+        SESSION_SECRET: process.env.SESSION_SECRET ?? randomBytes(32).toString("hex"),
       },
     });
     exitWith(web, "the web app");

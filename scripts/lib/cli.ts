@@ -3,6 +3,7 @@
  * non-zero exit on bad input, never a stack trace for a user error.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { redactUrls } from "./redact.ts";
 
 export class UsageError extends Error {
   override name = "UsageError";
@@ -54,8 +55,9 @@ export async function runMain(name: string, main: () => Promise<void>) {
     await main();
   } catch (error) {
     const e = error as Error;
-    console.error(`${name}: ${e instanceof UsageError ? "" : "error: "}${e.message}`);
-    if (process.env.DEBUG) console.error(e.stack);
+    // viem's messages quote the RPC URL (a provider's key in its path): only its origin is printed.
+    console.error(`${name}: ${e instanceof UsageError ? "" : "error: "}${redactUrls(e.message)}`);
+    if (process.env.DEBUG) console.error(redactUrls(e.stack ?? ""));
     process.exit(e instanceof UsageError ? 2 : 1);
   }
 }

@@ -1,5 +1,6 @@
 /** viem clients for a JSON-RPC endpoint, with the chain id read from the node itself. */
 import { createPublicClient, createWalletClient, defineChain, http, type Account, type Chain, type PublicClient } from "viem";
+import { redactUrl, redactUrls } from "./redact.ts";
 
 export async function chainFromRpc(rpcUrl: string): Promise<Chain> {
   const probe = createPublicClient({ transport: http(rpcUrl, { retryCount: 0 }) });
@@ -7,7 +8,7 @@ export async function chainFromRpc(rpcUrl: string): Promise<Chain> {
   try {
     id = await probe.getChainId();
   } catch (error) {
-    throw new Error(`cannot reach the RPC at ${rpcUrl}: ${(error as Error).message.split("\n")[0]}`);
+    throw new Error(`cannot reach the RPC at ${redactUrl(rpcUrl)}: ${redactUrls((error as Error).message.split("\n")[0]!)}`);
   }
   return defineChain({
     id,

@@ -58,13 +58,16 @@ async function issuedLogs(ref?: Hex) {
 /** A Sign-In with Ethereum session cookie for Hardhat account `index`. */
 async function walletSession(index: number): Promise<string> {
   const origin = stack.webUrl;
-  const { nonce } = (await (await fetch(`${origin}/api/auth/nonce`)).json()) as { nonce: string };
+  const issued = await fetch(`${origin}/api/auth/nonce`);
+  const { nonce } = (await issued.json()) as { nonce: string };
+  // The nonce is bound to the browser that asked for it (its cookie).
+  const nonceCookie = issued.headers.getSetCookie()[0]!.split(";")[0]!;
   const account = devAccount(index);
   const message = createSiweMessage({ address: account.address, chainId: hardhat.id, domain: new URL(origin).host, nonce, uri: origin, version: "1", issuedAt: new Date() });
   const signature = await account.signMessage({ message });
-  const r = await fetch(`${origin}/api/auth/verify`, { method: "POST", headers: { "content-type": "application/json", origin }, body: JSON.stringify({ message, signature }) });
+  const r = await fetch(`${origin}/api/auth/verify`, { method: "POST", headers: { "content-type": "application/json", origin, cookie: nonceCookie }, body: JSON.stringify({ message, signature }) });
   expect(r.status).toBe(200);
-  return r.headers.get("set-cookie")!.split(";")[0]!;
+  return r.headers.getSetCookie().find((c) => c.startsWith("fid_session="))!.split(";")[0]!;
 }
 
 async function send(from: number, functionName: string, args: unknown[]) {
@@ -305,7 +308,8 @@ describe("purchase API on the real stack", () => {
     const address = fresh();
     const { rows } = await db.query(`INSERT INTO users (email, address) VALUES ('shopper@example.com', $1) RETURNING id`, [address.toLowerCase()]);
     const byEmail = await post({ member: { email: "Shopper@Example.com" }, amountCents: 700, currency: "EUR", orderId: "by-email" });
-    expect([byEmail.status, byEmail.body.member?.address]).toEqual([201, getAddress(address)]);
+    // The points reach the member's wallet, whose address the API never tells (it is no directory).
+    expect([byEmail.status, byEmail.body.member]).toEqual([201, { given: "email" }]);
     const byId = await post({ member: { id: rows[0].id }, amountCents: 700, currency: "EUR", orderId: "by-id" });
     expect(byId.status).toBe(201);
     expect(await balance(address)).toBe(2n * BigInt(byEmail.body.points));
@@ -327,7 +331,7 @@ describe("purchase API on the real stack", () => {
         from: account.address,
         to: points,
         value: 0n,
-        gas: 150_000n,
+        gas: 100_000n, // within the relayer's cap for a transfer (web/lib/relayer/allowlist.ts)
         nonce,
         deadline: Math.floor(Date.now() / 1000) + 600,
         data: encodeFunctionData({ abi: loyaltyPointsAbi, functionName: "transfer", args: [to, amount] }),

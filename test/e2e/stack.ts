@@ -3,7 +3,8 @@
  * a Hardhat node (the demo network: starts 400 days ago) on a free port, the program deployed and
  * seeded with cwd = a scratch folder (so deployments/31337.json and the generated module of the
  * repository are never touched), a fresh Postgres database on the machine's server, the indexer,
- * and `next start` of the built web app.
+ * and the production web server (web/server.ts: `npm run start:web`) of the built web app, with
+ * APP_URL and SESSION_SECRET set as production requires.
  *
  *   npx tsx test/e2e/stack.ts          # start it by hand and keep it running (Ctrl-C stops it)
  */
@@ -118,12 +119,48 @@ function newestMtime(dir: string): number {
 /** Everything the web app's bundle compiles from: its own folder and the shared code it imports. */
 const WEB_SOURCES = ["web", "indexer", "scripts/audit", "scripts/lib", "contracts"];
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Whether process `pid` still runs (a lock whose holder died is taken over). */
+function alive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return true; // being written: wait
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+/** Runs `fn` holding a lock file, so suites starting stacks in parallel workers never build at once. */
+async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
+  const lock = path.join(ROOT, "test-results", "web-build.lock");
+  mkdirSync(path.dirname(lock), { recursive: true });
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+      break;
+    } catch {
+      const holder = Number(existsSync(lock) ? readFileSync(lock, "utf8") : "");
+      if (existsSync(lock) && !alive(holder)) rmSync(lock, { force: true });
+      else await sleep(500);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
 /** Builds the web app when any of its sources is newer than the last build (a full build costs minutes on 2 cores). */
 export async function ensureWebBuild() {
-  const buildId = path.join(ROOT, "web", ".next", "BUILD_ID");
-  const newestSource = Math.max(...WEB_SOURCES.map((dir) => newestMtime(path.join(ROOT, dir))));
-  const stale = !existsSync(buildId) || newestSource > statSync(buildId).mtimeMs || process.env.E2E_REBUILD === "1";
-  if (stale) await run("build", path.join(BIN, "next"), ["build", "web"]);
+  await withBuildLock(async () => {
+    const buildId = path.join(ROOT, "web", ".next", "BUILD_ID");
+    const newestSource = Math.max(...WEB_SOURCES.map((dir) => newestMtime(path.join(ROOT, dir))));
+    const stale = !existsSync(buildId) || newestSource > statSync(buildId).mtimeMs || process.env.E2E_REBUILD === "1";
+    if (stale) await run("build", path.join(BIN, "next"), ["build", "web"]);
+  });
 }
 
 export interface StackOptions {
@@ -132,7 +169,8 @@ export interface StackOptions {
   /** Run the indexer (default true); without it, `prepareDatabase` fills the mirror. */
   index?: boolean;
   prepareDatabase?: (databaseUrl: string, deploymentFile: string, rpcUrl: string) => Promise<void>;
-  webEnv?: Record<string, string>;
+  /** The web server's environment on top of the stack's (a function: from the chain's URL). */
+  webEnv?: Record<string, string> | ((stack: { rpcUrl: string }) => Record<string, string>);
   /** Where the stack's description is written (default STATE_FILE, read by Playwright's setup); null: nowhere
    * (a vitest suite or a benchmark running beside the browser tests). */
   stateFile?: string | null;
@@ -201,9 +239,20 @@ export async function startStack(options: StackOptions = {}): Promise<StackInfo>
   await ensureWebBuild();
   const webPort = Number(process.env.E2E_WEB_PORT ?? (await freePort()));
   const webUrl = `http://127.0.0.1:${webPort}`;
-  const kek = options.webEnv?.KEY_ENCRYPTION_KEY ?? randomBytes(32).toString("hex");
-  const web = start("web", path.join(BIN, "next"), ["start", "web", "--port", String(webPort), "--hostname", "127.0.0.1"], {
-    env: { DATABASE_URL: databaseUrl, RPC_URL: rpcUrl, CHAIN_ID: "31337", DEPLOYMENT_FILE: deploymentFile, SESSION_SECRET: randomBytes(32).toString("hex"), KEY_ENCRYPTION_KEY: kek, RELAYER_PRIVATE_KEY: relayerKey(), ...options.webEnv },
+  const webEnv = typeof options.webEnv === "function" ? options.webEnv({ rpcUrl }) : (options.webEnv ?? {});
+  const kek = webEnv.KEY_ENCRYPTION_KEY ?? randomBytes(32).toString("hex");
+  const web = start("web", path.join(BIN, "node"), [path.join(ROOT, "web", "server.ts"), "--port", String(webPort), "--hostname", "127.0.0.1"], {
+    env: {
+      DATABASE_URL: databaseUrl,
+      RPC_URL: rpcUrl,
+      CHAIN_ID: "31337",
+      DEPLOYMENT_FILE: deploymentFile,
+      APP_URL: webUrl,
+      SESSION_SECRET: randomBytes(32).toString("hex"),
+      KEY_ENCRYPTION_KEY: kek,
+      RELAYER_PRIVATE_KEY: relayerKey(),
+      ...webEnv,
+    },
   });
   pids.push(web.pid!);
   await waitFor("the web app", async () => (await fetch(`${webUrl}/api/stats`)).ok, 60_000, "web");

@@ -4,7 +4,8 @@
  *                   `npm run dev` (its port in .data/postgres.port of the repository)
  *   RPC_URL         the chain's JSON-RPC endpoint (default http://127.0.0.1:8545)
  *   CHAIN_ID        which deployment of contracts/generated/contracts.ts to use (default 31337)
- *   SESSION_SECRET  HMAC key of the session cookies (a random one per process when unset, dev only)
+ *   APP_URL, SESSION_SECRET, TRUST_PROXY: where the site is and whom it trusts (./env.ts, which
+ *                   the production server checks at start-up)
  *   DEPLOYMENT_FILE the deployment record (default deployments/<CHAIN_ID>.json of the repository,
  *                   read at run time so that a redeployed local chain needs no rebuild; else the
  *                   generated contracts module's copy)
@@ -17,6 +18,7 @@ import type { Address } from "viem";
 import { parseDeployment, type Deployment } from "../../contracts/deployments.ts";
 import { deployments } from "../../contracts/generated/contracts.ts";
 import { embeddedDatabaseUrl } from "../../indexer/database/embedded-url.ts";
+import { configuredSessionSecret } from "./env.ts";
 
 export interface PublicConfig {
   chainId: number;
@@ -91,15 +93,12 @@ export function publicConfig(): PublicConfig {
 
 const g = globalThis as unknown as { __sessionSecret?: Buffer };
 
+/** SESSION_SECRET (./env.ts); only in development, when unset, a random key per process. */
 export function sessionSecret(): Buffer {
-  const env = process.env.SESSION_SECRET;
-  if (env) {
-    if (env.length < 32) throw new Error("SESSION_SECRET must be at least 32 characters");
-    return Buffer.from(env);
-  }
-  if (process.env.NODE_ENV === "production" && process.env.REQUIRE_SESSION_SECRET === "1") {
-    throw new Error("SESSION_SECRET is required");
-  }
+  const configured = configuredSessionSecret();
+  if (configured) return configured;
   g.__sessionSecret ??= randomBytes(32);
   return g.__sessionSecret;
 }
+
+export { appOrigin } from "./env.ts";

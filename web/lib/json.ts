@@ -7,6 +7,11 @@ export function json(data: unknown, init: ResponseInit = {}): Response {
   });
 }
 
-export function problem(status: number, code: string, message: string): Response {
-  return json({ error: { code, message } }, { status });
+export function problem(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
+  return json({ error: { code, message } }, { status, headers });
+}
+
+/** 429 with Retry-After (seconds). */
+export function tooMany(retryAfterSeconds: number, message: string, code = "rate_limited"): Response {
+  return problem(429, code, message, { "retry-after": String(retryAfterSeconds) });
 }

@@ -77,10 +77,18 @@ describe("email accounts", () => {
     expect(await logIn(suite.pool, { email: "dave", password: PASSWORD }, nextIp())).toMatchObject({ status: 400, error: { code: "bad_email" } });
   });
 
-  it("rate-limits attempts per email (even the right password, from any IP) and per IP", async () => {
+  it("rate-limits attempts per email and IP (even the right password), per email across IPs unless the device is known, and per IP", async () => {
     await signUp(suite.pool, kek, { email: "erin@example.com", password: PASSWORD }, nextIp());
-    for (let i = 0; i < LIMITS.loginPerEmail.max; i++) expect((await logIn(suite.pool, { email: "erin@example.com", password: "wrong password" }, nextIp())).status).toBe(401);
-    expect(await logIn(suite.pool, { email: "erin@example.com", password: PASSWORD }, nextIp())).toMatchObject({ status: 429, error: { code: "rate_limited" } });
+    const guesser = nextIp();
+    for (let i = 0; i < LIMITS.loginPerEmailAndIp.max; i++) expect((await logIn(suite.pool, { email: "erin@example.com", password: "wrong password" }, guesser)).status).toBe(401);
+    expect(await logIn(suite.pool, { email: "erin@example.com", password: PASSWORD }, guesser)).toMatchObject({ status: 429, error: { code: "rate_limited" } });
+    // The member, from their own address, is not locked out by it.
+    expect((await logIn(suite.pool, { email: "erin@example.com", password: PASSWORD }, nextIp())).status).toBe(200);
+    // Guesses from many addresses hit the per-email limit, which spares a browser that logged in before.
+    for (let i = 0; i < LIMITS.loginPerEmail.max; i++) await logIn(suite.pool, { email: "erin@example.com", password: "wrong password" }, nextIp());
+    expect(await logIn(suite.pool, { email: "erin@example.com", password: PASSWORD }, nextIp())).toMatchObject({ status: 429 });
+    const known = (email: string) => email === "erin@example.com";
+    expect((await logIn(suite.pool, { email: "erin@example.com", password: PASSWORD }, nextIp(), known)).status).toBe(200);
     // Another member is not locked out by it.
     await signUp(suite.pool, kek, { email: "frank@example.com", password: PASSWORD }, nextIp());
     expect((await logIn(suite.pool, { email: "frank@example.com", password: PASSWORD }, nextIp())).status).toBe(200);

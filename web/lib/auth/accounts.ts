@@ -12,11 +12,22 @@ import { parseConsents } from "../custody/consents.ts";
 import { isReferralCodeShape, recordReferral, resolveReferrer } from "../custody/referrals.ts";
 import { allowAttempt, resetAttempts, type Limit } from "./rate-limit.ts";
 
+/**
+ * Log-in attempts are counted per email AND client address (a guesser is stopped without locking
+ * the member out from their own address), per address, and per email across addresses (many
+ * addresses guessing one password) — that last one only for browsers the account never logged in
+ * from: the member's own browser (a device cookie of an earlier log-in, see ./custodial-route.ts)
+ * is never locked out by others' guesses.
+ */
 export const LIMITS = {
-  loginPerEmail: { max: 10, windowSeconds: 15 * 60 },
+  loginPerEmailAndIp: { max: 10, windowSeconds: 15 * 60 },
+  loginPerEmail: { max: 50, windowSeconds: 15 * 60 },
   loginPerIp: { max: 100, windowSeconds: 15 * 60 },
   signupPerIp: { max: 20, windowSeconds: 60 * 60 },
 } satisfies Record<string, Limit>;
+
+/** Whether the browser asking has logged in to `email` before (its device cookie proves it). */
+export type KnownDevice = (email: string) => boolean;
 
 export type AuthResult =
   | { status: 200 | 201; address: Address; kind: "custodial"; version: number }
@@ -68,18 +79,20 @@ export async function signUp(db: Queryable, kek: Kek, body: unknown, ip: string)
   }
 }
 
-export async function logIn(db: Queryable, body: unknown, ip: string): Promise<AuthResult> {
+export async function logIn(db: Queryable, body: unknown, ip: string, knownDevice: KnownDevice = () => false): Promise<AuthResult> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return fail(400, "bad_json", "expected a JSON object");
   const b = body as { email?: unknown; password?: unknown };
   const email = checkEmail(b.email);
   if (!email) return fail(400, "bad_email", "email must be a valid address");
   if (typeof b.password !== "string" || b.password.length === 0 || b.password.length > MAX_PASSWORD_LENGTH) return fail(400, "bad_password", "password is required");
-  const [perIp, perEmail] = [await allowAttempt(db, `login:ip:${ip}`, LIMITS.loginPerIp), await allowAttempt(db, `login:email:${email}`, LIMITS.loginPerEmail)];
-  if (!perIp || !perEmail) return fail(429, "rate_limited", "too many attempts: try again in 15 minutes");
+  const perIp = await allowAttempt(db, `login:ip:${ip}`, LIMITS.loginPerIp);
+  const perEmailAndIp = await allowAttempt(db, `login:email-ip:${email}:${ip}`, LIMITS.loginPerEmailAndIp);
+  const perEmail = knownDevice(email) || (await allowAttempt(db, `login:email:${email}`, LIMITS.loginPerEmail));
+  if (!perIp || !perEmailAndIp || !perEmail) return fail(429, "rate_limited", "too many attempts: try again in 15 minutes");
   const user = await findUserByEmail(db, email);
   const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), b.password);
   if (!user || !user.passwordHash || !ok) return fail(401, "bad_credentials", "wrong email or password");
   if (user.selfCustody) return fail(403, "self_custody", "this account moved to its own wallet: sign in with the wallet");
-  await resetAttempts(db, `login:email:${email}`);
+  await resetAttempts(db, `login:email-ip:${email}:${ip}`);
   return { status: 200, address: user.address, kind: "custodial", version: user.sessionVersion };
 }

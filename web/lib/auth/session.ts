@@ -9,7 +9,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { cookies } from "next/headers";
 import { cache } from "react";
 import { getAddress, isAddress, type Address } from "viem";
-import { chainId, sessionSecret } from "../config.ts";
+import { appOrigin, chainId, sessionSecret } from "../config.ts";
 import { appDb } from "../data/db.ts";
 import { accountState } from "./account-state.ts";
 
@@ -39,8 +39,9 @@ export function encodeSession(session: Session): string {
 
 export function decodeSession(value: string | undefined, now = Date.now()): Session | null {
   if (!value) return null;
-  const [payload, mac] = value.split(".");
-  if (!payload || !mac) return null;
+  const parts = value.split(".");
+  const [payload, mac] = parts;
+  if (parts.length !== 2 || !payload || !mac) return null;
   const expected = sign(payload);
   const given = Buffer.from(mac, "base64url");
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
@@ -87,19 +88,31 @@ export function sessionCookieOptions(maxAge: number) {
   };
 }
 
-/** State-changing routes accept only same-origin requests (with SameSite=Lax, against CSRF). */
+/** The value of cookie `name` in the request's Cookie header, if any. */
+export function requestCookie(request: Request, name: string): string | undefined {
+  for (const part of (request.headers.get("cookie") ?? "").split(";")) {
+    const c = part.trim();
+    if (c.startsWith(`${name}=`)) return c.slice(name.length + 1);
+  }
+  return undefined;
+}
+
+/**
+ * State-changing routes accept only requests whose Origin is this site's configured origin
+ * (APP_URL): with SameSite=Lax cookies, against CSRF. Never compared with Host or X-Forwarded-Host,
+ * which the sender chooses.
+ */
 export function sameOrigin(request: Request): boolean {
   const origin = request.headers.get("origin");
-  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
-  if (!origin || !host) return false;
+  if (!origin) return false;
   try {
-    return new URL(origin).host === host;
+    return new URL(origin).origin === appOrigin();
   } catch {
     return false;
   }
 }
 
-/** The site's host as the browser sees it: what SIWE messages and the move-to-wallet proof must name. */
-export function siteDomain(request: Request): string {
-  return process.env.SIWE_DOMAIN ?? request.headers.get("x-forwarded-host") ?? request.headers.get("host") ?? "";
+/** The site's host (from APP_URL): what SIWE messages and the move-to-wallet proof must name. */
+export function siteDomain(): string {
+  return new URL(appOrigin()).host;
 }

@@ -72,19 +72,16 @@ export class MemberBusyError extends Error {
 
 /**
  * Runs `fn` holding a Postgres advisory lock on `address` (any web server, one action of a member
- * at a time). Waits up to `timeoutMs`, then MemberBusyError.
+ * at a time). When another action of the member holds it, MemberBusyError at once (429 busy): a
+ * waiting request would keep a connection of the shared lock pool, and a member sending many
+ * actions at once would hold them all while other members' actions waited for one.
  */
-export async function withMemberLock<T>(pool: LockPool, address: Address, fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+export async function withMemberLock<T>(pool: LockPool, address: Address, fn: () => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let locked = false;
   try {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const { rows } = await client.query(`SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok`, [MEMBER_LOCK, address.toLowerCase()]);
-      if (rows[0]!.ok === true) break;
-      if (Date.now() > end) throw new MemberBusyError("another action of this member is still running");
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const { rows } = await client.query(`SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok`, [MEMBER_LOCK, address.toLowerCase()]);
+    if (rows[0]!.ok !== true) throw new MemberBusyError("another action of this member is still running: try again in a moment");
     locked = true;
     return await fn();
   } finally {

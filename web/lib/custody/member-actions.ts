@@ -106,7 +106,8 @@ export function relayRefusal(error: unknown): ActionResult {
   throw error;
 }
 
-export async function custodialAction(deps: CustodyDeps, session: SessionLike, action: ActionName, body: unknown): Promise<ActionResult> {
+/** `client.ip`: the client's address, for the relayer's per-IP quota. */
+export async function custodialAction(deps: CustodyDeps, session: SessionLike, action: ActionName, body: unknown, client: { ip?: string } = {}): Promise<ActionResult> {
   if (session.kind !== "custodial") return fail(403, "not_custodial", "this action is for email accounts: your wallet signs your own actions");
   const plan = planAction(action, body, session.address, deps.contracts, Math.floor(Date.now() / 1000));
   if ("status" in plan) return plan;
@@ -140,7 +141,7 @@ export async function custodialAction(deps: CustodyDeps, session: SessionLike, a
       }
       const request = await signForwardRequest(account, { to: plan.to, data: plan.data, gas }, { client: deps.client, chainId: deps.chainId, forwarder: deps.contracts.forwarder });
       try {
-        const tx = await deps.relayer().forward(request);
+        const tx = await deps.relayer().forward(request, { account: `custodial:${session.address}`, ip: client.ip });
         if (tx.status !== "confirmed") return fail(422, "reverted", `the transaction reverted${tx.revertReason ? ` (${tx.revertReason})` : ""}`, tx.revertReason);
         return { status: 200, body: { hash: tx.hash, blockNumber: tx.blockNumber, status: tx.status } };
       } catch (e) {

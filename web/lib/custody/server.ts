@@ -6,7 +6,7 @@ import "server-only";
 import pg from "pg";
 import { accountState } from "../auth/account-state.ts";
 import { readJsonBody } from "../request-body.ts";
-import { decodeSession, sameOrigin, SESSION_COOKIE, type Session } from "../auth/session.ts";
+import { decodeSession, requestCookie, sameOrigin, SESSION_COOKIE, type Session } from "../auth/session.ts";
 import { chainClient } from "../chain/server.ts";
 import { chainId, databaseUrl, deployment } from "../config.ts";
 import { appDb, NoDatabaseError } from "../data/db.ts";
@@ -65,13 +65,7 @@ export async function holdingsOnChain(addresses: Address[]): Promise<Holdings> {
 }
 
 export function cookieSession(request: Request): Session | null {
-  const cookie = request.headers.get("cookie") ?? "";
-  const value = cookie
-    .split(";")
-    .map((c) => c.trim())
-    .find((c) => c.startsWith(`${SESSION_COOKIE}=`))
-    ?.slice(SESSION_COOKIE.length + 1);
-  return decodeSession(value);
+  return decodeSession(requestCookie(request, SESSION_COOKIE));
 }
 
 export type MemberHandler = (ctx: { session: Session; body: unknown; request: Request }) => Promise<Response | { status: number; body?: Record<string, unknown>; error?: { code: string; message: string } }>;

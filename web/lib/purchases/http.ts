@@ -10,11 +10,12 @@ import { readJsonBody } from "../request-body.ts";
 import { databaseUrl, deployment } from "../config.ts";
 import { NoDatabaseError } from "../data/db.ts";
 import { createPool } from "../../../indexer/database/pool.ts";
-import { json, problem } from "../json.ts";
+import { json, problem, tooMany } from "../json.ts";
 import { relayer, relayerClient } from "../relayer/index.ts";
 import type { PoolLike } from "../relayer/relayer.ts";
 import { authenticate } from "./api-keys.ts";
 import type { ApiResult, PurchaseDeps } from "./purchases.ts";
+import { countAnswer, countLookup, countRequest, isLookup } from "./rate-limits.ts";
 
 export const MAX_API_BODY = 8 * 1024;
 
@@ -37,18 +38,32 @@ export function respond(r: ApiResult): Response {
   return "error" in r ? json({ error: r.error }, { status: r.status }) : json(r.body, { status: r.status });
 }
 
-/** An API request: its key's merchant, then (for writes) its JSON body, then `run`. */
-export async function handleApi(request: Request, run: (ctx: { merchant: Address; body: unknown }) => Promise<ApiResult>, options: { body: boolean }): Promise<Response> {
+/**
+ * An API request: its key's merchant, the key's request limit, then (for writes) its JSON body,
+ * the key's member-lookup limits when the body names a member by email or id (`memberLookup`),
+ * then `run` (./rate-limits.ts).
+ */
+export async function handleApi(request: Request, run: (ctx: { merchant: Address; body: unknown }) => Promise<ApiResult>, options: { body: boolean; memberLookup?: boolean }): Promise<Response> {
   try {
-    const auth = await authenticate(apiPool(), request.headers.get("authorization"));
+    const db = apiPool();
+    const auth = await authenticate(db, request.headers.get("authorization"));
     if (!auth.ok) return problem(auth.status, auth.code, auth.message);
+    const busy = await countRequest(db, auth.keyId);
+    if (busy) return tooMany(busy.retryAfterSeconds, busy.error.message);
     let body: unknown = undefined;
     if (options.body) {
       const read = await readJsonBody(request, MAX_API_BODY);
       if (read instanceof Response) return read;
       body = read.body;
     }
-    return respond(await run({ merchant: auth.merchant, body }));
+    const lookup = options.memberLookup === true && isLookup(body);
+    if (lookup) {
+      const refused = await countLookup(db, auth.keyId, auth.merchant);
+      if (refused) return tooMany(refused.retryAfterSeconds, refused.error.message);
+    }
+    const result = await run({ merchant: auth.merchant, body });
+    if (lookup) await countAnswer(db, auth.keyId, auth.merchant, result);
+    return respond(result);
   } catch (e) {
     const name = (e as Error).name;
     if (e instanceof NoDatabaseError) return problem(503, "no_database", "the database is not configured");

@@ -113,6 +113,7 @@ interface PurchaseRow {
   merchant: string;
   order_id: string;
   member: string;
+  member_given: "address" | "email" | "id";
   amount_cents: string;
   currency: string;
   status: "pending" | "issued" | "failed";
@@ -145,7 +146,9 @@ export function purchaseView(row: PurchaseRow): Record<string, unknown> {
     purchaseId: row.id,
     orderId: row.order_id,
     status: row.status,
-    member: { address: getAddress(row.member) },
+    // Only a merchant that named the member by address gets it back: an email or an id never
+    // turns into a wallet address here (the API is no directory).
+    member: row.member_given === "address" ? { address: getAddress(row.member) } : { given: row.member_given },
     amountCents: row.amount_cents,
     currency: row.currency,
     points: row.points,
@@ -173,9 +176,9 @@ export async function recordPurchase(deps: PurchaseDeps, merchant: Address, body
 
   const ref = purchaseRef(merchant, input.orderId);
   const inserted = await deps.db.query<PurchaseRow>(
-    `INSERT INTO purchases (merchant, order_id, member, amount_cents, currency, status, ref) VALUES ($1, $2, $3, $4, $5, 'pending', $6)
+    `INSERT INTO purchases (merchant, order_id, member, member_given, amount_cents, currency, status, ref) VALUES ($1, $2, $3, $7, $4, $5, 'pending', $6)
      ON CONFLICT (merchant, order_id) DO NOTHING RETURNING *`,
-    [merchant.toLowerCase(), input.orderId, member.toLowerCase(), input.amountCents.toString(), input.currency, ref],
+    [merchant.toLowerCase(), input.orderId, member.toLowerCase(), input.amountCents.toString(), input.currency, ref, Object.keys(input.member)[0]],
   );
   if (inserted.rows[0]) return own(deps, inserted.rows[0], 201);
 

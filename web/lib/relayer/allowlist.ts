@@ -1,9 +1,11 @@
 /**
- * What the relayer agrees to pay gas for: the program's own contracts and a few of their functions.
- * Calldata is decoded with the generated ABIs (not just its 4-byte selector compared), so malformed
- * arguments are refused too. Anything else would let anyone spend the relayer's funds.
+ * What the relayer agrees to pay gas for: the program's own contracts, a few of their functions,
+ * each with a gas cap, and only calls that do something. Calldata is decoded with the generated
+ * ABIs and must be exactly the encoding of its decoded arguments (nothing after a valid call:
+ * trailing bytes cost the relayer calldata gas and could mean something to another reader).
+ * Anything else would let anyone spend the relayer's funds.
  */
-import { decodeFunctionData, getAddress, type Abi, type Address, type Hex } from "viem";
+import { decodeFunctionData, encodeFunctionData, getAddress, type Abi, type Address, type Hex } from "viem";
 import { loyaltyPointsAbi, rewardNftAbi } from "../../../contracts/generated/contracts.ts";
 
 export interface ProgramAddresses {
@@ -12,22 +14,31 @@ export interface ProgramAddresses {
   forwarder: Address;
 }
 
-/** Members' forwarded requests: their own points and reward tokens, nothing administrative. */
-export const FORWARD_ALLOWED = {
-  points: ["transfer", "donate"],
-  rewards: ["redeem", "transferFrom", "safeTransferFrom"],
-} as const;
+/** Per allowed function, the most gas its call may take (measured cost × ~2, see README). */
+export type GasCaps = { points: Readonly<Record<string, bigint>>; rewards: Readonly<Record<string, bigint>> };
 
-/** The relayer's own calls: issuing and refunding as a merchant's agent, account migrations. */
-export const CALL_ALLOWED = {
-  points: ["issueFor", "clawbackFor", "migrateAccount"],
-  rewards: ["migrateTokens"],
-} as const;
+/**
+ * Members' forwarded requests: their own points and reward tokens, nothing administrative. The cap
+ * bounds the `gas` a member signs for the inner call (which the relayer pays).
+ */
+export const FORWARD_ALLOWED: GasCaps = {
+  points: { transfer: 120_000n, donate: 150_000n },
+  rewards: { redeem: 400_000n, transferFrom: 150_000n, safeTransferFrom: 150_000n },
+};
 
-export type Allowed = { ok: true; contract: "points" | "rewards"; functionName: string; args: readonly unknown[] } | { ok: false; reason: string };
+/** The relayer's own calls (issuing and refunding as a merchant's agent, migrations): the cap bounds the transaction's gas. */
+export const CALL_ALLOWED: GasCaps = {
+  points: { issueFor: 300_000n, clawbackFor: 200_000n, migrateAccount: 300_000n },
+  // 100 tokens per call (lib/custody/move.ts): ~1.2M gas.
+  rewards: { migrateTokens: 2_000_000n },
+};
 
-/** Whether `data` sent to `to` is one of `allowed`'s functions with well-formed arguments. */
-export function checkAllowed(addresses: ProgramAddresses, allowed: { points: readonly string[]; rewards: readonly string[] }, to: Address, data: Hex): Allowed {
+export type Allowed =
+  | { ok: true; contract: "points" | "rewards"; functionName: string; args: readonly unknown[]; maxGas: bigint }
+  | { ok: false; reason: string };
+
+/** Whether `data` sent to `to` is one of `allowed`'s functions, canonically encoded. */
+export function checkAllowed(addresses: ProgramAddresses, allowed: GasCaps, to: Address, data: Hex): Allowed {
   const target = getAddress(to);
   const contract = target === getAddress(addresses.points) ? "points" : target === getAddress(addresses.rewards) ? "rewards" : null;
   if (!contract) return { ok: false, reason: `target ${target} is not a program contract` };
@@ -38,8 +49,48 @@ export function checkAllowed(addresses: ProgramAddresses, allowed: { points: rea
   } catch {
     return { ok: false, reason: `calldata ${data.slice(0, 10)} is no function of ${contract}` };
   }
-  if (!(allowed[contract] as readonly string[]).includes(decoded.functionName)) {
-    return { ok: false, reason: `${contract}.${decoded.functionName} is not relayed` };
+  const maxGas = allowed[contract][decoded.functionName];
+  if (maxGas === undefined) return { ok: false, reason: `${contract}.${decoded.functionName} is not relayed` };
+  const args = decoded.args ?? [];
+  let canonical: Hex;
+  try {
+    canonical = encodeFunctionData({ abi, functionName: decoded.functionName, args } as never);
+  } catch {
+    return { ok: false, reason: `calldata of ${contract}.${decoded.functionName} does not re-encode` };
   }
-  return { ok: true, contract, functionName: decoded.functionName, args: decoded.args ?? [] };
+  if (canonical.toLowerCase() !== data.toLowerCase()) return { ok: false, reason: `calldata of ${contract}.${decoded.functionName} is not its canonical encoding (extra bytes)` };
+  return { ok: true, contract, functionName: decoded.functionName, args, maxGas };
 }
+
+/**
+ * Why a well-formed call would do nothing worth paying for (null: it is useful). `from` is the
+ * member of a forwarded request (null for the relayer's own calls). Points and tokens move only
+ * between two different accounts, in a positive amount, out of the member's own holdings.
+ */
+export function uselessCall(functionName: string, args: readonly unknown[], from: Address | null): string | null {
+  const same = (a: unknown, b: unknown) => typeof a === "string" && typeof b === "string" && getAddress(a) === getAddress(b);
+  switch (functionName) {
+    case "transfer":
+    case "donate":
+      if ((args[1] as bigint) <= 0n) return `a ${functionName} of 0 points does nothing`;
+      if (from && same(args[0], from)) return `a ${functionName} to oneself does nothing`;
+      return null;
+    case "transferFrom":
+    case "safeTransferFrom":
+      if (args.length !== 3) return "safeTransferFrom with data is not relayed";
+      if (!from || !same(args[0], from)) return "only the member's own tokens are relayed";
+      if (same(args[1], from)) return "a transfer to oneself does nothing";
+      return null;
+    case "issueFor":
+      return (args[2] as bigint) > 0n ? null : "an issuance of 0 points does nothing";
+    case "clawbackFor":
+      return (args[2] as bigint) > 0n ? null : "a refund of 0 points does nothing";
+    case "migrateTokens":
+      return (args[2] as readonly unknown[]).length > 0 ? null : "a migration of no tokens does nothing";
+    default:
+      return null;
+  }
+}
+
+/** Functions that hand a reward token to `args[1]`: relayed only to accounts without code. */
+export const NFT_TRANSFERS: readonly string[] = ["transferFrom", "safeTransferFrom"];

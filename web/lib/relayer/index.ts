@@ -2,7 +2,11 @@
  * The relayer of this server process: a funded account (RELAYER_PRIVATE_KEY, never logged) that pays
  * the gas of members' forwarded requests and of the platform's own calls as merchants' issuing agent.
  * Postgres-backed (relayer_accounts, relayer_txs): see relayer.ts for how nonces, retries and
- * recovery work.
+ * recovery work. Its limits, from the environment (defaults in relayer.ts):
+ *   RELAYER_QUOTA_PER_MEMBER     members' requests per hour per address and per signed-in account (120)
+ *   RELAYER_QUOTA_PER_IP         members' requests per hour per client address (600)
+ *   RELAYER_GAS_BUDGET_PER_HOUR  gas of members' requests per hour, all together (200,000,000)
+ *   RELAYER_LOW_BALANCE_WEI      below this balance it warns in the logs (0.05 ether)
  */
 import "server-only";
 import { privateKeyToAccount } from "viem/accounts";
@@ -10,8 +14,7 @@ import { createPublicClient, http, type Hex, type PublicClient } from "viem";
 import { chainClient } from "../chain/server.ts";
 import { chainId, deployment, rpcUrl } from "../config.ts";
 import { queries } from "../data/db.ts";
-import { PgRelayer, type PoolLike } from "./relayer.ts";
-import type { Relayer } from "./types.ts";
+import { DEFAULT_FORWARD_GAS_BUDGET, DEFAULT_LOW_BALANCE_WEI, DEFAULT_QUOTAS, PgRelayer, type PoolLike } from "./relayer.ts";
 
 export { RelayRejectedError } from "./types.ts";
 export type { RelayedTx, Relayer, SignedForwardRequest } from "./types.ts";
@@ -45,7 +48,28 @@ function relayerKey(): Hex {
   return key as Hex;
 }
 
-export function relayer(): Relayer {
+/** A whole number from the environment, or `fallback`; a malformed value stops the relayer (loudly). */
+function envInteger(name: string, fallback: bigint): bigint {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^\d{1,78}$/.test(raw)) throw new RelayerNotConfiguredError(`${name} must be a whole number`);
+  return BigInt(raw);
+}
+
+function limitsFromEnv() {
+  const perMember = Number(envInteger("RELAYER_QUOTA_PER_MEMBER", BigInt(DEFAULT_QUOTAS.perAddress.max)));
+  return {
+    quotas: {
+      perAddress: { max: perMember, windowSeconds: 3600 },
+      perAccount: { max: perMember, windowSeconds: 3600 },
+      perIp: { max: Number(envInteger("RELAYER_QUOTA_PER_IP", BigInt(DEFAULT_QUOTAS.perIp.max))), windowSeconds: 3600 },
+    },
+    forwardGasBudget: { maxGas: envInteger("RELAYER_GAS_BUDGET_PER_HOUR", DEFAULT_FORWARD_GAS_BUDGET.maxGas), windowSeconds: 3600 },
+    lowBalanceWei: envInteger("RELAYER_LOW_BALANCE_WEI", DEFAULT_LOW_BALANCE_WEI),
+  };
+}
+
+export function relayer(): PgRelayer {
   const d = deployment();
   // One per deployment: a redeployed local chain (new addresses) gets a fresh relayer.
   const key = `${d.chainId}:${d.contracts.LoyaltyPoints.address}`;
@@ -57,6 +81,7 @@ export function relayer(): Relayer {
     account: privateKeyToAccount(relayerKey()),
     chainId: chainId(),
     contracts: { points: d.contracts.LoyaltyPoints.address, rewards: d.contracts.RewardNFT.address, forwarder: d.contracts.LoyaltyForwarder.address },
+    ...limitsFromEnv(),
   });
   g.__relayer = { key, relayer };
   return relayer;

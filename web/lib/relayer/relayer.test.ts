@@ -38,7 +38,7 @@ describe("relayer", () => {
   let program: TestProgram;
   const relayers: PgRelayer[] = [];
 
-  function makeRelayer(options: { client?: PublicClient; confirmTimeoutMs?: number; retries?: number; forwardQuota?: { max: number; windowSeconds: number } } = {}) {
+  function makeRelayer(options: { client?: PublicClient; confirmTimeoutMs?: number; retries?: number; perAddress?: { max: number; windowSeconds: number } } = {}) {
     const r = new PgRelayer({
       pool: suite.pool as unknown as PoolLike,
       client: options.client ?? createPublicClient({ chain: hardhat, transport: http(node.url, { batch: { batchSize: 200, wait: 0 } }), cacheTime: 0 }),
@@ -49,7 +49,7 @@ describe("relayer", () => {
       pollMs: 10,
       confirmTimeoutMs: options.confirmTimeoutMs,
       retries: options.retries,
-      forwardQuota: options.forwardQuota,
+      quotas: options.perAddress ? { perAddress: options.perAddress } : undefined,
     });
     relayers.push(r);
     return r;
@@ -136,7 +136,7 @@ describe("relayer", () => {
     const forwarder = program.deployment.contracts.LoyaltyForwarder.address;
     const account = devAccount(overrides.signer ?? from);
     const nonce = await program.publicClient.readContract({ address: forwarder, abi: loyaltyForwarderAbi, functionName: "nonces", args: [devAccount(from).address] });
-    const message = { from: devAccount(from).address, to, value: 0n, gas: overrides.gas ?? 200_000n, nonce, deadline: overrides.deadline ?? Math.floor(Date.now() / 1000) + 600, data };
+    const message = { from: devAccount(from).address, to, value: 0n, gas: overrides.gas ?? 100_000n, nonce, deadline: overrides.deadline ?? Math.floor(Date.now() / 1000) + 600, data };
     const signature = await account.signTypedData({ domain: forwarderDomain(hardhat.id, forwarder), types: forwardRequestTypes, primaryType: "ForwardRequest", message });
     const { nonce: _n, ...rest } = message;
     return { ...rest, signature };
@@ -170,7 +170,7 @@ describe("relayer", () => {
   });
 
   it("relays at most its quota of requests per member, counting only requests the member really signed", async () => {
-    const r = makeRelayer({ forwardQuota: { max: 2, windowSeconds: 3600 } });
+    const r = makeRelayer({ perAddress: { max: 2, windowSeconds: 3600 } });
     const [a, b] = [MEMBERS[1]!, MEMBERS[2]!];
     await r.call(issueFor("fund-quota-a", 10n, devAccount(a).address));
     await r.call(issueFor("fund-quota-b", 10n, devAccount(b).address));

@@ -33,9 +33,10 @@ import {
   type TransactionReceipt,
 } from "viem";
 import { loyaltyForwarderAbi, loyaltyPointsAbi, rewardNftAbi } from "../../../contracts/generated/contracts.ts";
-import { allowAttempt, type Limit } from "../auth/rate-limit.ts";
-import { CALL_ALLOWED, FORWARD_ALLOWED, checkAllowed, type ProgramAddresses } from "./allowlist.ts";
+import { allowAttempt, consumeBudget, creditBudget, readBudget, type Limit } from "../auth/rate-limit.ts";
+import { CALL_ALLOWED, FORWARD_ALLOWED, NFT_TRANSFERS, checkAllowed, uselessCall, type ProgramAddresses } from "./allowlist.ts";
 import { RelayRejectedError, type RelayedTx, type Relayer, type SignedForwardRequest } from "./types.ts";
+import { redactUrls } from "../../../scripts/lib/redact.ts";
 
 export interface Queryable {
   query<R extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
@@ -67,18 +68,50 @@ export interface RelayerOptions {
   maxBatch?: number;
   /** Transport retries of a broadcast (exponential backoff from 100 ms). */
   retries?: number;
-  /** Highest `gas` a forwarded request may ask for (the relayer pays it). */
-  maxForwardGas?: bigint;
   /**
-   * Most forwarded requests one member may have relayed per window. The allowlist says WHAT the
-   * relayer pays for; this says how much: without it one member could drain the relayer's ether with
-   * valid but pointless requests (e.g. transfers of 1 point back and forth).
+   * Most forwarded requests relayed per window: per `from` address, per signed-in account and per
+   * client address (a new address costs nothing, a new account little, a new client address more).
+   * The allowlist says WHAT the relayer pays for; these say how much one party may ask.
    */
-  forwardQuota?: Limit;
+  quotas?: Partial<ForwardQuotas>;
+  /** Gas the relayer spends on members' forwarded requests per window, all members together. */
+  forwardGasBudget?: GasBudget;
+  /** Below this balance (wei) the relayer warns in its logs (at most once a minute). */
+  lowBalanceWei?: bigint;
 }
 
-/** 120 relayed actions per member per hour: far above a shopper's use, far below a drain. */
-export const DEFAULT_FORWARD_QUOTA: Limit = { max: 120, windowSeconds: 3600 };
+export interface ForwardQuotas {
+  perAddress: Limit;
+  perAccount: Limit;
+  perIp: Limit;
+}
+
+export interface GasBudget {
+  maxGas: bigint;
+  windowSeconds: number;
+}
+
+/** 120 relayed actions per member per hour (far above a shopper's use, far below a drain), 600 per client address. */
+export const DEFAULT_QUOTAS: ForwardQuotas = {
+  perAddress: { max: 120, windowSeconds: 3600 },
+  perAccount: { max: 120, windowSeconds: 3600 },
+  perIp: { max: 600, windowSeconds: 3600 },
+};
+
+/** 200M gas of members' requests per hour: ~1,000 redemptions, ~3,000 transfers. */
+export const DEFAULT_FORWARD_GAS_BUDGET: GasBudget = { maxGas: 200_000_000n, windowSeconds: 3600 };
+export const DEFAULT_LOW_BALANCE_WEI = 5n * 10n ** 16n;
+/** The longest a forwarded request may stay valid: a wallet signs for 10 minutes, the server for 2. */
+export const MAX_FORWARD_VALIDITY_SECONDS = 3600;
+
+/** Who asks for a forwarded request: the quotas count them (the route handlers say). */
+export interface ForwardOrigin {
+  idempotencyKey?: string;
+  /** The signed-in account ("wallet:<address>" or "user:<id>"). */
+  account?: string;
+  /** The client's address (web/lib/client-ip.ts). */
+  ip?: string;
+}
 
 const ERRORS_ABI: Abi = [...loyaltyPointsAbi, ...rewardNftAbi, ...loyaltyForwarderAbi].filter((x) => x.type === "error");
 
@@ -157,7 +190,7 @@ export function decodeRevert(e: unknown): { name: string; args: readonly unknown
 
 function shortError(e: unknown): string {
   const m = e instanceof BaseError ? e.shortMessage : e instanceof Error ? e.message : String(e);
-  return m.slice(0, 300);
+  return redactUrls(m).slice(0, 300);
 }
 
 export class PgRelayer implements Relayer {
@@ -172,8 +205,10 @@ export class PgRelayer implements Relayer {
   private readonly confirmTimeoutMs: number;
   private readonly maxBatch: number;
   private readonly retries: number;
-  private readonly maxForwardGas: bigint;
-  private readonly forwardQuota: Limit;
+  private readonly quotas: ForwardQuotas;
+  private readonly budget: GasBudget;
+  private readonly lowBalanceWei: bigint;
+  private lastBalanceCheck = 0;
 
   private ready: Promise<void> | null = null;
   private queue: Pending[] = [];
@@ -202,8 +237,9 @@ export class PgRelayer implements Relayer {
     this.confirmTimeoutMs = o.confirmTimeoutMs ?? 60_000;
     this.maxBatch = o.maxBatch ?? 32;
     this.retries = o.retries ?? 4;
-    this.maxForwardGas = o.maxForwardGas ?? 1_000_000n;
-    this.forwardQuota = o.forwardQuota ?? DEFAULT_FORWARD_QUOTA;
+    this.quotas = { ...DEFAULT_QUOTAS, ...o.quotas };
+    this.budget = o.forwardGasBudget ?? DEFAULT_FORWARD_GAS_BUDGET;
+    this.lowBalanceWei = o.lowBalanceWei ?? DEFAULT_LOW_BALANCE_WEI;
   }
 
   /** Stops the watcher (tests); queued callers are rejected. */
@@ -224,19 +260,38 @@ export class PgRelayer implements Relayer {
   async call(call: { to: Address; data: Hex; idempotencyKey?: string }): Promise<RelayedTx> {
     const allowed = checkAllowed(this.contracts, CALL_ALLOWED, call.to, call.data);
     if (!allowed.ok) throw new RelayRejectedError("not_allowed", allowed.reason);
+    const useless = uselessCall(allowed.functionName, allowed.args, null);
+    if (useless) throw new RelayRejectedError("not_allowed", useless);
     await this.init();
     const existing = call.idempotencyKey ? await this.byKey(call.idempotencyKey) : null;
     if (existing) return this.attach(existing);
-    const gas = await this.simulate({ to: call.to, data: call.data }, `${allowed.contract}.${allowed.functionName}`);
+    const what = `${allowed.contract}.${allowed.functionName}`;
+    const gas = await this.simulate({ to: call.to, data: call.data }, what);
+    if (gas > allowed.maxGas) throw new RelayRejectedError("not_allowed", `${what} would need ${gas} gas, more than its cap of ${allowed.maxGas}`);
     return this.enqueue({ kind: "call", to: getAddress(call.to), data: call.data, gas, idempotencyKey: call.idempotencyKey ?? null });
   }
 
-  async forward(request: SignedForwardRequest, opts: { idempotencyKey?: string } = {}): Promise<RelayedTx> {
+  /**
+   * A member's signed request. Refused before anything is signed when it is not an allowed,
+   * canonically encoded program call, asks more gas than its function's cap, does nothing (0
+   * points, to oneself, someone else's token), hands a reward token to an account with code (a
+   * receiver could burn all the gas), carries value or a deadline past or too far away, has a bad
+   * signature, exceeds a quota (only counted once the signature verifies, so nobody can use up
+   * another's), would revert, or would overrun the hourly gas budget.
+   */
+  async forward(request: SignedForwardRequest, opts: ForwardOrigin = {}): Promise<RelayedTx> {
     const allowed = checkAllowed(this.contracts, FORWARD_ALLOWED, request.to, request.data);
     if (!allowed.ok) throw new RelayRejectedError("not_allowed", allowed.reason);
+    const what = `${allowed.contract}.${allowed.functionName}`;
     if (request.value !== 0n) throw new RelayRejectedError("not_allowed", "forwarded requests carry no value");
-    if (request.gas <= 0n || request.gas > this.maxForwardGas) throw new RelayRejectedError("not_allowed", `gas must be in 1..${this.maxForwardGas}`);
-    if (BigInt(request.deadline) <= BigInt(Math.floor(Date.now() / 1000))) throw new RelayRejectedError("expired", "the request's deadline has passed");
+    if (request.gas <= 0n || request.gas > allowed.maxGas) throw new RelayRejectedError("not_allowed", `gas of ${what} must be in 1..${allowed.maxGas}`);
+    const useless = uselessCall(allowed.functionName, allowed.args, getAddress(request.from));
+    if (useless) throw new RelayRejectedError("not_allowed", useless);
+    const now = BigInt(Math.floor(Date.now() / 1000));
+    if (BigInt(request.deadline) <= now) throw new RelayRejectedError("expired", "the request's deadline has passed");
+    if (BigInt(request.deadline) > now + BigInt(MAX_FORWARD_VALIDITY_SECONDS)) {
+      throw new RelayRejectedError("not_allowed", `the request's deadline must be within ${MAX_FORWARD_VALIDITY_SECONDS / 60} minutes`);
+    }
     await this.init();
     const existing = opts.idempotencyKey ? await this.byKey(opts.idempotencyKey) : null;
     if (existing) return this.attach(existing);
@@ -251,19 +306,68 @@ export class PgRelayer implements Relayer {
         return false;
       });
     if (!valid) throw new RelayRejectedError("bad_signature", "the request's signature, nonce or target does not verify");
-    // Counted only once the signature verifies: nobody can use up another member's quota.
-    if (!(await allowAttempt(this.pool, `relay:${struct.from.toLowerCase()}`, this.forwardQuota))) {
-      throw new RelayRejectedError("rate_limited", `at most ${this.forwardQuota.max} relayed actions per ${this.forwardQuota.windowSeconds / 60} minutes; try again later`);
+    await this.countQuotas(struct.from, opts);
+    if (NFT_TRANSFERS.includes(allowed.functionName)) {
+      const code = await this.client.getCode({ address: allowed.args[1] as Address }).catch((e) => {
+        throw isTransportError(e) ? new RelayRejectedError("unavailable", "the chain is unreachable") : e;
+      });
+      if (code && code !== "0x") throw new RelayRejectedError("not_allowed", "reward tokens are relayed only to accounts without code: send it from your own wallet");
     }
     // The inner call as the member would make it: the forwarder would hide its reason (FailedCall).
     try {
       await this.client.call({ account: struct.from, to: struct.to, data: struct.data, gas: struct.gas });
     } catch (e) {
-      throw this.simulationError(e, `${allowed.contract}.${allowed.functionName}`);
+      throw this.simulationError(e, what);
     }
     const data = encodeFunctionData({ abi: loyaltyForwarderAbi, functionName: "execute", args: [struct] });
     const gas = await this.simulate({ to: forwarder, data }, "forwarder.execute");
-    return this.enqueue({ kind: "forward", to: getAddress(forwarder), data, gas, idempotencyKey: opts.idempotencyKey ?? null });
+    // The budget is charged the transaction's gas limit before it is signed, then credited what the
+    // receipt shows it did not use.
+    const charge = await consumeBudget(this.pool, this.budgetKey(), gas, this.budget);
+    if (!charge) throw new RelayRejectedError("budget_exhausted", `the relayer's hourly gas budget for members' actions is spent: try again later`);
+    const tx = await this.enqueue({ kind: "forward", to: getAddress(forwarder), data, gas, idempotencyKey: opts.idempotencyKey ?? null });
+    if (tx.gasUsed !== undefined && tx.gasUsed < gas) await creditBudget(this.pool, this.budgetKey(), charge, gas - tx.gasUsed).catch(() => {});
+    return tx;
+  }
+
+  /** Gas of members' requests spent (and reserved) in the current window, for /metrics. */
+  async budgetUse(): Promise<{ usedGas: bigint; maxGas: bigint; windowSeconds: number }> {
+    const usedGas = await readBudget(this.pool, this.budgetKey(), this.budget);
+    return { usedGas, maxGas: this.budget.maxGas, windowSeconds: this.budget.windowSeconds };
+  }
+
+  /** Transactions signed and not yet mined (queued or sent), for /metrics. */
+  async pendingCount(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM relayer_txs WHERE relayer = $1 AND chain_id = $2 AND status IN ('queued', 'sent')`, [this.address.toLowerCase(), this.chainId]);
+    return rows[0]!.n;
+  }
+
+  private budgetKey() {
+    return `relay:gas:${this.chainId}:${this.address.toLowerCase()}`;
+  }
+
+  private async countQuotas(from: Address, o: ForwardOrigin) {
+    const checks: [string, Limit, string][] = [[`relay:from:${from.toLowerCase()}`, this.quotas.perAddress, "this address"]];
+    if (o.account) checks.push([`relay:account:${o.account.toLowerCase()}`, this.quotas.perAccount, "this account"]);
+    if (o.ip) checks.push([`relay:ip:${o.ip}`, this.quotas.perIp, "this network address"]);
+    for (const [key, limit, who] of checks) {
+      if (!(await allowAttempt(this.pool, key, limit))) {
+        throw new RelayRejectedError("rate_limited", `at most ${limit.max} relayed actions per ${limit.windowSeconds / 60} minutes from ${who}; try again later`);
+      }
+    }
+  }
+
+  /** Warns when the relayer's ether runs low (checked at most once a minute, after broadcasts). */
+  private async checkBalance() {
+    if (Date.now() - this.lastBalanceCheck < 60_000) return;
+    this.lastBalanceCheck = Date.now();
+    try {
+      const balance = await this.client.getBalance({ address: this.address });
+      if (balance < this.lowBalanceWei) this.log("warn", "relayer balance low: fund it", { address: this.address, balanceWei: balance, thresholdWei: this.lowBalanceWei });
+    } catch (e) {
+      this.lastBalanceCheck = 0;
+      this.log("warn", "balance check failed", { error: shortError(e) });
+    }
   }
 
   // ------------------------------------------------------------------ simulation
@@ -566,7 +670,7 @@ export class PgRelayer implements Relayer {
     // An automining node (and a fast L2) has the receipts already: asked at once, in one batched
     // request, instead of waiting for the block watcher's next round. Not awaited: the next batch
     // need not wait for it.
-    const check = this.receiptsNow(signed.filter((_, i) => results[i] === "ok").map((s) => s.hash));
+    const check = this.receiptsNow(signed.filter((_, i) => results[i] === "ok").map((s) => s.hash)).then(() => this.checkBalance());
     this.background.add(check);
     void check.finally(() => this.background.delete(check));
   }
@@ -758,6 +862,7 @@ export class PgRelayer implements Relayer {
         hash: receipt.transactionHash,
         status: receipt.status === "success" ? "confirmed" : "reverted",
         blockNumber: receipt.blockNumber,
+        gasUsed: receipt.gasUsed,
         ...(reasons[i] ? { revertReason: reasons[i]! } : {}),
       };
       if (receipt.status !== "success") this.log("warn", "reverted on chain", { id, hash: receipt.transactionHash, reason: reasons[i] });

@@ -27,12 +27,14 @@ export interface RelayedTx {
   hash: Hash;
   status: "confirmed" | "reverted";
   blockNumber: bigint;
+  /** From the receipt, when this process saw it mined. */
+  gasUsed?: bigint;
   revertReason?: string;
 }
 
-export type RelayRejectedCode = "not_allowed" | "bad_signature" | "expired" | "would_revert" | "rate_limited" | "unavailable";
+export type RelayRejectedCode = "not_allowed" | "bad_signature" | "expired" | "would_revert" | "rate_limited" | "budget_exhausted" | "unavailable";
 
-const STATUS: Record<RelayRejectedCode, number> = { not_allowed: 403, bad_signature: 401, expired: 410, would_revert: 422, rate_limited: 429, unavailable: 503 };
+const STATUS: Record<RelayRejectedCode, number> = { not_allowed: 403, bad_signature: 401, expired: 410, would_revert: 422, rate_limited: 429, budget_exhausted: 503, unavailable: 503 };
 
 /** A call the relayer refused to send (nothing was sent, no nonce taken) or could not get mined. */
 export class RelayRejectedError extends Error {
@@ -54,7 +56,7 @@ export class RelayRejectedError extends Error {
 export interface Relayer {
   readonly address: Address;
   /** A member's signed ERC-2771 forward request, executed through the program's forwarder. */
-  forward(request: SignedForwardRequest, opts?: { idempotencyKey?: string }): Promise<RelayedTx>;
+  forward(request: SignedForwardRequest, opts?: { idempotencyKey?: string; account?: string; ip?: string }): Promise<RelayedTx>;
   /** The relayer's own call (issueFor / clawbackFor / migrateAccount / migrateTokens). */
   call(call: { to: Address; data: Hex; idempotencyKey?: string }): Promise<RelayedTx>;
 }

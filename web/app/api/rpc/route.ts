@@ -1,35 +1,78 @@
 /**
- * Read-only JSON-RPC for the browser (wagmi's transport): forwards an allowlist of methods to the
- * node, so the RPC endpoint (and any key in it) stays on the server. Writes never pass here: they
- * are signed and sent by the member's own wallet.
+ * Read-only JSON-RPC for the browser (wagmi's transport): the program's reads only
+ * (lib/rpc-policy.ts), forwarded to the node so that the RPC endpoint (and any key in it) stays on
+ * the server. The body goes through the size-limited reader; calls are counted per client address
+ * (RPC_RATE_PER_MINUTE, default 600 a minute; 429 with Retry-After). Writes never pass here: they
+ * are signed and sent by the member's own wallet or relayed. Upstream failures answer a generic 502
+ * and log the RPC's origin only.
  */
-import { rpcUrl } from "@/lib/config.ts";
-import { problem } from "@/lib/json.ts";
+import { attempt } from "@/lib/auth/rate-limit.ts";
+import { clientIp } from "@/lib/client-ip.ts";
+import { deployment, rpcUrl } from "@/lib/config.ts";
+import type { Queryable } from "@/lib/custody/users.ts";
+import { queries } from "@/lib/data/db.ts";
+import { problem, tooMany } from "@/lib/json.ts";
+import { readJsonBody } from "@/lib/request-body.ts";
+import { MAX_CALLS, refuseCall } from "@/lib/rpc-policy.ts";
+import { redactUrls } from "../../../../scripts/lib/redact.ts";
 
 export const dynamic = "force-dynamic";
 
-const ALLOWED = new Set([
-  "eth_chainId", "eth_blockNumber", "eth_call", "eth_estimateGas", "eth_gasPrice", "eth_maxPriorityFeePerGas",
-  "eth_feeHistory", "eth_getBalance", "eth_getCode", "eth_getTransactionCount", "eth_getTransactionByHash",
-  "eth_getTransactionReceipt", "eth_getBlockByNumber", "eth_getBlockByHash", "net_version",
-]);
 const MAX_BODY = 256 * 1024;
 
-export async function POST(request: Request) {
-  const text = await request.text();
-  if (text.length > MAX_BODY) return problem(413, "too_large", "request too large");
-  let body: unknown;
+function perMinute(): number {
+  const n = Number(process.env.RPC_RATE_PER_MINUTE ?? 600);
+  return Number.isSafeInteger(n) && n > 0 ? n : 600;
+}
+
+const g = globalThis as unknown as { __rpcHead?: { at: number; head: bigint } };
+
+/** The chain's head, cached for a second (bounds "latest" in log ranges). */
+async function head(): Promise<bigint> {
+  if (g.__rpcHead && Date.now() - g.__rpcHead.at < 1_000) return g.__rpcHead.head;
+  const answer = await upstream(JSON.stringify({ jsonrpc: "2.0", id: 0, method: "eth_blockNumber", params: [] }));
+  const value = BigInt((JSON.parse(answer.text) as { result: string }).result);
+  g.__rpcHead = { at: Date.now(), head: value };
+  return value;
+}
+
+class UpstreamError extends Error {}
+
+async function upstream(body: string): Promise<{ status: number; text: string }> {
+  let r: Response;
   try {
-    body = JSON.parse(text);
-  } catch {
-    return problem(400, "bad_json", "expected JSON-RPC");
+    r = await fetch(rpcUrl(), { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(20_000) });
+  } catch (e) {
+    throw new UpstreamError(redactUrls(`${(e as Error).message} ${String((e as { cause?: unknown }).cause ?? "")}`));
   }
-  const calls = Array.isArray(body) ? body : [body];
-  if (calls.length === 0 || calls.length > 100) return problem(400, "bad_batch", "1 to 100 calls");
-  for (const c of calls) {
-    const method = (c as { method?: unknown })?.method;
-    if (typeof method !== "string" || !ALLOWED.has(method)) return problem(403, "method_not_allowed", `method not allowed: ${String(method)}`);
+  // A provider's own error page could quote the key: never passed on.
+  if (!r.ok || !/json/i.test(r.headers.get("content-type") ?? "")) throw new UpstreamError(`HTTP ${r.status}`);
+  return { status: r.status, text: await r.text() };
+}
+
+export async function POST(request: Request) {
+  const read = await readJsonBody(request, MAX_BODY);
+  if (read instanceof Response) return read;
+  const calls = Array.isArray(read.body) ? read.body : [read.body];
+  if (calls.length === 0 || calls.length > MAX_CALLS) return problem(400, "bad_batch", `1 to ${MAX_CALLS} calls`);
+  try {
+    const limit = await attempt(queries().pool as unknown as Queryable, `rpc:ip:${clientIp(request)}`, { max: perMinute(), windowSeconds: 60 }, calls.length);
+    if (!limit.ok) return tooMany(limit.retryAfterSeconds, `at most ${perMinute()} calls a minute: try again later`);
+    const d = deployment();
+    const contracts = [d.contracts.LoyaltyPoints.address, d.contracts.RewardNFT.address, d.contracts.LoyaltyForwarder.address];
+    const needsHead = calls.some((c) => (c as { method?: unknown })?.method === "eth_getLogs");
+    const tip = needsHead ? await head() : 0n;
+    for (const c of calls) {
+      const why = refuseCall(c, contracts, tip);
+      if (why) return problem(403, "method_not_allowed", why);
+    }
+    const answer = await upstream(JSON.stringify(read.body));
+    return new Response(answer.text, { status: 200, headers: { "content-type": "application/json", "cache-control": "no-store" } });
+  } catch (e) {
+    const name = (e as Error).name;
+    if (name === "NoDatabaseError") return problem(503, "no_database", "the database is not configured");
+    if (name === "NotDeployedError") return problem(503, "not_deployed", "the program is not deployed on this network");
+    console.error(JSON.stringify({ level: "error", component: "rpc-proxy", msg: "upstream failed", rpc: redactUrls(rpcUrl()), error: redactUrls((e as Error).message).slice(0, 300) }));
+    return problem(502, "rpc_unavailable", "the chain could not be reached: try again later");
   }
-  const upstream = await fetch(rpcUrl(), { method: "POST", headers: { "content-type": "application/json" }, body: text, signal: AbortSignal.timeout(20_000) });
-  return new Response(await upstream.text(), { status: upstream.status, headers: { "content-type": "application/json", "cache-control": "no-store" } });
 }

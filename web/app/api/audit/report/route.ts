@@ -15,6 +15,7 @@ import { NoMirrorError } from "@/lib/audit.ts";
 import { NotDeployedError } from "@/lib/config.ts";
 import { NoDatabaseError } from "@/lib/data/db.ts";
 import { json, problem } from "@/lib/json.ts";
+import { redactUrls } from "../../../../../scripts/lib/redact.ts";
 
 export const dynamic = "force-dynamic";
 /** An audit of a large programme can take a while. */
@@ -47,10 +48,13 @@ export async function GET(request: Request) {
       },
     });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (error instanceof ReportExpiredError) return problem(410, "report_expired", message);
-    if (error instanceof NoMirrorError || error instanceof NoDatabaseError || error instanceof NotDeployedError) return problem(503, "unavailable", message);
-    console.error("audit report failed", error);
-    return problem(500, "audit_failed", `the audit could not run: ${message}`);
+    // Public answers say what happened in general words: an error's own text can quote the RPC URL
+    // (a provider's key in its path), a file path or a database address. The log keeps the detail
+    // with every URL reduced to its origin.
+    if (error instanceof ReportExpiredError) return problem(410, "report_expired", error.message); // our own words, no detail
+    if (error instanceof NoMirrorError || error instanceof NoDatabaseError || error instanceof NotDeployedError) return problem(503, "unavailable", "the audit is not available on this server right now");
+    const e = error instanceof Error ? error : new Error(String(error));
+    console.error(JSON.stringify({ level: "error", component: "audit-report", msg: "audit report failed", error: e.name, detail: redactUrls(e.message).slice(0, 500) }));
+    return problem(502, "audit_failed", "the audit could not run (the chain or the mirror did not answer): try again later");
   }
 }

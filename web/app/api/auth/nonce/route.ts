@@ -1,8 +1,21 @@
-import { issueNonce } from "@/lib/auth/nonces.ts";
-import { json } from "@/lib/json.ts";
+import { cookieWithNonce, issueNonce } from "@/lib/auth/nonces.ts";
+import { attempt } from "@/lib/auth/rate-limit.ts";
+import { clientIp } from "@/lib/client-ip.ts";
+import type { Queryable } from "@/lib/custody/users.ts";
+import { queries } from "@/lib/data/db.ts";
+import { json, tooMany } from "@/lib/json.ts";
 
 export const dynamic = "force-dynamic";
 
-export async function GET() {
-  return json({ nonce: await issueNonce() });
+/** Nonces one client address may ask for: each is a row, and a member needs one per sign-in. */
+const PER_IP = { max: 60, windowSeconds: 600 };
+
+/** GET → { nonce }: a one-time nonce for a SIWE message or a move-to-wallet proof, bound to this browser by a cookie. */
+export async function GET(request: Request) {
+  const limit = await attempt(queries().pool as unknown as Queryable, `nonce:ip:${clientIp(request)}`, PER_IP);
+  if (!limit.ok) return tooMany(limit.retryAfterSeconds, "too many sign-in attempts from this address: try again later");
+  const nonce = await issueNonce();
+  const response = json({ nonce });
+  response.headers.append("set-cookie", cookieWithNonce(request, nonce));
+  return response;
 }

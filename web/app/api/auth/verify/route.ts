@@ -1,53 +1,73 @@
 /**
- * Sign-In with Ethereum (EIP-4361): checks the message was made for THIS site (domain and origin
- * from the request, not from the body), THIS chain, a nonce this server issued (once), a fresh
- * issue time, and the signature (EOA or ERC-1271/6492 contract wallets), then sets the session.
+ * Sign-In with Ethereum (EIP-4361): checks the message was made for THIS site (its domain, and a URI
+ * on its origin, both from APP_URL: never from the request's headers, which a phishing site that
+ * replays a member's signature chooses), THIS chain, a nonce this server issued to THIS browser
+ * (once), a fresh issue time, that the text is exactly the canonical message of its fields (nothing
+ * a wallet shows that this server does not read), and the signature (EOA or ERC-1271/6492 contract
+ * wallets); then sets the session.
  */
 import { getAddress } from "viem";
-import { parseSiweMessage, validateSiweMessage } from "viem/siwe";
-import { consumeNonce } from "@/lib/auth/nonces.ts";
+import { createSiweMessage, parseSiweMessage, validateSiweMessage, type SiweMessage } from "viem/siwe";
+import { browserAskedFor, consumeNonce, cookieWithoutNonce } from "@/lib/auth/nonces.ts";
 import { findAccount } from "@/lib/auth/account-state.ts";
 import { sameOrigin, SESSION_TTL_SECONDS, sessionCookie, siteDomain } from "@/lib/auth/session.ts";
 import { appDb } from "@/lib/data/db.ts";
 import { chainClient } from "@/lib/chain/server.ts";
-import { chainId } from "@/lib/config.ts";
+import { appOrigin, chainId } from "@/lib/config.ts";
 import { json, problem } from "@/lib/json.ts";
+import { readJsonBody } from "@/lib/request-body.ts";
 
 export const dynamic = "force-dynamic";
 
 const MAX_AGE_MS = 10 * 60_000;
+const MAX_BODY = 8 * 1024;
+
+/** The canonical text of parsed fields, or null when they do not make a whole message. */
+function canonical(fields: ReturnType<typeof parseSiweMessage>): string | null {
+  try {
+    return createSiweMessage(fields as SiweMessage);
+  } catch {
+    return null;
+  }
+}
 
 export async function POST(request: Request) {
   if (!sameOrigin(request)) return problem(403, "cross_origin", "sign-in must come from this site");
-  let body: { message?: unknown; signature?: unknown };
-  try {
-    body = await request.json();
-  } catch {
-    return problem(400, "bad_json", "expected a JSON body");
-  }
+  const read = await readJsonBody(request, MAX_BODY);
+  if (read instanceof Response) return read;
+  const body = (read.body ?? {}) as { message?: unknown; signature?: unknown };
   if (typeof body.message !== "string" || body.message.length > 4000) return problem(400, "bad_message", "message must be a SIWE message");
-  if (typeof body.signature !== "string" || !/^0x[0-9a-fA-F]+$/.test(body.signature)) return problem(400, "bad_signature", "signature must be hex");
+  if (typeof body.signature !== "string" || !/^0x[0-9a-fA-F]{2,4000}$/.test(body.signature)) return problem(400, "bad_signature", "signature must be hex");
   const message = body.message;
   const signature = body.signature as `0x${string}`;
   const fields = parseSiweMessage(message);
-  const host = siteDomain(request);
-  const now = new Date();
   if (!fields.address || !fields.nonce || !fields.chainId || !fields.issuedAt || !fields.uri) return problem(400, "bad_message", "incomplete SIWE message");
-  if (fields.domain !== host) return problem(401, "wrong_domain", "the message was made for another site");
-  let uriHost = "";
+  if (canonical(fields) !== message) return problem(400, "bad_message", "the message is not a canonical EIP-4361 message");
+  const refuse = (code: string, text: string) => {
+    const response = problem(401, code, text);
+    // Whatever went wrong, this browser's nonce is not offered again.
+    response.headers.append("set-cookie", cookieWithoutNonce(request, fields.nonce));
+    return response;
+  };
+  const origin = appOrigin();
+  const host = siteDomain();
+  const now = new Date();
+  if (fields.domain !== host || (fields.scheme !== undefined && `${fields.scheme}:` !== new URL(origin).protocol)) return refuse("wrong_domain", "the message was made for another site");
+  let uriOrigin = "";
   try {
-    uriHost = new URL(fields.uri).host;
+    uriOrigin = new URL(fields.uri).origin;
   } catch {}
-  if (uriHost !== host) return problem(401, "wrong_uri", "the message URI is not this site");
-  if (fields.chainId !== chainId()) return problem(401, "wrong_chain", `sign in on chain ${chainId()}`);
-  if (Math.abs(now.getTime() - fields.issuedAt.getTime()) > MAX_AGE_MS) return problem(401, "stale", "the message is too old");
-  if (!validateSiweMessage({ message: fields, domain: host, time: now })) return problem(401, "invalid", "the message is expired or not yet valid");
+  if (uriOrigin !== origin) return refuse("wrong_uri", "the message URI is not this site");
+  if (fields.chainId !== chainId()) return refuse("wrong_chain", `sign in on chain ${chainId()}`);
+  if (Math.abs(now.getTime() - fields.issuedAt.getTime()) > MAX_AGE_MS) return refuse("stale", "the message is too old");
+  if (!validateSiweMessage({ message: fields, domain: host, time: now })) return refuse("invalid", "the message is expired or not yet valid");
+  if (!browserAskedFor(request, fields.nonce)) return refuse("bad_nonce", "this nonce was not issued to this browser: ask for a new one");
   // The nonce is spent before the signature check: a failed attempt cannot be retried with it.
-  if (!(await consumeNonce(fields.nonce))) return problem(401, "bad_nonce", "unknown or used nonce: ask for a new one");
+  if (!(await consumeNonce(fields.nonce))) return refuse("bad_nonce", "unknown or used nonce: ask for a new one");
   const valid = await chainClient()
     .verifySiweMessage({ message, signature, domain: host, nonce: fields.nonce, time: now })
     .catch(() => false);
-  if (!valid) return problem(401, "bad_signature", "the signature does not match the address");
+  if (!valid) return refuse("bad_signature", "the signature does not match the address");
   const issuedAt = Math.floor(Date.now() / 1000);
   const address = getAddress(fields.address);
   // A member with a row (privacy settings, or moved from an email account) signs in at its current
@@ -57,5 +77,6 @@ export async function POST(request: Request) {
   const session = { address, chainId: fields.chainId, kind: "wallet" as const, issuedAt, expiresAt: issuedAt + SESSION_TTL_SECONDS, version };
   const response = json({ address: session.address, kind: session.kind, expiresAt: session.expiresAt });
   response.headers.append("set-cookie", sessionCookie(session));
+  response.headers.append("set-cookie", cookieWithoutNonce(request, fields.nonce));
   return response;
 }

@@ -1,9 +1,11 @@
 /** GET /api/v1/openapi.json: the API's OpenAPI 3.1 description (web/lib/purchases/openapi.ts). */
+import { appOrigin } from "@/lib/config.ts";
 import { json } from "@/lib/json.ts";
 import { openApiDocument } from "@/lib/purchases/openapi.ts";
 
 export const dynamic = "force-dynamic";
 
-export async function GET(request: Request) {
-  return json(openApiDocument(new URL(request.url).origin), { headers: { "cache-control": "public, max-age=300", "access-control-allow-origin": "*" } });
+/** The server URL is the configured origin (APP_URL): shared caches keep this document, so a Host header must not choose it. */
+export async function GET() {
+  return json(openApiDocument(appOrigin()), { headers: { "cache-control": "public, max-age=300", "access-control-allow-origin": "*" } });
 }

@@ -5,5 +5,5 @@ import { recordPurchase } from "@/lib/purchases/purchases.ts";
 export const dynamic = "force-dynamic";
 
 export async function POST(request: Request) {
-  return handleApi(request, ({ merchant, body }) => recordPurchase(purchaseDeps(), merchant, body), { body: true });
+  return handleApi(request, ({ merchant, body }) => recordPurchase(purchaseDeps(), merchant, body), { body: true, memberLookup: true });
 }
