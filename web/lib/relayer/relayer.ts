@@ -11,8 +11,9 @@
  *
  * Allocation + broadcast are serialized (a batch is on the node before the next one is signed: no
  * gaps a node must hold), while receipts are awaited in parallel by the watcher. A call flows
- * admission → submit(prepared) → queue → nonces → broadcast → receipts; `submit` is the seam for
- * callers that prepare their own calls (e.g. several purchases coalesced into one batch call).
+ * admission → submit(prepared) → queue → nonces → broadcast → receipts; `admit` and `submit` are the
+ * seam for callers that prepare their own calls (several purchases coalesced into one batch call,
+ * the expiry keeper charging its budget before it sends).
  */
 import { getAddress, type Address, type Hex } from "viem";
 import { isTransportError, shortError } from "../chain/errors.ts";
@@ -130,6 +131,18 @@ export class PgRelayer implements Relayer {
     const tx = await this.submit({ kind: "forward", to, data, gas, idempotencyKey: opts.idempotencyKey ?? null });
     if (tx.gasUsed !== undefined && tx.gasUsed < gas) await this.admission.creditUnused(charge, gas - tx.gasUsed).catch(() => {});
     return tx;
+  }
+
+  /**
+   * Admission of the relayer's own call without sending it: allowed, useful, simulated within its
+   * gas cap (the same checks as call()). With submit(), for callers that need the gas figure before
+   * they commit to sending (the expiry keeper charges its budget with it).
+   */
+  async admit(call: { to: Address; data: Hex; idempotencyKey?: string }): Promise<PreparedCall> {
+    const checked = this.admission.checkCall(call);
+    await this.init();
+    const gas = await this.admission.gasFor(call, checked);
+    return { kind: "call", to: getAddress(call.to), data: call.data, gas, idempotencyKey: call.idempotencyKey ?? null };
   }
 
   /**
