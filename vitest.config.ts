@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 // TypeScript suites other than the Hardhat contract tests (test/contracts, run by `hardhat test`).
 export default defineConfig({
   test: {
-    include: ["indexer/**/*.test.ts", "scripts/**/*.test.ts", "web/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["contracts/spec/**/*.test.ts", "indexer/**/*.test.ts", "scripts/**/*.test.ts", "web/**/*.test.ts", "test/**/*.test.ts"],
     exclude: ["**/node_modules/**", "test/contracts/**", "test/e2e/**", "web/.next/**"],
     testTimeout: 60_000,
     hookTimeout: 120_000,

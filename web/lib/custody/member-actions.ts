@@ -15,7 +15,7 @@ import type { Kek } from "./kek.ts";
 import { estimateForwardedGas, MemberBusyError, signForwardRequest, withMemberLock, type SignedForwardRequest } from "./forward.ts";
 import { signingAccount } from "./users.ts";
 import type { PoolLike, Queryable } from "../../../scripts/lib/queryable.ts";
-import { decodeRevert } from "../relayer/relayer.ts";
+import { decodeRevert } from "../chain/errors.ts";
 import { RelayRejectedError, type Relayer } from "../relayer/types.ts";
 
 export interface CustodyDeps {

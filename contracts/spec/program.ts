@@ -1,0 +1,17 @@
+/** The programme's parameters at deployment (deploy and seed use them); the operator can change tiers and expiry later. */
+
+export interface ProgramConfig {
+  tokenName: string;
+  tokenSymbol: string;
+  /** Lifetime earned points for tiers 1, 2, 3… (tier 0 is the base tier): positive, strictly ascending. */
+  tierThresholds: bigint[];
+  /** Seconds without activity after which a balance may be expired (0: never). */
+  inactivityPeriod: bigint;
+}
+
+export const DEFAULT_PROGRAM: ProgramConfig = {
+  tokenName: "Loyalty Points",
+  tokenSymbol: "LPT",
+  tierThresholds: [1_000n, 5_000n, 20_000n],
+  inactivityPeriod: 365n * 24n * 60n * 60n,
+};
