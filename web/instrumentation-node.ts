@@ -1,4 +1,5 @@
 /** The Node.js half of instrumentation.ts: stop a production server that lacks its configuration. */
+import { createLogger } from "../scripts/lib/log.ts";
 import { assertProductionConfig } from "./lib/env.ts";
 
 export function refuseToStartMisconfigured() {
@@ -6,7 +7,7 @@ export function refuseToStartMisconfigured() {
     assertProductionConfig();
   } catch (e) {
     // Next only logs an error thrown by register() and serves anyway: stop the process instead.
-    console.error(JSON.stringify({ level: "error", component: "web", msg: (e as Error).message }));
+    createLogger({ component: "web" }).error((e as Error).message);
     process.exit(1);
   }
 }

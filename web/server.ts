@@ -15,17 +15,19 @@ import { createServer, type IncomingMessage } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { createLogger } from "../scripts/lib/log.ts";
 import { assertProductionConfig, trustedProxyHops } from "./lib/env.ts";
 
 (process.env as Record<string, string>).NODE_ENV = "production";
 
 const { values } = parseArgs({ options: { port: { type: "string", default: process.env.PORT ?? "3000" }, hostname: { type: "string", default: process.env.HOSTNAME ?? "0.0.0.0" } } });
 const port = Number(values.port);
+const log = createLogger({ component: "web" });
 
 try {
   assertProductionConfig();
 } catch (e) {
-  console.error(JSON.stringify({ level: "error", component: "web", msg: (e as Error).message }));
+  log.error((e as Error).message);
   process.exit(1);
 }
 
@@ -50,6 +52,6 @@ const server = createServer((req, res) => {
   void handle(req, res);
 });
 server.listen(port, values.hostname, () => {
-  console.log(JSON.stringify({ level: "info", component: "web", msg: "ready", url: `http://${values.hostname}:${port}`, trustedProxies: hops }));
+  log.info("ready", { url: `http://${values.hostname}:${port}`, trustedProxies: hops });
 });
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => server.close(() => process.exit(0)));

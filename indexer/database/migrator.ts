@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { advisoryLock, advisoryUnlock } from "../../scripts/lib/advisory-lock.ts";
 
 export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
 const PRISMA_MIGRATE_LOCK = 72707369;
@@ -44,7 +45,7 @@ export async function migrate(
   if (typeof target === "string") await client.connect();
   const applied: string[] = [];
   try {
-    await client.query("SELECT pg_advisory_lock($1)", [PRISMA_MIGRATE_LOCK]);
+    await advisoryLock(client, PRISMA_MIGRATE_LOCK);
     await client.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
       "id" VARCHAR(36) PRIMARY KEY NOT NULL,
       "checksum" VARCHAR(64) NOT NULL,
@@ -82,7 +83,7 @@ export async function migrate(
       log("migration applied", { migration: m.name });
     }
   } finally {
-    await client.query("SELECT pg_advisory_unlock($1)", [PRISMA_MIGRATE_LOCK]).catch(() => {});
+    await advisoryUnlock(client, PRISMA_MIGRATE_LOCK).catch(() => false);
     if (typeof target === "string") await client.end().catch(() => {});
   }
   return applied;

@@ -5,6 +5,7 @@
  * and the next query opens a new connection.
  */
 import pg from "pg";
+import { createLogger } from "../../scripts/lib/log.ts";
 
 export interface PoolOptions {
   connectionString: string;
@@ -14,8 +15,8 @@ export interface PoolOptions {
   warn?: (msg: string, fields: Record<string, unknown>) => void;
 }
 
-const defaultWarn = (msg: string, fields: Record<string, unknown>) =>
-  console.warn(JSON.stringify({ time: new Date().toISOString(), level: "warn", msg, ...fields }));
+const pools = createLogger({ component: "pg-pool" });
+const defaultWarn = (msg: string, fields: Record<string, unknown>) => pools.warn(msg, fields);
 
 export function createPool({ connectionString, name, max = 10, warn = defaultWarn }: PoolOptions): pg.Pool {
   const pool = new pg.Pool({ connectionString, max, application_name: name });

@@ -3,6 +3,7 @@
  * while the mirror is known to be current, see readiness), /metrics (Prometheus).
  */
 import { createServer, type Server } from "node:http";
+import { stringify } from "viem";
 
 export interface IndexerStatus {
   phase: "starting" | "standby" | "backfill" | "realtime" | "retrying";
@@ -78,7 +79,7 @@ export function startServer(status: () => IndexerStatus, port: number, host = "1
     const path = (req.url ?? "/").split("?")[0];
     const json = (code: number, body: unknown) => {
       res.writeHead(code, { "content-type": "application/json" });
-      res.end(JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+      res.end(stringify(body));
     };
     if (path === "/health") return json(200, { ok: true, phase: s.phase, lastError: s.lastError });
     if (path === "/ready") {

@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Hex } from "viem";
+import { stringify, type Hex } from "viem";
 import type { ContractStamp, PinnedBlock } from "./read-chain.ts";
 import type { Discrepancy } from "./types.ts";
 
@@ -81,7 +81,7 @@ export function rpcOrigin(url: string) {
 
 /** The report's files as `writeReport` writes them: name → content (report.json, accounts.csv, discrepancies.csv). */
 export function reportFiles(report: AuditReport, accounts: AccountRow[]): { "report.json": string; "accounts.csv": string; "discrepancies.csv": string } {
-  const json = JSON.stringify(report, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2);
+  const json = stringify(report, null, 2);
   return {
     "report.json": `${json}\n`,
     "accounts.csv": csv(

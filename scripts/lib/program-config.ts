@@ -8,9 +8,6 @@ export interface ProgramConfig {
   inactivityPeriod: bigint;
 }
 
-/** Display names of the tiers, indexed by tier number; the web app translates them. */
-export const TIER_NAMES = ["Bronze", "Silver", "Gold", "Platinum"] as const;
-
 export const DEFAULT_PROGRAM: ProgramConfig = {
   tokenName: "Loyalty Points",
   tokenSymbol: "LPT",

@@ -1,7 +1,7 @@
 /**
  * Custodial (email) members through the real web server: sign-up and log-in refuse bad input with
  * a code and a message, set an httpOnly SameSite session cookie of kind "custodial", and a session
- * reads only its own member. The member pages then serve the custodial member (read-only for now).
+ * reads only its own member. The member pages then serve the custodial member (its balance and history).
  */
 import { randomBytes } from "node:crypto";
 import { expect, test } from "./fixtures.ts";

@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import pg from "pg";
 import { migrate } from "../../indexer/database/migrator.ts";
+import { withAdvisoryLock } from "../../scripts/lib/advisory-lock.ts";
 
 export const TEST_PG_URL = process.env.TEST_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
@@ -50,8 +51,7 @@ const LOCK = 0x7e57db;
 export async function ensureTemplate(): Promise<string> {
   const name = templateName();
   await admin(async (client) => {
-    await client.query("SELECT pg_advisory_lock($1)", [LOCK]);
-    try {
+    await withAdvisoryLock(client, LOCK, async () => {
       const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
       if (rowCount) return;
       const building = `${name}_build`;
@@ -59,9 +59,7 @@ export async function ensureTemplate(): Promise<string> {
       await client.query(`CREATE DATABASE "${building}"`);
       await migrate(databaseUrl(building), { log: () => {} });
       await client.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
-    } finally {
-      await client.query("SELECT pg_advisory_unlock($1)", [LOCK]);
-    }
+    });
   });
   return name;
 }

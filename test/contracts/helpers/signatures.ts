@@ -36,10 +36,6 @@ export async function signTypedData(signer: Signer, typedData: TypedData): Promi
   return signer.signTypedData({ account: signer.account, ...typedData } as never);
 }
 
-export function signerAddress(signer: Signer): Address {
-  return isLocal(signer) ? signer.address : signer.account.address;
-}
-
 export async function signPermit(
   signer: Signer,
   token: Address,

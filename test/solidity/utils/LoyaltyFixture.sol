@@ -11,6 +11,8 @@ import {LoyaltyForwarder} from "../../../contracts/metatx/LoyaltyForwarder.sol";
 /// forwarder) and offers helpers shared by the fuzz and invariant suites.
 abstract contract LoyaltyFixture is Test {
     uint256 internal constant PERIOD = 30 days;
+    /// @dev The secp256k1 group order: private keys lie in [1, SECP256K1_N - 1].
+    uint256 internal constant SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
 
     LoyaltyForwarder internal forwarder;
     LoyaltyPoints internal points;

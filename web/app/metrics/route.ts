@@ -1,6 +1,9 @@
 /** GET /metrics: Prometheus metrics of the relayer (lib/metrics.ts says who may read them). */
 import { problem } from "@/lib/json.ts";
 import { mayScrape, metricsText } from "@/lib/metrics.ts";
+import { createLogger } from "../../../scripts/lib/log.ts";
+
+const log = createLogger({ component: "metrics" });
 
 export const dynamic = "force-dynamic";
 
@@ -10,7 +13,7 @@ export async function GET(request: Request) {
     const { text, contentType } = await metricsText();
     return new Response(text, { headers: { "content-type": contentType, "cache-control": "no-store" } });
   } catch (e) {
-    console.error(JSON.stringify({ level: "error", component: "metrics", msg: "metrics failed", error: (e as Error).name }));
+    log.error("metrics failed", { error: (e as Error).name });
     return problem(503, "unavailable", "the metrics could not be read");
   }
 }

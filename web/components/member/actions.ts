@@ -9,7 +9,7 @@
  */
 import { useMemo } from "react";
 import type { Address, Hash, Hex, PublicClient } from "viem";
-import { encodeFunctionData } from "viem";
+import { encodeFunctionData, stringify } from "viem";
 import { useConfig, useConnection } from "wagmi";
 import { getPublicClient, signTypedData, simulateContract, switchChain, writeContract } from "wagmi/actions";
 import { loyaltyPointsAbi, rewardNftAbi } from "../../../contracts/generated/contracts.ts";
@@ -43,7 +43,7 @@ export async function postJson<T>(path: string, body: unknown): Promise<T> {
   const res = await fetch(path, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
+    body: stringify(body),
   });
   const data = (await res.json().catch(() => null)) as ({ error?: { code: string; message: string; revertName?: string } & Record<string, unknown> } & T) | null;
   if (!res.ok || !data) throw new ApiError(res.status, data?.error?.code ?? "http_error", data?.error?.message ?? `HTTP ${res.status}`, data?.error?.revertName, data?.error ?? {});

@@ -4,7 +4,7 @@
  * everywhere since it was issued). Independent of Next so it is tested against a real database.
  */
 import { getAddress, type Address } from "viem";
-import type { Queryable } from "../custody/users.ts";
+import type { Queryable } from "../../../scripts/lib/queryable.ts";
 
 export interface SessionLike {
   address: Address;

@@ -7,7 +7,8 @@
 import type { Address } from "viem";
 import type { Kek } from "../custody/kek.ts";
 import { dummyHash, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from "../custody/password.ts";
-import { createCustodialUser, EmailTakenError, findUserByEmail, normalizeEmail, type Queryable } from "../custody/users.ts";
+import { createCustodialUser, EmailTakenError, findUserByEmail, normalizeEmail } from "../custody/users.ts";
+import type { Queryable } from "../../../scripts/lib/queryable.ts";
 import { parseConsents } from "../custody/consents.ts";
 import { isReferralCodeShape, recordReferral, resolveReferrer } from "../custody/referrals.ts";
 import { allowAttempt, resetAttempts, type Limit } from "./rate-limit.ts";

@@ -4,7 +4,7 @@
  * also sweeps a few expired nonces, so the table stays small without a background job.
  */
 import { generateSiweNonce } from "viem/siwe";
-import type { Queryable } from "../custody/users.ts";
+import type { Queryable } from "../../../scripts/lib/queryable.ts";
 
 export const NONCE_TTL_SECONDS = 5 * 60;
 

@@ -9,7 +9,7 @@
  */
 import "server-only";
 import { timingSafeEqual } from "node:crypto";
-import type { Queryable } from "../custody/users.ts";
+import type { Queryable } from "../../../scripts/lib/queryable.ts";
 import { queries } from "../data/db.ts";
 import { consumeNonceIn, issueNonceIn, NONCE_TTL_SECONDS } from "./nonce-store.ts";
 import { requestCookie, sessionCookieOptions } from "./session.ts";

@@ -2,7 +2,7 @@
  * Fixed-window attempt counters in Postgres (auth_rate_limits), shared by every web server. One
  * atomic upsert per attempt: concurrent attempts each get their own count.
  */
-import type { Queryable } from "../custody/users.ts";
+import type { Queryable } from "../../../scripts/lib/queryable.ts";
 
 export interface Limit {
   max: number;

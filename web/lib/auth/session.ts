@@ -1,7 +1,7 @@
 /**
  * Server sessions: an HMAC-signed cookie (httpOnly, SameSite=Lax, Secure in production) naming the
- * signed-in address. Self-custody members get one through Sign-In with Ethereum; custodial (email)
- * members will get the same session with kind "custodial" (issue 5), so member pages serve both.
+ * signed-in address. Self-custody members get one through Sign-In with Ethereum, custodial (email)
+ * members the same session with kind "custodial", so member pages serve both.
  * A session says WHO is signed in, never what they may do: roles are read on chain at each request.
  */
 import "server-only";

@@ -11,6 +11,8 @@ import { concat, type Address, type Hex, type LocalAccount, type PublicClient } 
 import { loyaltyForwarderAbi } from "../../../contracts/generated/contracts.ts";
 import { forwarderDomain, forwardRequestTypes } from "../../../contracts/typed-data.ts";
 import type { SignedForwardRequest } from "../relayer/types.ts";
+import { withPooledAdvisoryLock } from "../../../scripts/lib/advisory-lock.ts";
+import type { PoolLike } from "../../../scripts/lib/queryable.ts";
 
 export type { SignedForwardRequest };
 
@@ -58,11 +60,6 @@ export async function estimateForwardedGas(client: PublicClient, forwarder: Addr
   return (gas * 13n) / 10n + 20_000n;
 }
 
-/** A pg pool (or anything that lends a dedicated connection). */
-export interface LockPool {
-  connect(): Promise<{ query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>; release(destroy?: boolean): void }>;
-}
-
 /** Advisory-lock namespace of the member locks (the first key of the two-key form). */
 const MEMBER_LOCK = 0x6d656d62; // "memb"
 
@@ -76,18 +73,9 @@ export class MemberBusyError extends Error {
  * waiting request would keep a connection of the shared lock pool, and a member sending many
  * actions at once would hold them all while other members' actions waited for one.
  */
-export async function withMemberLock<T>(pool: LockPool, address: Address, fn: () => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let locked = false;
-  try {
-    const { rows } = await client.query(`SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok`, [MEMBER_LOCK, address.toLowerCase()]);
-    if (rows[0]!.ok !== true) throw new MemberBusyError("another action of this member is still running: try again in a moment");
-    locked = true;
-    return await fn();
-  } finally {
-    let broken = false;
-    if (locked) await client.query(`SELECT pg_advisory_unlock($1, hashtext($2))`, [MEMBER_LOCK, address.toLowerCase()]).catch(() => (broken = true));
-    // A connection whose unlock failed may still hold the lock: destroy it rather than lend it again.
-    client.release(broken);
-  }
+export async function withMemberLock<T>(pool: PoolLike, address: Address, fn: () => Promise<T>): Promise<T> {
+  return withPooledAdvisoryLock(pool, { namespace: MEMBER_LOCK, name: address.toLowerCase() }, fn, {
+    wait: false,
+    busy: () => new MemberBusyError("another action of this member is still running: try again in a moment"),
+  });
 }

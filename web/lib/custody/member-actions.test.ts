@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPublicClient, http, keccak256, recoverTypedDataAddress, toHex, type Address, type PublicClient } from "viem";
+import { createPublicClient, http, keccak256, recoverTypedDataAddress, stringify, toHex, type Address, type PublicClient } from "viem";
 import { hardhat } from "viem/chains";
 import { loyaltyPointsAbi, rewardNftAbi } from "../../../contracts/generated/contracts.ts";
 import { voucherDomain, voucherUseTypes } from "../../../contracts/typed-data.ts";
@@ -16,7 +16,8 @@ import { CHARITY, deployTestProgram, MERCHANTS, MEMBERS, type TestProgram } from
 import { signUp } from "../auth/accounts.ts";
 import { accountState, type SessionLike } from "../auth/account-state.ts";
 import { issueNonceIn } from "../auth/nonce-store.ts";
-import { PgRelayer, type PoolLike } from "../relayer/relayer.ts";
+import { PgRelayer } from "../relayer/relayer.ts";
+import type { PoolLike } from "../../../scripts/lib/queryable.ts";
 import { parseKek } from "./kek.ts";
 import { decryptKey } from "./keys.ts";
 import { custodialAction, type CustodyDeps } from "./member-actions.ts";
@@ -192,7 +193,7 @@ describe("custodial members on a real chain", () => {
     const steps: string[] = [];
     for (let i = 0; i < 5; i++) {
       const r = await continueMove(deps, m);
-      expect(r.status, JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : v))).toBe(200);
+      expect(r.status, stringify(r)).toBe(200);
       const step = (r as unknown as { body: { step: string } }).body.step;
       steps.push(step);
       if (step === "done") break;

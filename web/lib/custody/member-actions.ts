@@ -12,14 +12,15 @@ import { accountState, type SessionLike } from "../auth/account-state.ts";
 import { translator } from "../i18n/index.ts";
 import { parseAddress, parsePoints, type Parsed } from "../validate.ts";
 import type { Kek } from "./kek.ts";
-import { estimateForwardedGas, MemberBusyError, signForwardRequest, withMemberLock, type LockPool, type SignedForwardRequest } from "./forward.ts";
-import { signingAccount, type Queryable } from "./users.ts";
+import { estimateForwardedGas, MemberBusyError, signForwardRequest, withMemberLock, type SignedForwardRequest } from "./forward.ts";
+import { signingAccount } from "./users.ts";
+import type { PoolLike, Queryable } from "../../../scripts/lib/queryable.ts";
 import { decodeRevert } from "../chain/errors.ts";
 import { RelayRejectedError, type Relayer } from "../relayer/types.ts";
 
 export interface CustodyDeps {
   db: Queryable;
-  locks: LockPool;
+  locks: PoolLike;
   kek: Kek;
   client: PublicClient;
   chainId: number;

@@ -12,7 +12,8 @@ import { accountState, bumpSessionVersion, findAccount, type AccountRow, type Se
 import { consentHistory, currentConsents, parseConsents, recordConsents } from "./consents.ts";
 import type { ActionResult } from "./member-actions.ts";
 import { MAX_PASSWORD_LENGTH, verifyPassword } from "./password.ts";
-import { ensureWalletUser, type Queryable } from "./users.ts";
+import { ensureWalletUser } from "./users.ts";
+import type { Queryable } from "../../../scripts/lib/queryable.ts";
 
 const fail = (status: number, code: string, message: string): ActionResult => ({ status, error: { code, message } });
 

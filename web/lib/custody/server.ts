@@ -14,12 +14,15 @@ import { createPool } from "../../../indexer/database/pool.ts";
 import { json, problem } from "../json.ts";
 import { relayer } from "../relayer/index.ts";
 import { kekFromEnv } from "./kek.ts";
-import type { LockPool } from "./forward.ts";
 import type { CustodyDeps } from "./member-actions.ts";
 import { tokensHeld, type MoveDeps } from "./move.ts";
 import type { Holdings } from "./privacy.ts";
 import { loyaltyPointsAbi } from "../../../contracts/generated/contracts.ts";
 import type { Address } from "viem";
+import { createLogger } from "../../../scripts/lib/log.ts";
+import type { PoolLike } from "../../../scripts/lib/queryable.ts";
+
+const log = createLogger({ component: "member-api" });
 
 export const MAX_MEMBER_BODY = 8 * 1024;
 
@@ -27,7 +30,7 @@ const g = globalThis as unknown as { __memberLocks?: pg.Pool };
 
 /** Connections that hold members' advisory locks while their request is relayed: a pool apart, so
  * waiting actions never starve the pages' reads. */
-function lockPool(): LockPool {
+function lockPool(): PoolLike {
   const url = databaseUrl();
   if (!url) throw new NoDatabaseError("DATABASE_URL is not set");
   g.__memberLocks ??= createPool({ connectionString: url, max: 10, name: "member-locks" });
@@ -100,7 +103,7 @@ export async function handleMember(request: Request, handler: MemberHandler, opt
     if (name === "KekError") return problem(503, "custody_unavailable", "custodial accounts are not configured on this server");
     if (name === "RelayerNotConfiguredError") return problem(503, "relayer_unavailable", "gasless actions are not configured on this server");
     // The name only: a message could quote a request (never a key, but keep logs lean).
-    console.error("member request failed:", name);
+    log.error("member request failed", { error: name });
     return problem(500, "internal", "something went wrong");
   }
 }

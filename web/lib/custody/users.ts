@@ -8,10 +8,10 @@ import { getAddress } from "viem";
 import type { Kek } from "./kek.ts";
 import { createCustodialKey, decryptAccount } from "./keys.ts";
 import { hashPassword } from "./password.ts";
+import type { Queryable } from "../../../scripts/lib/queryable.ts";
 
-export interface Queryable {
-  query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
-}
+// Routes written against this module take their SQL type from it as well.
+export type { Queryable } from "../../../scripts/lib/queryable.ts";
 
 export interface UserLogin {
   id: string;

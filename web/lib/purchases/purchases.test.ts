@@ -12,7 +12,8 @@ import { devAccount } from "../../../scripts/lib/dev-accounts.ts";
 import { startHardhatNode, type HardhatNode } from "../../../test/support/hardhat-node.ts";
 import { useTestDatabase } from "../../../test/support/postgres-suite.ts";
 import { deployTestProgram, MERCHANTS, type TestProgram } from "../../../test/support/program.ts";
-import { PgRelayer, type PoolLike } from "../relayer/relayer.ts";
+import { PgRelayer } from "../relayer/relayer.ts";
+import type { PoolLike } from "../../../scripts/lib/queryable.ts";
 import { recordPurchase, refundPurchase, type PurchaseDeps } from "./purchases.ts";
 
 const merchant = devAccount(MERCHANTS[0]!).address;

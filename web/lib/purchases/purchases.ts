@@ -14,7 +14,7 @@
 import { encodeFunctionData, getAddress, isAddress, parseEventLogs, zeroAddress, type Address, type Hash, type PublicClient } from "viem";
 import { loyaltyPointsAbi } from "../../../contracts/generated/contracts.ts";
 import { purchaseRef } from "../../../contracts/typed-data.ts";
-import type { PoolLike, Queryable } from "../relayer/db.ts";
+import type { PoolLike, Queryable } from "../../../scripts/lib/queryable.ts";
 import { RelayRejectedError, type RelayedTx, type Relayer } from "../relayer/types.ts";
 import { computePoints, wholeNumber, type BreakdownLine } from "./rules.ts";
 import { activeCampaigns, getRules } from "./store.ts";

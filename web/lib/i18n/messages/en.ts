@@ -352,7 +352,7 @@ export const en = {
   "audit.kind": "Event",
   "audit.from": "From",
   "audit.to": "To",
-  // --- Custodial members: sign-up, log-in, privacy, move to self-custody (issue 5) ---
+  // --- Custodial members: sign-up, log-in, privacy, move to self-custody ---
   "nav.signup": "Join with email",
   "nav.login": "Log in",
   "auth.signupTitle": "Join with your email",
@@ -442,7 +442,7 @@ export const en = {
   "apiError.wallet_not_empty": "This wallet already has points or rewards of its own: choose a fresh wallet.",
   "apiError.move_target_fixed": "Your account is already moving to another wallet: finish the move there.",
   "apiError.rate_limited": "You have made many gasless actions in a short time: try again later.",
-  // Purchase API, earning rules, campaigns (issue 5).
+  // Purchase API, earning rules, campaigns.
   "home.earn.shop": "Shop",
   "home.earn.perEuro": "Points per euro",
   "home.earn.cashback": "Cashback",

@@ -354,7 +354,7 @@ export const fr: Record<MessageKey, string> = {
   "audit.kind": "Événement",
   "audit.from": "De",
   "audit.to": "Vers",
-  // --- Membres à compte e-mail : inscription, connexion, confidentialité, passage à son portefeuille (issue 5) ---
+  // --- Membres à compte e-mail : inscription, connexion, confidentialité, passage à son portefeuille ---
   "nav.signup": "S’inscrire par e-mail",
   "nav.login": "Se connecter",
   "auth.signupTitle": "S’inscrire avec son e-mail",
@@ -444,7 +444,7 @@ export const fr: Record<MessageKey, string> = {
   "apiError.wallet_not_empty": "Ce portefeuille a déjà ses propres points ou récompenses : choisissez un portefeuille neuf.",
   "apiError.move_target_fixed": "Votre compte passe déjà dans un autre portefeuille : terminez le transfert vers celui-ci.",
   "apiError.rate_limited": "Vous avez fait beaucoup d’actions sans frais en peu de temps : réessayez plus tard.",
-  // Purchase API, earning rules, campaigns (issue 5).
+  // Purchase API, earning rules, campaigns.
   "home.earn.shop": "Boutique",
   "home.earn.perEuro": "Points par euro",
   "home.earn.cashback": "Cashback",

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
-import {ILoyaltyPoints} from "../../contracts/points/ILoyaltyPoints.sol";
-import {IRewardNFT} from "../../contracts/rewards/IRewardNFT.sol";
-import {ERC2771Forwarder} from "@openzeppelin/contracts/metatx/ERC2771Forwarder.sol";
-import {LoyaltyFixture} from "./utils/LoyaltyFixture.sol";
+import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {ILoyaltyPoints} from "../../../contracts/points/ILoyaltyPoints.sol";
+import {LoyaltyFixture} from "../utils/LoyaltyFixture.sol";
+import {MigrationFixture} from "../utils/MigrationFixture.sol";
 
-/// @notice Stateless fuzz tests of the points ledger and the voucher signatures.
+/// @notice Stateless fuzz tests of the points ledger: issuance and refs, transfers, donations,
+/// tiers, expiry and clawbacks.
 contract LoyaltyPointsFuzzTest is LoyaltyFixture {
     uint256 internal constant ALLOWANCE = type(uint96).max;
 
@@ -486,371 +486,169 @@ contract LoyaltyPointsFuzzTest is LoyaltyFixture {
     }
 }
 
-/// @notice Stateless fuzz tests of voucher signatures: random keys, deadlines and nonces.
-contract VoucherFuzzTest is LoyaltyFixture {
-    uint256 internal constant SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
+/// @notice Fuzz properties of issuing agents and account migration: an agent's issuance is exactly
+/// the merchant's; a migration conserves the supply and the total lifetime earned points, moves the
+/// tier with the lifetime, and needs the holder's own key.
+contract LoyaltyPointsMigrationFuzzTest is MigrationFixture {
+    // ================================================================ agents
 
-    address internal merchant = makeAddr("merchant");
-    address internal otherMerchant = makeAddr("otherMerchant");
-    uint256 internal rewardId;
-    uint256 internal otherRewardId;
+    function testFuzz_IssueForIsTheMerchantsIssue(address member, uint256 amount, uint256 refunded, bytes32 ref) public {
+        vm.assume(member != address(0) && member != merchant);
+        amount = bound(amount, 1, 1e24);
+        refunded = bound(refunded, 1, amount);
 
-    function setUp() public {
-        _deployProgram();
-        _onboard(merchant, 1e30);
-        _onboard(otherMerchant, 1e30);
-        rewardId = _createReward(merchant, _terms(0, 1000, 0, false, true));
-        otherRewardId = _createReward(otherMerchant, _terms(0, 1000, 0, false, true));
-    }
-
-    function _mintTo(address holder) internal returns (uint256 tokenId) {
-        vm.prank(merchant);
-        tokenId = nft.mintExclusive(rewardId, holder);
-    }
-
-    function testDomainSeparatorIsStandard() public view {
-        bytes32 expected = keccak256(
-            abi.encode(
-                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
-                keccak256("RewardNFT"),
-                keccak256("1"),
-                block.chainid,
-                address(nft)
-            )
-        );
-        assertEq(nft.DOMAIN_SEPARATOR(), expected);
-        assertEq(nft.VOUCHER_USE_TYPEHASH(), VOUCHER_USE_TYPEHASH);
-    }
-
-    function testFuzz_VoucherHolderSignatureConsumesOnce(
-        uint256 holderPk,
-        uint256 nonce,
-        uint256 deadline,
-        uint256 elapsed
-    ) public {
-        holderPk = bound(holderPk, 1, SECP256K1_N - 1);
-        address holder = vm.addr(holderPk);
-        vm.assume(holder.code.length == 0 && holder != address(0));
-        deadline = bound(deadline, block.timestamp, type(uint64).max);
-        elapsed = bound(elapsed, 0, deadline - block.timestamp);
-        uint256 tokenId = _mintTo(holder);
-
-        bytes memory sig = _sign(holderPk, _voucherDigest(tokenId, holder, merchant, nonce, deadline));
-        skip(elapsed); // at most up to the deadline itself, which is still valid
-
-        vm.expectEmit(address(nft));
-        emit IRewardNFT.VoucherConsumed(tokenId, rewardId, merchant, holder, nonce);
-        vm.prank(merchant);
-        nft.consumeVoucher(tokenId, nonce, deadline, sig);
-        assertTrue(nft.isConsumed(tokenId));
-        assertTrue(nft.isVoucherNonceUsed(holder, nonce));
-        assertEq(nft.ownerOf(tokenId), holder, "consuming keeps the token with its holder");
-
-        // Replay of the very same signature.
-        vm.expectRevert(abi.encodeWithSelector(IRewardNFT.VoucherAlreadyConsumed.selector, tokenId));
-        vm.prank(merchant);
-        nft.consumeVoucher(tokenId, nonce, deadline, sig);
-
-        // The nonce is spent for the holder's other tokens too.
-        uint256 second = _mintTo(holder);
-        bytes memory sig2 = _sign(holderPk, _voucherDigest(second, holder, merchant, nonce, deadline));
-        vm.expectRevert(abi.encodeWithSelector(IRewardNFT.VoucherNonceUsed.selector, holder, nonce));
-        vm.prank(merchant);
-        nft.consumeVoucher(second, nonce, deadline, sig2);
-    }
-
-    function testFuzz_VoucherNonHolderSignatureReverts(
-        uint256 holderPk,
-        uint256 attackerPk,
-        uint256 nonce,
-        uint256 deadline
-    ) public {
-        holderPk = bound(holderPk, 1, SECP256K1_N - 1);
-        attackerPk = bound(attackerPk, 1, SECP256K1_N - 1);
-        vm.assume(holderPk != attackerPk);
-        address holder = vm.addr(holderPk);
-        address attacker = vm.addr(attackerPk);
-        vm.assume(holder.code.length == 0);
-        deadline = bound(deadline, block.timestamp, type(uint256).max);
-        uint256 tokenId = _mintTo(holder);
-
-        // The attacker signs for the real holder…
-        bytes memory forged = _sign(attackerPk, _voucherDigest(tokenId, holder, merchant, nonce, deadline));
-        vm.expectRevert(abi.encodeWithSelector(IRewardNFT.InvalidVoucherSignature.selector, tokenId, holder));
-        vm.prank(merchant);
-        nft.consumeVoucher(tokenId, nonce, deadline, forged);
-
-        // …or as if it were the holder.
-        forged = _sign(attackerPk, _voucherDigest(tokenId, attacker, merchant, nonce, deadline));
-        vm.expectRevert(abi.encodeWithSelector(IRewardNFT.InvalidVoucherSignature.selector, tokenId, holder));
-        vm.prank(merchant);
-        nft.consumeVoucher(tokenId, nonce, deadline, forged);
-
-        assertFalse(nft.isConsumed(tokenId));
-        assertFalse(nft.isVoucherNonceUsed(holder, nonce));
-    }
-
-    function testFuzz_VoucherSignatureBindsTerms(uint256 holderPk, uint256 nonce, uint256 deadline, uint8 tamper)
-        public
-    {
-        holderPk = bound(holderPk, 1, SECP256K1_N - 1);
-        address holder = vm.addr(holderPk);
-        vm.assume(holder.code.length == 0);
-        deadline = bound(deadline, block.timestamp + 1, type(uint256).max - 1);
-        nonce = bound(nonce, 0, type(uint256).max - 1);
-        uint256 tokenId = _mintTo(holder);
-        uint256 otherToken = _mintTo(holder);
-        bytes memory sig = _sign(holderPk, _voucherDigest(tokenId, holder, merchant, nonce, deadline));
-
-        uint256 t = tamper % 4;
-        vm.prank(merchant);
-        if (t == 0) {
-            vm.expectRevert(abi.encodeWithSelector(IRewardNFT.InvalidVoucherSignature.selector, otherToken, holder));
-            nft.consumeVoucher(otherToken, nonce, deadline, sig);
-        } else if (t == 1) {
-            vm.expectRevert(abi.encodeWithSelector(IRewardNFT.InvalidVoucherSignature.selector, tokenId, holder));
-            nft.consumeVoucher(tokenId, nonce + 1, deadline, sig);
-        } else if (t == 2) {
-            vm.expectRevert(abi.encodeWithSelector(IRewardNFT.InvalidVoucherSignature.selector, tokenId, holder));
-            nft.consumeVoucher(tokenId, nonce, deadline + 1, sig);
-        } else {
-            // Signed for `merchant`: useless to another merchant, which is not the reward's anyway.
-            vm.stopPrank();
-            vm.expectRevert(abi.encodeWithSelector(IRewardNFT.NotRewardMerchant.selector, rewardId, otherMerchant));
-            vm.prank(otherMerchant);
-            nft.consumeVoucher(tokenId, nonce, deadline, sig);
-        }
-        assertFalse(nft.isConsumed(tokenId));
-        assertFalse(nft.isConsumed(otherToken));
-    }
-
-    function testFuzz_VoucherExpiredDeadlineReverts(uint256 holderPk, uint256 nonce, uint256 deadline, uint256 late)
-        public
-    {
-        holderPk = bound(holderPk, 1, SECP256K1_N - 1);
-        address holder = vm.addr(holderPk);
-        vm.assume(holder.code.length == 0);
-        deadline = bound(deadline, block.timestamp, block.timestamp + 3650 days);
-        late = bound(late, 1, 3650 days);
-        uint256 tokenId = _mintTo(holder);
-        bytes memory sig = _sign(holderPk, _voucherDigest(tokenId, holder, merchant, nonce, deadline));
-
-        vm.warp(deadline + late);
-        vm.expectRevert(abi.encodeWithSelector(IRewardNFT.VoucherSignatureExpired.selector, deadline));
-        vm.prank(merchant);
-        nft.consumeVoucher(tokenId, nonce, deadline, sig);
-    }
-
-    function testFuzz_VoucherCancelledNonceReverts(uint256 holderPk, uint256 nonce) public {
-        holderPk = bound(holderPk, 1, SECP256K1_N - 1);
-        address holder = vm.addr(holderPk);
-        vm.assume(holder.code.length == 0);
-        uint256 tokenId = _mintTo(holder);
-        uint256 deadline = block.timestamp + 1 days;
-        bytes memory sig = _sign(holderPk, _voucherDigest(tokenId, holder, merchant, nonce, deadline));
-
-        vm.prank(holder);
-        nft.cancelVoucherNonce(nonce);
-        vm.expectRevert(abi.encodeWithSelector(IRewardNFT.VoucherNonceUsed.selector, holder, nonce));
-        vm.prank(merchant);
-        nft.consumeVoucher(tokenId, nonce, deadline, sig);
-    }
-
-    function testFuzz_VoucherPreviousHolderSignatureReverts(uint256 holderPk, uint256 newHolderPk, uint256 nonce)
-        public
-    {
-        holderPk = bound(holderPk, 1, SECP256K1_N - 1);
-        newHolderPk = bound(newHolderPk, 1, SECP256K1_N - 1);
-        vm.assume(holderPk != newHolderPk);
-        address holder = vm.addr(holderPk);
-        address newHolder = vm.addr(newHolderPk);
-        vm.assume(holder.code.length == 0 && newHolder.code.length == 0);
-        uint256 tokenId = _mintTo(holder);
-        uint256 deadline = block.timestamp + 1 days;
-        bytes memory oldSig = _sign(holderPk, _voucherDigest(tokenId, holder, merchant, nonce, deadline));
-
-        vm.prank(holder);
-        nft.transferFrom(holder, newHolder, tokenId);
-
-        vm.expectRevert(abi.encodeWithSelector(IRewardNFT.InvalidVoucherSignature.selector, tokenId, newHolder));
-        vm.prank(merchant);
-        nft.consumeVoucher(tokenId, nonce, deadline, oldSig);
-
-        bytes memory newSig = _sign(newHolderPk, _voucherDigest(tokenId, newHolder, merchant, nonce, deadline));
-        vm.prank(merchant);
-        nft.consumeVoucher(tokenId, nonce, deadline, newSig);
-        assertTrue(nft.isConsumed(tokenId));
-    }
-
-    function testFuzz_VoucherMalleableSignatureReverts(uint256 holderPk, uint256 nonce) public {
-        holderPk = bound(holderPk, 1, SECP256K1_N - 1);
-        address holder = vm.addr(holderPk);
-        vm.assume(holder.code.length == 0);
-        uint256 tokenId = _mintTo(holder);
-        uint256 deadline = block.timestamp + 1 days;
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(holderPk, _voucherDigest(tokenId, holder, merchant, nonce, deadline));
-        // The high-s twin recovers the same address, but OpenZeppelin's ECDSA rejects it.
-        bytes32 highS = bytes32(SECP256K1_N - uint256(s));
-        uint8 flippedV = v == 27 ? 28 : 27;
-        vm.expectRevert(abi.encodeWithSelector(IRewardNFT.InvalidVoucherSignature.selector, tokenId, holder));
-        vm.prank(merchant);
-        nft.consumeVoucher(tokenId, nonce, deadline, abi.encodePacked(r, highS, flippedV));
-        assertFalse(nft.isConsumed(tokenId));
-    }
-}
-
-/// @notice Stateless fuzz tests of gasless (ERC-2771) use: the forwarded signer, never the relayer
-/// nor an appended address, is the one who acts.
-contract ForwarderFuzzTest is LoyaltyFixture {
-    uint256 internal constant SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
-    bytes32 internal constant FORWARD_REQUEST_TYPEHASH = keccak256(
-        "ForwardRequest(address from,address to,uint256 value,uint256 gas,uint256 nonce,uint48 deadline,bytes data)"
-    );
-
-    address internal merchant = makeAddr("merchant");
-    address internal charity = makeAddr("charity");
-    address internal relayer = makeAddr("relayer");
-
-    function setUp() public {
-        _deployProgram();
-        _onboard(merchant, 1e30);
-        vm.prank(operator);
-        points.registerCharity(charity, "charity");
-    }
-
-    function _request(uint256 signerPk, address from, address to, bytes memory data, uint48 deadline)
-        internal
-        view
-        returns (ERC2771Forwarder.ForwardRequestData memory request)
-    {
-        bytes32 domain = keccak256(
-            abi.encode(
-                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
-                keccak256("LoyaltyForwarder"),
-                keccak256("1"),
-                block.chainid,
-                address(forwarder)
-            )
-        );
-        uint256 gas = 300_000;
-        bytes32 structHash = keccak256(
-            abi.encode(FORWARD_REQUEST_TYPEHASH, from, to, 0, gas, forwarder.nonces(from), deadline, keccak256(data))
-        );
-        bytes memory signature = _sign(signerPk, keccak256(abi.encodePacked("\x19\x01", domain, structHash)));
-        request = ERC2771Forwarder.ForwardRequestData({
-            from: from,
-            to: to,
-            value: 0,
-            gas: gas,
-            deadline: deadline,
-            data: data,
-            signature: signature
-        });
-    }
-
-    function _member(uint256 pk) internal view returns (uint256, address) {
-        pk = bound(pk, 1, SECP256K1_N - 1);
-        address member = vm.addr(pk);
-        vm.assume(member.code.length == 0 && member != merchant && member != charity && member != relayer);
-        return (pk, member);
-    }
-
-    function testFuzz_ForwardedDonationActsAsSigner(uint256 pk, uint256 issued, uint256 amount) public {
-        address member;
-        (pk, member) = _member(pk);
-        issued = bound(issued, 1, 1e24);
-        amount = bound(amount, 1, issued);
-        vm.prank(merchant);
-        points.issue(member, issued, keccak256("purchase"));
-
-        ERC2771Forwarder.ForwardRequestData memory request = _request(
-            pk, member, address(points), abi.encodeCall(points.donate, (charity, amount)), uint48(block.timestamp + 1 hours)
-        );
         vm.expectEmit(address(points));
-        emit ILoyaltyPoints.PointsDonated(member, charity, amount);
-        vm.prank(relayer);
-        forwarder.execute(request);
-        assertEq(points.balanceOf(member), issued - amount);
-        assertEq(points.balanceOf(charity), amount);
-        assertEq(forwarder.nonces(member), 1);
+        emit ILoyaltyPoints.PointsIssued(merchant, member, ref, amount);
+        vm.prank(agent);
+        points.issueFor(merchant, member, amount, ref);
+        assertEq(points.balanceOf(member), amount);
+        assertEq(points.issuanceAllowance(merchant), ALLOWANCE - amount);
+        assertEq(points.issuanceOf(merchant, ref).merchant, merchant);
 
-        // The same signed request cannot be relayed twice (its nonce is spent).
-        vm.prank(relayer);
-        vm.expectRevert();
-        forwarder.execute(request);
-        assertEq(points.balanceOf(charity), amount);
-    }
-
-    function testFuzz_ForwardedRequestSignedByAnotherKeyReverts(uint256 pk, uint256 forgerPk, uint256 amount) public {
-        address member;
-        (pk, member) = _member(pk);
-        forgerPk = bound(forgerPk, 1, SECP256K1_N - 1);
-        vm.assume(forgerPk != pk);
-        amount = bound(amount, 1, 1e24);
+        // The ref is the merchant's: neither the agent nor the merchant can use it again.
+        vm.expectRevert(abi.encodeWithSelector(ILoyaltyPoints.RefAlreadyUsed.selector, ref));
         vm.prank(merchant);
-        points.issue(member, amount, keccak256("purchase"));
+        points.issue(member, amount, ref);
 
-        ERC2771Forwarder.ForwardRequestData memory request = _request(
-            forgerPk,
-            member,
-            address(points),
-            abi.encodeCall(points.transfer, (relayer, amount)),
-            uint48(block.timestamp + 1 hours)
-        );
+        // The merchant refunds what its agent issued, up to that and no more.
+        vm.prank(merchant);
+        points.clawback(ref, refunded);
+        uint256 remaining = amount - refunded;
         vm.expectRevert(
-            abi.encodeWithSelector(ERC2771Forwarder.ERC2771ForwarderInvalidSigner.selector, vm.addr(forgerPk), member)
+            abi.encodeWithSelector(ILoyaltyPoints.ClawbackExceedsIssuance.selector, ref, remaining, remaining + 1)
         );
-        vm.prank(relayer);
-        forwarder.execute(request);
-        assertEq(points.balanceOf(member), amount);
+        vm.prank(agent);
+        points.clawbackFor(merchant, ref, remaining + 1);
+        assertEq(points.lifetimeEarned(member), remaining);
+        assertEq(points.issuanceAllowance(merchant), ALLOWANCE - remaining);
     }
 
-    function testFuzz_AppendedSenderIgnoredOutsideForwarder(address attacker, uint256 amount) public {
-        address member = makeAddr("member");
-        vm.assume(attacker != address(forwarder) && attacker != member && attacker != address(0));
+    function testFuzz_StrangerIsNeverAnAgent(address caller, address member, uint256 amount) public {
+        vm.assume(caller != agent && caller != address(forwarder));
+        vm.expectRevert(abi.encodeWithSelector(ILoyaltyPoints.NotIssuingAgent.selector, merchant, caller));
+        vm.prank(caller);
+        points.issueFor(merchant, member, amount, keccak256("x"));
+    }
+
+    // ================================================================ account migration
+
+    /// Migration conserves the total supply and the sum of lifetime earned points; the target, which
+    /// must have no points and no lifetime of its own (no pooling), gets exactly the source's tier;
+    /// the source ends empty and cannot move again.
+    function testFuzz_MigrationConservesSupplyAndLifetime(
+        uint256 fromSeed,
+        uint256 toSeed,
+        uint256 earnedFrom,
+        uint256 earnedTo,
+        uint256 spent
+    ) public {
+        uint256 fromKey = _key(fromSeed);
+        address from = vm.addr(fromKey);
+        address to = vm.addr(_key(toSeed));
+        vm.assume(from != to && to != merchant && from != merchant);
+        earnedFrom = bound(earnedFrom, 0, 1e24);
+        earnedTo = bound(earnedTo, 0, 1e24);
+        if (earnedFrom > 0) {
+            vm.prank(merchant);
+            points.issue(from, earnedFrom, keccak256("from"));
+        }
+        if (earnedTo > 0) {
+            vm.prank(merchant);
+            points.issue(to, earnedTo, keccak256("to"));
+        }
+        spent = bound(spent, 0, earnedFrom);
+        if (spent > 0) {
+            vm.prank(from);
+            points.transfer(bystander, spent);
+        }
+        uint256 supply = points.totalSupply();
+        uint256 lifetimeTotal = points.lifetimeEarned(from) + points.lifetimeEarned(to);
+
+        uint256 deadline = block.timestamp + 1 hours;
+        bytes memory signature = _sign(fromKey, _accountMigrationDigest(from, to, points.nonces(from), deadline));
+        if (earnedTo > 0) {
+            // A target with a history would pool two accounts' lifetimes into one tier.
+            vm.expectRevert(abi.encodeWithSelector(ILoyaltyPoints.MigrationTargetNotEmpty.selector, to));
+            vm.prank(migrator);
+            points.migrateAccount(from, to, deadline, signature);
+            assertEq(points.lifetimeEarned(from), earnedFrom);
+            return;
+        }
+        vm.expectEmit(address(points));
+        emit ILoyaltyPoints.AccountMigrated(from, to, earnedFrom - spent, earnedFrom);
+        vm.prank(migrator);
+        points.migrateAccount(from, to, deadline, signature);
+
+        assertEq(points.totalSupply(), supply);
+        assertEq(points.lifetimeEarned(from) + points.lifetimeEarned(to), lifetimeTotal);
+        assertEq(points.balanceOf(from), 0);
+        assertEq(points.lifetimeEarned(from), 0);
+        assertEq(points.balanceOf(to), earnedFrom - spent);
+        assertEq(points.tierOf(to), _referenceTier(thresholds, earnedFrom));
+        assertEq(points.tierOf(from), 0);
+        assertEq(points.balanceOf(bystander), spent);
+        assertEq(points.migratedFrom(to), from);
+
+        // Once moved, never again (a fresh, valid consent notwithstanding).
+        signature = _sign(fromKey, _accountMigrationDigest(from, bystander, points.nonces(from), deadline));
+        vm.expectRevert(abi.encodeWithSelector(ILoyaltyPoints.AccountMigratedAway.selector, from, to));
+        vm.prank(migrator);
+        points.migrateAccount(from, bystander, deadline, signature);
+    }
+
+    /// Nothing of value reaches an account that moved away, whatever the amount and the sender.
+    function testFuzz_NothingReachesAMovedAccount(uint256 fromSeed, uint256 amount, uint8 path) public {
+        uint256 fromKey = _key(fromSeed);
+        address from = vm.addr(fromKey);
+        vm.assume(from != merchant && from != bystander && from != agent);
         amount = bound(amount, 1, 1e24);
         vm.prank(merchant);
-        points.issue(member, amount, keccak256("purchase"));
+        points.issue(bystander, 2 * amount, keccak256("bystander"));
+        uint256 deadline = block.timestamp + 1 hours;
+        address wallet = makeAddr("wallet");
+        bytes memory signature = _sign(fromKey, _accountMigrationDigest(from, wallet, 0, deadline));
+        vm.prank(migrator);
+        points.migrateAccount(from, wallet, deadline, signature);
 
-        // ERC-2771 spoofing: the victim's address appended to calldata sent directly, not by the forwarder.
-        vm.prank(attacker);
-        (bool ok, bytes memory err) =
-            address(points).call(abi.encodePacked(abi.encodeCall(points.donate, (charity, amount)), member));
-        assertFalse(ok);
-        assertEq(
-            err,
-            abi.encodeWithSelector(
-                IERC20Errors.ERC20InsufficientBalance.selector, attacker, points.balanceOf(attacker), amount
-            )
-        );
-        assertEq(points.balanceOf(member), amount);
+        vm.expectRevert(abi.encodeWithSelector(ILoyaltyPoints.AccountMigratedAway.selector, from, wallet));
+        uint256 which = path % 4;
+        if (which == 0) {
+            vm.prank(bystander);
+            points.transfer(from, amount);
+        } else if (which == 1) {
+            vm.prank(merchant);
+            points.issue(from, amount, keccak256(abi.encode("late", amount)));
+        } else if (which == 2) {
+            vm.prank(agent);
+            points.issueFor(merchant, from, amount, keccak256(abi.encode("late-agent", amount)));
+        } else {
+            address[] memory members = new address[](2);
+            members[0] = bystander;
+            members[1] = from;
+            uint256[] memory amounts = new uint256[](2);
+            amounts[0] = amount;
+            amounts[1] = amount;
+            vm.prank(merchant);
+            points.issueBatch(members, amounts, keccak256(abi.encode("late-campaign", amount)));
+        }
+        assertEq(points.balanceOf(from), 0);
     }
 
-    function testFuzz_ForwardedVoucherConsumptionByMerchant(uint256 merchantPk, uint256 holderPk, uint256 nonce)
-        public
-    {
-        merchantPk = bound(merchantPk, 1, SECP256K1_N - 1);
-        holderPk = bound(holderPk, 1, SECP256K1_N - 1);
-        vm.assume(merchantPk != holderPk);
-        address shop = vm.addr(merchantPk);
-        address holder = vm.addr(holderPk);
-        vm.assume(shop.code.length == 0 && holder.code.length == 0 && shop != merchant && holder != merchant);
-        _onboard(shop, 0);
-        uint256 rewardId = _createReward(shop, _terms(0, 10, 0, false, true));
-        vm.prank(shop);
-        uint256 tokenId = nft.mintExclusive(rewardId, holder);
+    function testFuzz_MigrationNeedsTheHoldersKey(uint256 holderSeed, uint256 forgerSeed, uint256 earned) public {
+        uint256 holderKey = _key(holderSeed);
+        uint256 forgerKey = _key(forgerSeed);
+        vm.assume(holderKey != forgerKey);
+        address holder = vm.addr(holderKey);
+        vm.assume(holder != merchant && holder != bystander);
+        earned = bound(earned, 1, 1e24);
+        vm.prank(merchant);
+        points.issue(holder, earned, keccak256("holder"));
 
-        uint256 deadline = block.timestamp + 1 days;
-        bytes memory voucherSig = _sign(holderPk, _voucherDigest(tokenId, holder, shop, nonce, deadline));
-        ERC2771Forwarder.ForwardRequestData memory request = _request(
-            merchantPk,
-            shop,
-            address(nft),
-            abi.encodeCall(nft.consumeVoucher, (tokenId, nonce, deadline, voucherSig)),
-            uint48(deadline)
-        );
-        vm.prank(relayer);
-        forwarder.execute(request);
-        assertTrue(nft.isConsumed(tokenId));
+        uint256 deadline = block.timestamp + 1 hours;
+        bytes memory forged = _sign(forgerKey, _accountMigrationDigest(holder, bystander, 0, deadline));
+        vm.expectRevert(abi.encodeWithSelector(ILoyaltyPoints.InvalidMigrationSignature.selector, holder));
+        vm.prank(migrator);
+        points.migrateAccount(holder, bystander, deadline, forged);
+        assertEq(points.balanceOf(holder), earned);
     }
 }
