@@ -4,6 +4,7 @@ import { parseAddress, parseInteger, parsePoints } from "./validate.ts";
 import { decodeVoucher, encodeVoucher } from "./voucher.ts";
 import { en } from "./i18n/messages/en.ts";
 import { fr } from "./i18n/messages/fr.ts";
+import { encodeTokenId } from "../../contracts/spec/index.ts";
 
 describe("parsePoints", () => {
   it("accepts whole points as bigint, with spaces and a plus sign", () => {
@@ -84,7 +85,7 @@ describe("voucher payload", () => {
   const v = {
     chainId: 31337,
     contract: "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0" as const,
-    tokenId: (1n << 128n) | 3n,
+    tokenId: encodeTokenId(1n, 3n),
     holder: "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f" as const,
     merchant: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" as const,
     nonce: 123456789012345678901234567890n,
