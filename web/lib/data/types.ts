@@ -53,6 +53,8 @@ export interface CatalogReward {
   description: string;
   image: string;
   paused: boolean;
+  /** The reward's merchant is still in the coalition: an offboarded merchant's rewards cannot be redeemed. */
+  merchantActive: boolean;
 }
 
 export interface OwnedToken {

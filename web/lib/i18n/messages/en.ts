@@ -204,7 +204,7 @@ export const en = {
   "chain.InvalidVoucherSignature": "The voucher's signature is not the holder's.",
   "chain.SoulboundToken": "This reward cannot be transferred.",
   "chain.EnforcedPause": "The programme is paused.",
-  "chain.MerchantNotActive": "This shop has left the programme.",
+  "chain.MerchantNotActive": "This shop has left the programme: its rewards can no longer be redeemed or used.",
   "chain.AccountMigratedAway": "This account moved to its own wallet: send to that wallet instead.",
   "chain.UnknownReward": "This reward does not exist.",
   "chain.ZeroAmount": "The number of points must be above zero.",

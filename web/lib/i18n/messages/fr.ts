@@ -206,7 +206,7 @@ export const fr: Record<MessageKey, string> = {
   "chain.InvalidVoucherSignature": "La signature du bon n'est pas celle de son détenteur.",
   "chain.SoulboundToken": "Cette récompense n'est pas cessible.",
   "chain.EnforcedPause": "Le programme est en pause.",
-  "chain.MerchantNotActive": "Cette boutique a quitté le programme.",
+  "chain.MerchantNotActive": "Cette boutique a quitté le programme : ses récompenses ne peuvent plus être échangées ni utilisées.",
   "chain.AccountMigratedAway": "Ce compte est passé dans son propre portefeuille : envoyez plutôt à ce portefeuille.",
   "chain.UnknownReward": "Cette récompense n'existe pas.",
   "chain.ZeroAmount": "Le nombre de points doit être supérieur à zéro.",
