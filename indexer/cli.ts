@@ -98,7 +98,7 @@ async function retrying<T>(
 
 export async function main(argv = process.argv.slice(2)) {
   const args = parseCli(spec, argv);
-  const log = createLogger({ cmd: "indexer" });
+  const log = createLogger({ component: "indexer" });
   const confirmations = int(args.confirmations!, "confirmations");
   const pollIntervalMs = int(args["poll-interval"]!, "poll-interval", 1);
   const port = int(args.port!, "port");

@@ -37,7 +37,7 @@ const spec = {
 
 export async function deployCommand(argv = process.argv.slice(2)): Promise<Deployment> {
   const args = parseCli(spec, argv);
-  const log = createLogger({ cmd: "deploy" });
+  const log = createLogger({ component: "deploy" });
   if (args.operator !== undefined && !isAddress(args.operator)) throw new UsageError(`--operator is not an address: ${args.operator}`);
   if (args.relayer !== undefined && !isAddress(args.relayer)) throw new UsageError(`--relayer is not an address: ${args.relayer}`);
 

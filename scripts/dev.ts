@@ -40,7 +40,7 @@ const spec = {
 
 async function main() {
   const args = parseCli(spec);
-  const log = createLogger({ cmd: "dev" });
+  const log = createLogger({ component: "dev" });
   const rpcUrl = `http://127.0.0.1:${args.port}`;
   process.env.RPC_URL = rpcUrl;
   // Custodial wallets' keys are encrypted under this key; the web process inherits it. Generated

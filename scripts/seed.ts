@@ -29,7 +29,7 @@ export async function seedCommand(argv = process.argv.slice(2)): Promise<SeedSum
   const args = parseCli(spec, argv);
   const days = Number(args.days);
   if (!Number.isInteger(days) || days < 30 || days > 3650) throw new UsageError("--days must be a whole number from 30 to 3650");
-  const log = createLogger({ cmd: "seed" });
+  const log = createLogger({ component: "seed" });
   const { publicClient, chain } = await connect(args["rpc-url"]!);
   if (chain.id !== LOCAL_CHAIN_ID) throw new UsageError(`refusing to seed chain ${chain.id}: demo data is for the local chain (${LOCAL_CHAIN_ID}) only`);
   const deployment = await loadDeployment(chain.id);

@@ -38,7 +38,7 @@ const spec = {
   },
 } as const;
 
-const log = createLogger({ cmd: "smoke" });
+const log = createLogger({ component: "smoke" });
 const root = process.cwd();
 
 interface Check {

@@ -11,6 +11,7 @@ import { loyaltyPointsAbi } from "../../contracts/generated/contracts.ts";
 import { startHardhatNode, type HardhatNode } from "../../test/support/hardhat-node.ts";
 import { parseCli, runMain, UsageError } from "../lib/cli.ts";
 import { devAccount } from "../lib/dev-accounts.ts";
+import { progressBar } from "../lib/progress.ts";
 import { Rpc, toHex } from "./rpc.ts";
 import { runAudit } from "./run-audit.ts";
 import { deployOnNode } from "./support/chain.ts";
@@ -88,6 +89,7 @@ async function main() {
       await rpc.call("evm_mine");
     };
     let sent = 0;
+    const building = progressBar("building the chain", transfers);
     let inFlight: Promise<void> = Promise.resolve();
     while (sent < transfers) {
       const n = Math.min(batchSize, transfers - sent);
@@ -95,7 +97,7 @@ async function main() {
       await inFlight;
       inFlight = submit(raw);
       sent += n;
-      if (process.stderr.isTTY) process.stderr.write(`\rbuilding the chain: ${sent.toLocaleString("en")}/${transfers.toLocaleString("en")} transfers`);
+      building.update(sent, `${sent.toLocaleString("en")}/${transfers.toLocaleString("en")} transfers`);
     }
     await inFlight;
     // Mine what a full block left behind.
@@ -106,7 +108,7 @@ async function main() {
       await rpc.call("evm_mine");
     }
     await rpc.call("evm_setAutomine", [true]);
-    if (process.stderr.isTTY) process.stderr.write("\n");
+    building.done(`${transfers.toLocaleString("en")} transfers`);
     const buildSeconds = (performance.now() - t0) / 1000;
 
     const { report } = await runAudit({ rpcUrl: url, deployment: program.deployment, progress: process.stderr });

@@ -4,7 +4,7 @@
  * quiet one grows them, and a range the node refuses (result or response limits of public RPCs)
  * is split in two and retried. A few ranges are in flight at once.
  */
-import type { Progress } from "./progress.ts";
+import type { ProgressBar } from "../lib/progress.ts";
 import { RpcError, toHex, type Rpc } from "./rpc.ts";
 import type { RawLog } from "./types.ts";
 
@@ -19,7 +19,7 @@ export interface FetchLogsOptions {
   /** Logs per request the range sizing aims at. */
   targetLogs?: number;
   concurrency?: number;
-  progress?: Progress;
+  progress?: ProgressBar;
 }
 
 export interface FetchLogsResult {

@@ -14,7 +14,7 @@ import { fetchLogs } from "./fetch-logs.ts";
 import { merkleRoot } from "./merkle.ts";
 import { diffMirror } from "./mirror-diff.ts";
 import { expectedMirror } from "./mirror-expected.ts";
-import { progressBar } from "./progress.ts";
+import { progressBar } from "../lib/progress.ts";
 import {
   AuditSetupError,
   blockHashAt,
@@ -118,7 +118,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditOutcome> {
       toBlockHash: pinned.hash,
       initialRange: options.initialRange,
       maxRange: options.maxRange,
-      progress: progressBar("scanning logs", total, options.progress ?? null),
+      progress: progressBar("scanning logs", total, { stream: options.progress ?? null }),
     });
     lap("fetchLogs");
     // The accounts are known from the Transfer topics already: the node answers their views at the

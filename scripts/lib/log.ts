@@ -1,7 +1,14 @@
 /**
- * Structured logs: one JSON object per line (for machines and log shippers), or a readable line
- * on a terminal. Secrets never go in: pass addresses and hashes, never keys.
+ * The one logger of every process (indexer, web server, relayer, scripts, CLIs). A service writes
+ * one JSON object per line, `{ time, level, component, msg, ...fields }`, for machines and log
+ * shippers; a person at a terminal sees a readable line instead (LOG_FORMAT=json forces JSON).
+ *
+ * Secrets never go in: pass addresses and hashes, never keys. An Error in the fields is written as
+ * its name and message, with every URL reduced to its origin (an RPC URL may carry a provider's key).
  */
+import { stringify } from "viem";
+import { redactUrls } from "./redact.ts";
+
 export type LogFields = Record<string, unknown>;
 export type Level = "debug" | "info" | "warn" | "error";
 
@@ -10,25 +17,43 @@ export interface Logger {
   info(msg: string, fields?: LogFields): void;
   warn(msg: string, fields?: LogFields): void;
   error(msg: string, fields?: LogFields): void;
+  /** A logger whose lines all carry `fields` as well. */
   child(fields: LogFields): Logger;
+}
+
+export interface LoggerOptions {
+  /** JSON lines (default: when LOG_FORMAT=json or the stream is not a terminal). */
+  json?: boolean;
+  /** Lines below it are dropped (default: LOG_LEVEL, else info). */
+  level?: Level;
+  /** Where lines go (default: stderr, so a CLI's stdout stays its result). */
+  stream?: NodeJS.WritableStream;
 }
 
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-export function createLogger(
-  base: LogFields = {},
-  options: { json?: boolean; level?: Level; stream?: NodeJS.WritableStream } = {},
-): Logger {
+/** Fields as written: bigints as decimal strings (viem's `stringify`), errors as name and redacted message. */
+function serialisable(fields: LogFields): LogFields {
+  const out: LogFields = {};
+  for (const [key, value] of Object.entries(fields)) {
+    out[key] = value instanceof Error ? { name: value.name, message: redactUrls(value.message) } : value;
+  }
+  return out;
+}
+
+/** `component` names the process or part writing (indexer, relayer, web, deploy …). */
+export function createLogger(base: LogFields & { component?: string } = {}, options: LoggerOptions = {}): Logger {
   const stream = options.stream ?? process.stderr;
   const json = options.json ?? (process.env.LOG_FORMAT === "json" || !(stream as NodeJS.WriteStream).isTTY);
   const min = ORDER[options.level ?? ((process.env.LOG_LEVEL as Level) || "info")] ?? ORDER.info;
   const write = (level: Level, msg: string, fields?: LogFields) => {
     if (ORDER[level] < min) return;
-    const all = { ...base, ...fields };
+    const all = serialisable({ ...base, ...fields });
     if (json) {
-      stream.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...all }, bigintReplacer)}\n`);
+      const { component, ...rest } = all;
+      stream.write(`${stringify({ time: new Date().toISOString(), level, ...(component === undefined ? {} : { component }), msg, ...rest })}\n`);
     } else {
-      const extra = Object.entries(all).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v, bigintReplacer)}`);
+      const extra = Object.entries(all).map(([k, v]) => `${k}=${typeof v === "string" ? v : stringify(v)}`);
       stream.write(`${level === "info" ? "" : `${level.toUpperCase()} `}${msg}${extra.length ? `  ${extra.join(" ")}` : ""}\n`);
     }
   };
@@ -39,8 +64,4 @@ export function createLogger(
     error: (m, f) => write("error", m, f),
     child: (fields) => createLogger({ ...base, ...fields }, options),
   };
-}
-
-export function bigintReplacer(_key: string, value: unknown) {
-  return typeof value === "bigint" ? value.toString() : value;
 }

@@ -14,7 +14,7 @@ import { parseAddress, parsePoints, type Parsed } from "../validate.ts";
 import type { Kek } from "./kek.ts";
 import { estimateForwardedGas, MemberBusyError, signForwardRequest, withMemberLock, type LockPool, type SignedForwardRequest } from "./forward.ts";
 import { signingAccount, type Queryable } from "./users.ts";
-import { decodeRevert } from "../relayer/relayer.ts";
+import { decodeRevert } from "../chain/errors.ts";
 import { RelayRejectedError, type Relayer } from "../relayer/types.ts";
 
 export interface CustodyDeps {

@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { getAddress, type Address } from "viem";
-import type { Queryable } from "../relayer/relayer.ts";
+import type { Queryable } from "../relayer/db.ts";
 
 const KEY = /^fid_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 

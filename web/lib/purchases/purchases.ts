@@ -15,7 +15,7 @@ import { encodeFunctionData, getAddress, isAddress, parseEventLogs, zeroAddress,
 import { loyaltyPointsAbi } from "../../../contracts/generated/contracts.ts";
 import { MERCHANT_ROLE } from "../../../contracts/spec/index.ts";
 import { purchaseRef } from "../../../contracts/typed-data.ts";
-import type { PoolLike, Queryable } from "../relayer/relayer.ts";
+import type { PoolLike, Queryable } from "../relayer/db.ts";
 import { RelayRejectedError, type RelayedTx, type Relayer } from "../relayer/types.ts";
 import { computePoints, wholeNumber, type BreakdownLine } from "./rules.ts";
 import { activeCampaigns, getRules } from "./store.ts";

@@ -10,7 +10,7 @@
  * Counted in Postgres (auth_rate_limits), shared by every web server.
  */
 import { attempt, type Limit } from "../auth/rate-limit.ts";
-import type { Queryable } from "../relayer/relayer.ts";
+import type { Queryable } from "../relayer/db.ts";
 import type { ApiResult } from "./purchases.ts";
 
 function fromEnv(name: string, fallback: number): number {

@@ -1,6 +1,6 @@
 /** Earning rules and campaigns in Postgres (earning_rules, campaigns). Addresses stored lowercase. */
 import { getAddress, type Address } from "viem";
-import type { Queryable } from "../relayer/relayer.ts";
+import type { Queryable } from "../relayer/db.ts";
 import { DEFAULT_RULES, type CampaignRule, type EarningRules, type NewCampaign } from "./rules.ts";
 
 interface RuleRow {

@@ -26,9 +26,12 @@ export const FORWARD_ALLOWED: GasCaps = {
   rewards: { redeem: 400_000n, transferFrom: 150_000n, safeTransferFrom: 150_000n },
 };
 
-/** The relayer's own calls (issuing and refunding as a merchant's agent, migrations): the cap bounds the transaction's gas. */
+/**
+ * The relayer's own calls (issuing and refunding as a merchant's agent, migrations, the keeper's
+ * expiries): the cap bounds the transaction's gas.
+ */
 export const CALL_ALLOWED: GasCaps = {
-  points: { issueFor: 300_000n, clawbackFor: 200_000n, migrateAccount: 300_000n },
+  points: { issueFor: 300_000n, clawbackFor: 200_000n, migrateAccount: 300_000n, expire: 100_000n },
   // 100 tokens per call (lib/custody/move.ts): ~1.2M gas.
   rewards: { migrateTokens: 2_000_000n },
 };

@@ -1,20 +1,25 @@
 /**
  * The relayer of this server process: a funded account (RELAYER_PRIVATE_KEY, never logged) that pays
  * the gas of members' forwarded requests and of the platform's own calls as merchants' issuing agent.
- * Postgres-backed (relayer_accounts, relayer_txs): see relayer.ts for how nonces, retries and
- * recovery work. Its limits, from the environment (defaults in relayer.ts):
+ * Postgres-backed (relayer_accounts, relayer_txs) through a pool of its own, so that pages' reads
+ * and the relayer's nonce transactions never wait for each other: see relayer.ts for how its parts
+ * fit. Its limits, from the environment (defaults in options.ts):
  *   RELAYER_QUOTA_PER_MEMBER     members' requests per hour per address and per signed-in account (120)
  *   RELAYER_QUOTA_PER_IP         members' requests per hour per client address (600)
  *   RELAYER_GAS_BUDGET_PER_HOUR  gas of members' requests per hour, all together (200,000,000)
  *   RELAYER_LOW_BALANCE_WEI      below this balance it warns in the logs (0.05 ether)
  */
 import "server-only";
+import type pg from "pg";
 import { privateKeyToAccount } from "viem/accounts";
 import { createPublicClient, http, type Hex, type PublicClient } from "viem";
+import { createPool } from "../../../indexer/database/pool.ts";
 import { chainClient } from "../chain/server.ts";
-import { chainId, deployment, rpcUrl } from "../config.ts";
-import { queries } from "../data/db.ts";
-import { DEFAULT_FORWARD_GAS_BUDGET, DEFAULT_LOW_BALANCE_WEI, DEFAULT_QUOTAS, PgRelayer, type PoolLike } from "./relayer.ts";
+import { chainId, databaseUrl, deployment, rpcUrl } from "../config.ts";
+import { NoDatabaseError } from "../data/db.ts";
+import type { PoolLike } from "./db.ts";
+import { DEFAULT_FORWARD_GAS_BUDGET, DEFAULT_LOW_BALANCE_WEI, DEFAULT_QUOTAS } from "./options.ts";
+import { PgRelayer } from "./relayer.ts";
 
 export { RelayRejectedError } from "./types.ts";
 export type { RelayedTx, Relayer, SignedForwardRequest } from "./types.ts";
@@ -23,7 +28,18 @@ export class RelayerNotConfiguredError extends Error {
   override name = "RelayerNotConfiguredError";
 }
 
-const g = globalThis as unknown as { __relayer?: { key: string; relayer: PgRelayer }; __relayerClient?: PublicClient };
+const g = globalThis as unknown as { __relayer?: { key: string; relayer: PgRelayer }; __relayerClient?: PublicClient; __relayerPool?: pg.Pool };
+
+/**
+ * The relayer's own connections: each nonce batch holds one for its transaction (the nonce row
+ * locked), the receipt watcher and the quotas use the others.
+ */
+function relayerPool(): PoolLike {
+  const url = databaseUrl();
+  if (!url) throw new NoDatabaseError("DATABASE_URL is not set");
+  g.__relayerPool ??= createPool({ connectionString: url, max: 10, name: "relayer" });
+  return g.__relayerPool as unknown as PoolLike;
+}
 
 /**
  * The chain client of the relayer and the purchase API: JSON-RPC calls made within 2 ms of each other
@@ -76,7 +92,7 @@ export function relayer(): PgRelayer {
   if (g.__relayer?.key === key) return g.__relayer.relayer;
   void g.__relayer?.relayer.stop();
   const relayer = new PgRelayer({
-    pool: queries().pool as unknown as PoolLike,
+    pool: relayerPool(),
     client: relayerClient(),
     account: privateKeyToAccount(relayerKey()),
     chainId: chainId(),
