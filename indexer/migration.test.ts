@@ -16,6 +16,7 @@ import { createTestDatabase, type TestDatabase } from "../test/support/postgres.
 import { compareMirror, deployTestProgram, MEMBERS, MERCHANTS, type TestProgram } from "../test/support/program.ts";
 import { Indexer } from "./indexer.ts";
 import { Store } from "./store/store.ts";
+import { encodeTokenId } from "../contracts/spec/index.ts";
 
 let node: HardhatNode;
 let db: TestDatabase;
@@ -110,7 +111,7 @@ describe("mirror equals chain across agents and migrations", () => {
     await migrateAccount(moving, address(WALLETS[0]));
     await migrateAccount(movingEmpty, address(WALLETS[1]));
     await migrateAccount(badgeHolder, address(WALLETS[2]));
-    await migrateTokens(badgeHolder, address(WALLETS[2]), [(1n << 128n) | 1n, (2n << 128n) | 1n]);
+    await migrateTokens(badgeHolder, address(WALLETS[2]), [encodeTokenId(1n, 1n), encodeTokenId(2n, 1n)]);
     // The refund of a purchase made before the move is taken from the new wallet.
     await pts(shop, "clawback", [order, 30n]);
 
@@ -131,7 +132,7 @@ describe("mirror equals chain across agents and migrations", () => {
         { name: "IssuingAgentSet", n: 2 },
         { name: "TokensMigrated", n: 1 },
       ]);
-      const owners = (await c.query(`SELECT owner FROM reward_tokens WHERE token_id IN ($1, $2)`, [String((1n << 128n) | 1n), String((2n << 128n) | 1n)])).rows;
+      const owners = (await c.query(`SELECT owner FROM reward_tokens WHERE token_id IN ($1, $2)`, [String(encodeTokenId(1n, 1n)), String(encodeTokenId(2n, 1n))])).rows;
       expect(owners.map((r) => r.owner)).toEqual([address(WALLETS[2]).toLowerCase(), address(WALLETS[2]).toLowerCase()]);
     } finally {
       await c.end();

@@ -2,14 +2,14 @@ import { decodeEventLog, encodeAbiParameters, encodeEventTopics, type Hex } from
 import { describe, expect, it } from "vitest";
 import { loyaltyPointsAbi, rewardNftAbi } from "../../contracts/generated/contracts.ts";
 import { aggregateAccounts, migrationsOf } from "../store/store.ts";
-import { decodeLogs, tierFor, toPointHistory, UnknownLogError, type LogLike } from "./index.ts";
+import { ZERO_ADDRESS as ZERO } from "../../contracts/spec/index.ts";
+import { decodeLogs, toPointHistory, UnknownLogError, type LogLike } from "./index.ts";
 
 const points = "0x00000000000000000000000000000000000000a1";
 const rewards = "0x00000000000000000000000000000000000000b2";
 const A = "0x1111111111111111111111111111111111111111";
 const B = "0x2222222222222222222222222222222222222222";
 const M = "0x3333333333333333333333333333333333333333";
-const ZERO = "0x0000000000000000000000000000000000000000";
 const ref = `0x${"12".repeat(32)}` as Hex;
 let index = 0;
 const log = (tx: string, eventName: string, args: Record<string, unknown>, data: Hex = "0x"): LogLike => ({
@@ -122,12 +122,5 @@ describe("decode", () => {
     const migration = { ...log(tx(4), "AccountMigrated", { from: A, to: B }, encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [0n, 40n])), blockNumber: 8n };
     const events = decodeLogs([...logs, migration], { points, rewards });
     expect(migrationsOf(events, toPointHistory(events), new Map([[5n, 1_000], [6n, 2_000], [7n, 3_000], [8n, 4_000]]))).toEqual([{ from: A, to: B, lifetimeEarned: 40n, fromLastInBatch: 1_000 }]);
-  });
-
-  it("computes tiers as tierOf does", () => {
-    expect(tierFor(0n, [])).toBe(0);
-    expect(tierFor(99n, [100n, 500n])).toBe(0);
-    expect(tierFor(100n, [100n, 500n])).toBe(1);
-    expect(tierFor(10_000n, [100n, 500n])).toBe(2);
   });
 });

@@ -7,6 +7,7 @@
  */
 import { decodeEventLog, toEventSelector, type AbiEvent, type DecodeEventLogReturnType, type Hex } from "viem";
 import { loyaltyPointsAbi, rewardNftAbi } from "../../contracts/generated/contracts.ts";
+import { ZERO_ADDRESS, type LoggingAddresses, type PointEventKind } from "../../contracts/spec/index.ts";
 
 export type PointsContractEvent = DecodeEventLogReturnType<typeof loyaltyPointsAbi>;
 export type RewardsContractEvent = DecodeEventLogReturnType<typeof rewardNftAbi>;
@@ -33,17 +34,11 @@ export interface LogLike {
   logIndex: Hex | number | null;
 }
 
-export interface ProgramAddresses {
-  points: string;
-  rewards: string;
-}
-
 export class UnknownLogError extends Error {
   override name = "UnknownLogError";
 }
 
 const TRANSFER_TOPIC = toEventSelector("Transfer(address,address,uint256)");
-const ZERO = "0x0000000000000000000000000000000000000000";
 
 /** topic0 → the one-event ABI that decodes it (viem then hashes one signature per log, not the whole ABI's). */
 const selectors = (abi: readonly unknown[]) =>
@@ -65,7 +60,8 @@ const num = (v: Hex | bigint | number | null, what: string): bigint => {
 };
 
 /** Decodes one log of the program; throws UnknownLogError for a log it does not know. */
-export function decodeLog(log: LogLike, addresses: ProgramAddresses): DomainEvent {
+/** `addresses` in lowercase, as the logs are compared. */
+export function decodeLog(log: LogLike, addresses: LoggingAddresses): DomainEvent {
   const position: LogPosition = {
     blockNumber: num(log.blockNumber, "block number"),
     blockHash: log.blockHash as Hex,
@@ -112,14 +108,14 @@ export function decodeLog(log: LogLike, addresses: ProgramAddresses): DomainEven
 }
 
 /** Decodes logs (in chain order); logs of other contracts are errors, not silently skipped. */
-export function decodeLogs(logs: readonly LogLike[], addresses: ProgramAddresses): DomainEvent[] {
-  const a = { points: addresses.points.toLowerCase(), rewards: addresses.rewards.toLowerCase() };
+export function decodeLogs(logs: readonly LogLike[], addresses: LoggingAddresses): DomainEvent[] {
+  const a: LoggingAddresses = { points: addresses.points.toLowerCase() as Hex, rewards: addresses.rewards.toLowerCase() as Hex };
   return logs.map((log) => decodeLog(log, a));
 }
 
 // ------------------------------------------------------------------ points history
 
-export type PointEventKind = "issuance" | "transfer" | "redemption" | "donation" | "expiry" | "clawback";
+export type { PointEventKind };
 
 /**
  * One user-visible points event. Every ERC-20 Transfer log is exactly one of these: a mint or burn
@@ -169,8 +165,8 @@ export function toPointHistory(events: readonly DomainEvent[]): PointHistoryEven
     const ev = e.event;
     if (ev.eventName === "Transfer") {
       flush();
-      const from = ev.args.from === ZERO ? null : (ev.args.from as Hex);
-      const to = ev.args.to === ZERO ? null : (ev.args.to as Hex);
+      const from = ev.args.from === ZERO_ADDRESS ? null : (ev.args.from as Hex);
+      const to = ev.args.to === ZERO_ADDRESS ? null : (ev.args.to as Hex);
       pending = {
         blockNumber: e.blockNumber, blockHash: e.blockHash, logIndex: e.logIndex, txHash: e.txHash, transferIndex: e.logIndex,
         kind: "transfer", from, to, amount: ev.args.value, merchant: null, ref: null, rewardId: null, triggeredBy: null, _open: true,
@@ -203,11 +199,6 @@ export function toPointHistory(events: readonly DomainEvent[]): PointHistoryEven
   return out;
 }
 
-/** Tier for `earned` lifetime points: how many thresholds it reaches (as LoyaltyPoints.tierOf). */
-export function tierFor(earned: bigint, thresholds: readonly bigint[]): number {
-  let tier = 0;
-  while (tier < thresholds.length && earned >= thresholds[tier]) tier++;
-  return tier;
-}
-
-export { TRANSFER_TOPIC, ZERO as ZERO_ADDRESS };
+// The store imports the tier rule from here; it lives in the contracts' spec.
+export { tierFor } from "../../contracts/spec/index.ts";
+export { TRANSFER_TOPIC };

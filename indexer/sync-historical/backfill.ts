@@ -5,7 +5,8 @@
  * decoded, one range fetched ahead while the previous one is written.
  */
 import type { Hex } from "viem";
-import { decodeLogs, type DomainEvent, type ProgramAddresses } from "../decode/index.ts";
+import { decodeLogs, type DomainEvent } from "../decode/index.ts";
+import type { LoggingAddresses } from "../../contracts/spec/index.ts";
 import { RpcError, type BlockHeader, type RawLog, type RpcClient } from "../rpc/client.ts";
 
 export interface FetchedRange {
@@ -69,7 +70,7 @@ export function isRangeLimitError(error: unknown) {
 }
 
 /** Logs of [from, to] for the program, with the headers they need; checks they agree. */
-export async function fetchRange(rpc: RpcClient, addresses: ProgramAddresses, from: bigint, to: bigint): Promise<FetchedRange> {
+export async function fetchRange(rpc: RpcClient, addresses: LoggingAddresses, from: bigint, to: bigint): Promise<FetchedRange> {
   const started = performance.now();
   const logs: RawLog[] = await rpc.getLogs({ address: [addresses.points as Hex, addresses.rewards as Hex], fromBlock: from, toBlock: to });
   const numbers = new Set<bigint>([to]);
@@ -96,7 +97,7 @@ export async function fetchRange(rpc: RpcClient, addresses: ProgramAddresses, fr
 
 export interface BackfillOptions {
   rpc: RpcClient;
-  addresses: ProgramAddresses;
+  addresses: LoggingAddresses;
   /** First block to fetch. */
   from: bigint;
   /** Last block to fetch (inclusive). */

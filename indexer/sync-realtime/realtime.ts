@@ -5,7 +5,8 @@
  * same search when the indexer (re)starts, for the reorgs that happened while it was not watching.
  */
 import type { Hex } from "viem";
-import { decodeLogs, type ProgramAddresses } from "../decode/index.ts";
+import { decodeLogs } from "../decode/index.ts";
+import type { LoggingAddresses } from "../../contracts/spec/index.ts";
 import type { BlockHeader, RpcClient } from "../rpc/client.ts";
 import { DeepReorgError, type Batch, type Cursor, type Store } from "../store/store.ts";
 import { InconsistentFetchError } from "../sync-historical/backfill.ts";
@@ -21,7 +22,7 @@ export interface ReorgInfo {
 export interface RealtimeContext {
   rpc: RpcClient;
   store: Store;
-  addresses: ProgramAddresses;
+  addresses: LoggingAddresses;
   confirmations: bigint;
   /** Most blocks applied in one step (one transaction). */
   maxBlocks?: bigint;

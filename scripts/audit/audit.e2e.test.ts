@@ -18,6 +18,7 @@ import { freePort, startHardhatNode, type HardhatNode } from "../../test/support
 import { spawnIndexer } from "../../test/support/indexer-process.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { accountMigrationDomain, accountMigrationTypes, purchaseRef, tokenIdsHash, tokenMigrationDomain, tokenMigrationTypes } from "../../contracts/typed-data.ts";
+import { encodeTokenId, rewardIdOf } from "../../contracts/spec/index.ts";
 import { devAccount, DEV_ROLES } from "../lib/dev-accounts.ts";
 import { runAudit } from "./run-audit.ts";
 import { deployOnNode, writeDeploymentFile, type ProgramOnChain } from "./support/chain.ts";
@@ -48,7 +49,7 @@ async function consumeRelayedVoucher(p: ProgramOnChain) {
   const forwarder = deployment.contracts.LoyaltyForwarder.address;
   const cafe = devAccount(DEV_ROLES.merchants[2]);
   const holder = devAccount(DEV_ROLES.firstMember + 1); // received badge #2 in the summer drop
-  const tokenId = (6n << 128n) | 2n;
+  const tokenId = encodeTokenId(6n, 2n);
   expect(await publicClient.readContract({ address: rewards, abi: rewardNftAbi, functionName: "ownerOf", args: [tokenId] })).toBe(holder.address);
   const now = Number((await publicClient.getBlock()).timestamp);
   const voucher = { tokenId, holder: holder.address, merchant: cafe.address, nonce: 42n, deadline: BigInt(now + 3600) };
@@ -106,7 +107,7 @@ async function migrateToSelfCustody(p: ProgramOnChain) {
     .map((l) => l.args.tokenId);
   const owners = await Promise.all(received.map((id) => publicClient.readContract({ address: rewards, abi: rewardNftAbi, functionName: "ownerOf", args: [id] })));
   const tokenIds = received.filter((_, i) => owners[i] === member.address);
-  const badges = tokenIds.filter((id) => id >> 128n === 6n);
+  const badges = tokenIds.filter((id) => rewardIdOf(id) === 6n);
   expect(badges.length).toBeGreaterThan(0); // the summer drop's soulbound badge moves too
   const tokenSignature = await member.signTypedData({
     domain: tokenMigrationDomain(chain.id, rewards),

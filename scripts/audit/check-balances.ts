@@ -3,7 +3,8 @@
  * (balanceOf, lifetimeEarned, tierOf, totalSupply, tiers, expiry rule, allowances, rewards minted),
  * and Σ balances against the supply. Pure.
  */
-import { tierFor, type Ledger } from "./derive-ledger.ts";
+import { tierFor } from "../../contracts/spec/index.ts";
+import type { Ledger } from "./derive-ledger.ts";
 import type { AccountView, ProgramView } from "./read-chain.ts";
 import { eventRef, type Discrepancy, type EventRef } from "./types.ts";
 

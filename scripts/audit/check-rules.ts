@@ -6,7 +6,8 @@
  */
 import type { AuditEvent, Discrepancy } from "./types.ts";
 import { eventRef } from "./types.ts";
-import { rewardOf, type Fact } from "./derive-ledger.ts";
+import { rewardIdOf } from "../../contracts/spec/index.ts";
+import type { Fact } from "./derive-ledger.ts";
 
 /** What the transactions of consumed vouchers prove (see vouchers.ts). */
 export interface VoucherProof {
@@ -111,7 +112,7 @@ export function checkRules({ facts, timestamps, vouchers }: RuleInputs): Discrep
         if (t < r.validFrom || (r.validUntil !== 0n && t > r.validUntil)) {
           add("redemption.window", f.member, `${r.validFrom}..${r.validUntil || "∞"}`, `block time ${t}`, `reward ${f.rewardId} redeemed outside its validity window`, [r.created, f.event]);
         }
-        if (!f.mint || rewardOf(f.mint.args.tokenId as bigint) !== f.rewardId) {
+        if (!f.mint || rewardIdOf(f.mint.args.tokenId as bigint) !== f.rewardId) {
           add("redemption.mint", f.member, `token ${f.event.args.tokenId} minted`, "none", "RewardRedeemed without the mint of its token", [f.event]);
         }
         break;

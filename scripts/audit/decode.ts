@@ -3,16 +3,13 @@
  * ERC-20 / ERC-721 Transfer, is decoded by hand (three or four topics, one word of data); every
  * other event goes through viem's decodeEventLog.
  */
-import { decodeEventLog, toEventSelector, type Abi, type AbiEvent, type Hex } from "viem";
+import { decodeEventLog, toEventSelector, type Abi, type AbiEvent, type Address, type Hex } from "viem";
 import { loyaltyPointsAbi, rewardNftAbi } from "../../contracts/generated/contracts.ts";
+import type { LoggingAddresses } from "../../contracts/spec/index.ts";
 import type { AuditEvent, ContractLabel, RawLog } from "./types.ts";
 
 export const TRANSFER_TOPIC = toEventSelector("Transfer(address,address,uint256)");
 
-export interface ProgramAddresses {
-  points: string;
-  rewards: string;
-}
 
 export class UndecodableLogError extends Error {
   override name = "UndecodableLogError";
@@ -37,9 +34,11 @@ const lower = (value: unknown): unknown => {
   return value;
 };
 
+const lowerAddress = (address: Address) => address.toLowerCase() as Address;
 const topicAddress = (topic: Hex) => `0x${topic.slice(26)}`.toLowerCase();
 
-export function decodeLog(log: RawLog, addresses: ProgramAddresses): AuditEvent {
+/** `addresses` in lowercase, as the logs are compared. */
+export function decodeLog(log: RawLog, addresses: LoggingAddresses): AuditEvent {
   const address = log.address.toLowerCase();
   const contract: ContractLabel | null = address === addresses.points ? "LoyaltyPoints" : address === addresses.rewards ? "RewardNFT" : null;
   const base = {
@@ -71,8 +70,8 @@ export function decodeLog(log: RawLog, addresses: ProgramAddresses): AuditEvent 
 }
 
 /** Decodes logs and sorts them into chain order (block, log index). */
-export function decodeLogs(logs: readonly RawLog[], addresses: ProgramAddresses): AuditEvent[] {
-  const a = { points: addresses.points.toLowerCase(), rewards: addresses.rewards.toLowerCase() };
+export function decodeLogs(logs: readonly RawLog[], addresses: LoggingAddresses): AuditEvent[] {
+  const a: LoggingAddresses = { points: lowerAddress(addresses.points), rewards: lowerAddress(addresses.rewards) };
   const events = logs.filter((l) => !l.removed).map((l) => decodeLog(l, a));
   events.sort((x, y) => x.blockNumber - y.blockNumber || x.logIndex - y.logIndex);
   return events;

@@ -1,9 +1,9 @@
 /** The pure stages (derive the ledger, check the rules) on hand-made event streams. */
 import { describe, expect, it } from "vitest";
 import { checkRules, voucherKey, type VoucherProof } from "./check-rules.ts";
-import { deriveLedger, MERCHANT_ROLE, tierFor } from "./derive-ledger.ts";
+import { encodeTokenId, MERCHANT_ROLE, tierFor, ZERO_ADDRESS as Z } from "../../contracts/spec/index.ts";
+import { deriveLedger } from "./derive-ledger.ts";
 import type { AuditEvent, ContractLabel } from "./types.ts";
-import { ZERO_ADDRESS as Z } from "./types.ts";
 
 const OP = "0x00000000000000000000000000000000000000aa";
 const SHOP = "0x00000000000000000000000000000000000000b0";
@@ -45,7 +45,7 @@ const issue = (member: string, amount: bigint, ref: string) =>
     [P, "PointsIssued", { merchant: SHOP, member, ref, amount }],
   ] as [ContractLabel, string, Record<string, unknown>][];
 const terms = (over: Partial<Record<string, unknown>> = {}) => ({ cost: 100n, supplyCap: 2n, minTier: 0, validFrom: 0, validUntil: 0, soulbound: false, mintOnly: false, category: 0, ...over });
-const token = (rewardId: bigint, serial: bigint) => (rewardId << 128n) | serial;
+const token = encodeTokenId;
 const redeem = (member: string, rewardId: bigint, serial: bigint, burnt: bigint, cost = burnt) =>
   [
     ...(burnt ? [[P, "Transfer", { from: member, to: Z, value: burnt }], [P, "PointsRedeemed", { member, rewardId, amount: burnt }]] : []),

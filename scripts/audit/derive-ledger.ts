@@ -7,9 +7,8 @@
  * (the allowance left, the tier then, the balance before an expiry…). Stage 3 (check-rules.ts)
  * judges them. Nothing here trusts a view function or the mirror.
  */
-import { keccak256, toHex } from "viem";
+import { MERCHANT_ROLE, rewardIdOf, tierFor, ZERO_ADDRESS } from "../../contracts/spec/index.ts";
 import type { AuditEvent } from "./types.ts";
-import { ZERO_ADDRESS } from "./types.ts";
 
 export interface AccountState {
   address: string;
@@ -132,19 +131,8 @@ export interface Ledger {
   events: number;
 }
 
-export const tierFor = (earned: bigint, thresholds: readonly bigint[]) => {
-  let tier = 0;
-  while (tier < thresholds.length && earned >= thresholds[tier]) tier++;
-  return tier;
-};
-
-export const rewardOf = (tokenId: bigint) => tokenId >> 128n;
-
 /** A ref belongs to the merchant that used it: the same value used by two merchants is two refs. */
 export const issuanceKey = (merchant: string, ref: string) => `${merchant.toLowerCase()}:${ref.toLowerCase()}`;
-
-/** keccak256("MERCHANT_ROLE"): the points contract's role of merchants (RoleGranted/RoleRevoked). */
-export const MERCHANT_ROLE = keccak256(toHex("MERCHANT_ROLE"));
 
 export function deriveLedger(events: readonly AuditEvent[]): Ledger {
   const ledger: Ledger = {
@@ -447,7 +435,7 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
       case "Transfer": {
         const tokenId = a.tokenId as bigint;
         if (a.from === ZERO_ADDRESS) {
-          const rewardId = rewardOf(tokenId);
+          const rewardId = rewardIdOf(tokenId);
           const reward = ledger.rewards.get(rewardId) ?? null;
           if (reward) reward.minted += 1n;
           ledger.tokens.set(tokenId, { tokenId, rewardId, owner: a.to as string, consumed: false, minted: e });
@@ -462,7 +450,7 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
         const movedTo = a.to === ZERO_ADDRESS ? undefined : ledger.migratedTo.get(a.to as string);
         if (movedTo !== undefined) facts.push({ kind: "after-move", event: e, account: a.to as string, movedTo });
         if (a.from !== ZERO_ADDRESS) {
-          if (a.to !== ZERO_ADDRESS) txNftMoves.push({ event: e, migrated: false, soulbound: ledger.rewards.get(rewardOf(tokenId))?.soulbound ?? false });
+          if (a.to !== ZERO_ADDRESS) txNftMoves.push({ event: e, migrated: false, soulbound: ledger.rewards.get(rewardIdOf(tokenId))?.soulbound ?? false });
         }
         break;
       }
@@ -515,7 +503,7 @@ export function deriveLedger(events: readonly AuditEvent[]): Ledger {
         const nonceKey = `${a.holder}:${a.nonce}`;
         facts.push({
           kind: "voucher", event: e, tokenId, holder: a.holder as string, merchant: a.merchant as string, owner: token?.owner ?? null,
-          reward: ledger.rewards.get(rewardOf(tokenId)) ?? null, consumedBefore: token?.consumed ?? false, nonceUsedBefore: usedNonces.has(nonceKey),
+          reward: ledger.rewards.get(rewardIdOf(tokenId)) ?? null, consumedBefore: token?.consumed ?? false, nonceUsedBefore: usedNonces.has(nonceKey),
         });
         if (token) token.consumed = true;
         usedNonces.add(nonceKey);

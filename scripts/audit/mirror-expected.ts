@@ -12,7 +12,8 @@
  *  - nft_transfers: every ERC-721 Transfer. accounts, reward_tokens, rewards, merchants,
  *    charities, program_settings: the state at the pinned block.
  */
-import { tierFor, type Ledger } from "./derive-ledger.ts";
+import { tierFor } from "../../contracts/spec/index.ts";
+import type { Ledger } from "./derive-ledger.ts";
 import type { AuditEvent, EventRef } from "./types.ts";
 import { eventRef } from "./types.ts";
 

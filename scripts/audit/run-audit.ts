@@ -4,11 +4,12 @@
  * it into files, a summary and an exit code.
  */
 import { readDeployment, loadDeployment, type Deployment } from "../../contracts/deployments.ts";
+import { programAddresses, tierFor, ZERO_ADDRESS } from "../../contracts/spec/index.ts";
 import { checkBalances } from "./check-balances.ts";
 import { blocksNeedingTimestamps, checkRules } from "./check-rules.ts";
 import { openMirror, type MirrorSnapshot } from "./compare-mirror.ts";
 import { decodeLogs, TRANSFER_TOPIC } from "./decode.ts";
-import { deriveLedger, tierFor, type Ledger } from "./derive-ledger.ts";
+import { deriveLedger, type Ledger } from "./derive-ledger.ts";
 import { fetchLogs } from "./fetch-logs.ts";
 import { merkleRoot } from "./merkle.ts";
 import { diffMirror } from "./mirror-diff.ts";
@@ -27,7 +28,7 @@ import {
 } from "./read-chain.ts";
 import { MERKLE_ENCODING, rpcOrigin, type AccountRow, type AuditReport } from "./report.ts";
 import { Rpc, RpcUnreachableError } from "./rpc.ts";
-import { ZERO_ADDRESS, type AuditEvent, type Discrepancy, type RawLog } from "./types.ts";
+import type { AuditEvent, Discrepancy, RawLog } from "./types.ts";
 import { proveVouchers, readVoucherDomain } from "./vouchers.ts";
 import { toHex } from "./rpc.ts";
 
@@ -127,7 +128,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditOutcome> {
     const viewsPromise = readAccounts(viewsRpc, points, addresses, pinned.number);
     viewsPromise.catch(() => {}); // awaited below; avoids an unhandled rejection meanwhile
     await new Promise((resolve) => setImmediate(resolve));
-    const events = decodeLogs(fetched.logs, { points, rewards });
+    const events = decodeLogs(fetched.logs, programAddresses(deployment));
     lap("decode");
 
     // ------------------------------------------------------------ 2. derive the ledger

@@ -61,5 +61,3 @@ export interface Discrepancy {
   message: string;
   events: EventRef[];
 }
-
-export const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";

@@ -5,7 +5,7 @@ import { loyaltyPointsAbi } from "../../contracts/generated/contracts.ts";
 import { startHardhatNode, type HardhatNode } from "../../test/support/hardhat-node.ts";
 import { deployProgram } from "./deploy-program.ts";
 import { devAccount, DEV_ROLES } from "./dev-accounts.ts";
-import { DEFAULT_PROGRAM } from "./program-config.ts";
+import { DEFAULT_ADMIN_ROLE, DEFAULT_PROGRAM, MIGRATOR_ROLE, PAUSER_ROLE, REDEEMER_ROLE } from "../../contracts/spec/index.ts";
 
 let node: HardhatNode;
 let publicClient: PublicClient;
@@ -28,7 +28,7 @@ describe("deployProgram", () => {
     expect(deployment.chainId).toBe(31337);
     expect(deployment.startBlock).toBe(deployment.contracts.LoyaltyForwarder.blockNumber);
     expect(deployment.genesisHash).toBe((await publicClient.getBlock({ blockNumber: 0n })).hash);
-    const redeemer = await read<`0x${string}`>(points, "REDEEMER_ROLE");
+    const redeemer = REDEEMER_ROLE;
     expect(await read<boolean>(points, "hasRole", [redeemer, deployment.contracts.RewardNFT.address])).toBe(true);
     expect(await read<bigint[]>(points, "tierThresholds")).toEqual(DEFAULT_PROGRAM.tierThresholds);
     expect(await read<bigint>(points, "inactivityPeriod")).toBe(DEFAULT_PROGRAM.inactivityPeriod);
@@ -39,7 +39,7 @@ describe("deployProgram", () => {
     const relayer = devAccount(DEV_ROLES.relayer).address;
     const { deployment } = await deployProgram({ publicClient, walletClient: wallet(0) });
     const points = deployment.contracts.LoyaltyPoints.address;
-    const migrator = await read<`0x${string}`>(points, "MIGRATOR_ROLE");
+    const migrator = MIGRATOR_ROLE;
     expect(deployment.relayer).toBe(relayer);
     expect(await read<boolean>(points, "hasRole", [migrator, relayer])).toBe(true);
     expect(await read<boolean>(points, "hasRole", [migrator, devAccount(0).address])).toBe(false);
@@ -49,7 +49,7 @@ describe("deployProgram", () => {
     const configured = devAccount(9).address;
     const withRelayer = await deployProgram({ publicClient, walletClient: wallet(0), relayer: configured });
     const points = withRelayer.deployment.contracts.LoyaltyPoints.address;
-    const migrator = await read<`0x${string}`>(points, "MIGRATOR_ROLE");
+    const migrator = MIGRATOR_ROLE;
     expect(withRelayer.deployment.relayer).toBe(configured);
     expect(await read<boolean>(points, "hasRole", [migrator, configured])).toBe(true);
     expect(await read<boolean>(points, "hasRole", [migrator, devAccount(DEV_ROLES.relayer).address])).toBe(false);
@@ -88,8 +88,8 @@ describe("deployProgram", () => {
     const deployer = devAccount(0).address;
     const { deployment } = await deployProgram({ publicClient, walletClient: wallet(0), operator });
     const points = deployment.contracts.LoyaltyPoints.address;
-    const admin = await read<`0x${string}`>(points, "DEFAULT_ADMIN_ROLE");
-    const pauser = await read<`0x${string}`>(points, "PAUSER_ROLE");
+    const admin = DEFAULT_ADMIN_ROLE;
+    const pauser = PAUSER_ROLE;
     expect(deployment.operator).toBe(operator);
     expect(await read<boolean>(points, "hasRole", [admin, operator])).toBe(true);
     expect(await read<boolean>(points, "hasRole", [pauser, operator])).toBe(true);

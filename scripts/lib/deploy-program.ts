@@ -18,7 +18,7 @@ import {
 import { CONTRACT_NAMES, type ContractName, type DeployedContract, type Deployment } from "../../contracts/deployments.ts";
 import { readArtifact } from "./artifacts.ts";
 import { devAccount, DEV_ROLES, LOCAL_CHAIN_ID } from "./dev-accounts.ts";
-import { DEFAULT_PROGRAM, type ProgramConfig } from "./program-config.ts";
+import { DEFAULT_ADMIN_ROLE, DEFAULT_PROGRAM, MIGRATOR_ROLE, PAUSER_ROLE, REDEEMER_ROLE, type ProgramConfig } from "../../contracts/spec/index.ts";
 
 export interface DeployOptions {
   publicClient: PublicClient;
@@ -123,27 +123,23 @@ async function wire(d: Deployment, ctx: WireContext) {
   const write = (label: string, functionName: string, args: unknown[]) =>
     send(label, walletClient.writeContract({ address, abi: abi as Abi, functionName, args, account: walletClient.account, chain: walletClient.chain }));
 
-  const adminRole = (await read("DEFAULT_ADMIN_ROLE")) as Hex;
-  const pauserRole = (await read("PAUSER_ROLE")) as Hex;
-  const redeemerRole = (await read("REDEEMER_ROLE")) as Hex;
-  const migratorRole = (await read("MIGRATOR_ROLE")) as Hex;
-  const deployerIsAdmin = (await read("hasRole", [adminRole, deployer])) as boolean;
+  const deployerIsAdmin = (await read("hasRole", [DEFAULT_ADMIN_ROLE, deployer])) as boolean;
   if (!deployerIsAdmin) return; // Already handed over: only the operator can change anything now.
 
-  if (!((await read("hasRole", [redeemerRole, d.contracts.RewardNFT.address])) as boolean)) {
-    await write("granted REDEEMER_ROLE to RewardNFT", "grantRole", [redeemerRole, d.contracts.RewardNFT.address]);
+  if (!((await read("hasRole", [REDEEMER_ROLE, d.contracts.RewardNFT.address])) as boolean)) {
+    await write("granted REDEEMER_ROLE to RewardNFT", "grantRole", [REDEEMER_ROLE, d.contracts.RewardNFT.address]);
   }
-  if (d.relayer && !((await read("hasRole", [migratorRole, d.relayer])) as boolean)) {
-    await write("granted MIGRATOR_ROLE to the relayer", "grantRole", [migratorRole, d.relayer]);
+  if (d.relayer && !((await read("hasRole", [MIGRATOR_ROLE, d.relayer])) as boolean)) {
+    await write("granted MIGRATOR_ROLE to the relayer", "grantRole", [MIGRATOR_ROLE, d.relayer]);
   }
   if (config) {
     await write("set tier thresholds", "setTierThresholds", [config.tierThresholds]);
     await write("set inactivity period", "setInactivityPeriod", [config.inactivityPeriod]);
   }
   if (operator !== deployer) {
-    await write("granted DEFAULT_ADMIN_ROLE to operator", "grantRole", [adminRole, operator]);
-    await write("granted PAUSER_ROLE to operator", "grantRole", [pauserRole, operator]);
-    await write("deployer renounced PAUSER_ROLE", "renounceRole", [pauserRole, deployer]);
-    await write("deployer renounced DEFAULT_ADMIN_ROLE", "renounceRole", [adminRole, deployer]);
+    await write("granted DEFAULT_ADMIN_ROLE to operator", "grantRole", [DEFAULT_ADMIN_ROLE, operator]);
+    await write("granted PAUSER_ROLE to operator", "grantRole", [PAUSER_ROLE, operator]);
+    await write("deployer renounced PAUSER_ROLE", "renounceRole", [PAUSER_ROLE, deployer]);
+    await write("deployer renounced DEFAULT_ADMIN_ROLE", "renounceRole", [DEFAULT_ADMIN_ROLE, deployer]);
   }
 }

@@ -18,6 +18,7 @@ import {
 } from "viem";
 import type { Deployment } from "../../contracts/deployments.ts";
 import { loyaltyPointsAbi, rewardNftAbi } from "../../contracts/generated/contracts.ts";
+import { encodeTokenId, MERCHANT_ROLE } from "../../contracts/spec/index.ts";
 import { purchaseRef, voucherDomain, voucherUseTypes } from "../../contracts/typed-data.ts";
 import { devAccount, DEV_ROLES } from "./dev-accounts.ts";
 
@@ -114,7 +115,7 @@ export async function seedProgram(options: {
 
   // ---------------------------------------------------------------- the coalition opens
   for (const m of merchants) {
-    const isMerchant = await publicClient.readContract({ address: points, abi: loyaltyPointsAbi, functionName: "hasRole", args: [await publicClient.readContract({ address: points, abi: loyaltyPointsAbi, functionName: "MERCHANT_ROLE" }), m.address] });
+    const isMerchant = await publicClient.readContract({ address: points, abi: loyaltyPointsAbi, functionName: "hasRole", args: [MERCHANT_ROLE, m.address] });
     if (isMerchant) throw new Error("this chain is already seeded (merchants are onboarded)");
     await confirm(operator.writeContract({ address: points, abi: loyaltyPointsAbi, functionName: "onboardMerchant", args: [m.address, m.name, m.allowance] }));
     // Every merchant lets the platform's relayer issue and refund for its purchase API.
@@ -214,7 +215,7 @@ export async function seedProgram(options: {
   // ---------------------------------------------------------------- a voucher used in the shop
   let vouchersUsed = 0;
   const holder = wallet(members[0].index);
-  const tokenId = (1n << 128n) | 1n; // the first croissant, redeemed by the first member
+  const tokenId = encodeTokenId(1n, 1n); // the first croissant, redeemed by the first member
   const owner = await publicClient.readContract({ address: rewards, abi: rewardNftAbi, functionName: "ownerOf", args: [tokenId] }).catch(() => undefined);
   if (owner === holder.account.address) {
     const deadline = BigInt(Number((await publicClient.getBlock()).timestamp) + 600);

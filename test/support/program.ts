@@ -14,6 +14,7 @@ import { loyaltyPointsAbi, rewardNftAbi } from "../../contracts/generated/contra
 import { deployProgram } from "../../scripts/lib/deploy-program.ts";
 import { devAccount } from "../../scripts/lib/dev-accounts.ts";
 import { toPointHistory, decodeLogs } from "../../indexer/decode/index.ts";
+import { ZERO_ADDRESS } from "../../contracts/spec/index.ts";
 
 export const OPERATOR = 0;
 export const MERCHANTS = [2, 3, 4];
@@ -205,7 +206,7 @@ export async function compareMirror(p: TestProgram, databaseUrl: string): Promis
 
     // Reward NFTs: owners and consumption.
     const tokens = (await db.query(`SELECT token_id::text AS id, owner, consumed FROM reward_tokens`)).rows;
-    const minted = events.filter((e) => e.contract === "rewards" && e.event.eventName === "Transfer" && (e.event.args as { from: string }).from === "0x0000000000000000000000000000000000000000").length;
+    const minted = events.filter((e) => e.contract === "rewards" && e.event.eventName === "Transfer" && (e.event.args as { from: string }).from === ZERO_ADDRESS).length;
     if (tokens.length !== minted) problems.push(`reward_tokens ${tokens.length} != ${minted} minted`);
     for (const t of tokens) {
       const owner = (await p.publicClient.readContract({ address: p.rewards, abi: rewardNftAbi, functionName: "ownerOf", args: [BigInt(t.id)], blockNumber })) as string;

@@ -4,6 +4,7 @@ import { parseAddress, parseInteger, parsePoints } from "./validate.ts";
 import { decodeVoucher, encodeVoucher } from "./voucher.ts";
 import { en } from "./i18n/messages/en.ts";
 import { fr } from "./i18n/messages/fr.ts";
+import { encodeTokenId } from "../../contracts/spec/index.ts";
 
 describe("parsePoints", () => {
   it("accepts whole points as bigint, with spaces and a plus sign", () => {
@@ -66,7 +67,7 @@ describe("parseInteger", () => {
 });
 
 describe("redeemBlocker", () => {
-  const reward = { cost: 300n, supplyCap: 10n, minted: 0n, minTier: 1, validFrom: 0n, validUntil: 0n, mintOnly: false, paused: false };
+  const reward = { cost: 300n, supplyCap: 10n, minted: 0n, minTier: 1, validFrom: 0n, validUntil: 0n, mintOnly: false, paused: false, merchantActive: true };
   const member = { balance: 1000n, tier: 1 };
   it("allows an eligible member", () => expect(redeemBlocker(reward, member, 1_000n)).toBeNull());
   it("gives the first reason, in the contract's order", () => {
@@ -77,6 +78,18 @@ describe("redeemBlocker", () => {
     expect(redeemBlocker({ ...reward, validUntil: 100n }, member, 150n)?.key).toBe("redeem.block.ended");
     expect(redeemBlocker(reward, { ...member, tier: 0 }, 1n)?.key).toBe("redeem.block.tier");
     expect(redeemBlocker(reward, { ...member, balance: 250n }, 1n)).toEqual({ key: "redeem.block.balance", vars: { missing: 50n } });
+    expect(redeemBlocker({ ...reward, merchantActive: false }, member, 1n)?.key).toBe("chain.MerchantNotActive");
+  });
+  it("stops at the first check RewardNFT.redeem fails", () => {
+    const everything = { ...reward, paused: true, mintOnly: true, merchantActive: false, validFrom: 100n, minted: 10n };
+    const poor = { balance: 0n, tier: 0 };
+    expect(redeemBlocker(everything, poor, 50n)?.key).toBe("redeem.block.paused");
+    expect(redeemBlocker({ ...everything, paused: false }, poor, 50n)?.key).toBe("redeem.block.mintOnly");
+    expect(redeemBlocker({ ...everything, paused: false, mintOnly: false }, poor, 50n)?.key).toBe("chain.MerchantNotActive");
+    expect(redeemBlocker({ ...everything, paused: false, mintOnly: false, merchantActive: true }, poor, 50n)?.key).toBe("redeem.block.notYet");
+    expect(redeemBlocker({ ...reward, validUntil: 100n, minted: 10n }, poor, 150n)?.key).toBe("redeem.block.ended");
+    expect(redeemBlocker({ ...reward, minted: 10n }, poor, 1n)?.key).toBe("redeem.block.soldOut");
+    expect(redeemBlocker(reward, poor, 1n)?.key).toBe("redeem.block.tier");
   });
 });
 
@@ -84,7 +97,7 @@ describe("voucher payload", () => {
   const v = {
     chainId: 31337,
     contract: "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0" as const,
-    tokenId: (1n << 128n) | 3n,
+    tokenId: encodeTokenId(1n, 3n),
     holder: "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f" as const,
     merchant: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" as const,
     nonce: 123456789012345678901234567890n,

@@ -11,6 +11,7 @@ import { encodeFunctionData, getAddress } from "viem";
 import { DAY, programContext, tokenIdOf } from "../../contracts/helpers/program.ts";
 import { createReward } from "../../contracts/helpers/rewards.ts";
 import { signVoucher } from "../../contracts/helpers/signatures.ts";
+import { ZERO_ADDRESS } from "../../../contracts/spec/index.ts";
 
 const ctx = await programContext();
 const { viem, accounts, wallet, networkHelpers } = ctx;
@@ -45,7 +46,7 @@ describe("adversarial — a hostile ERC-1271 holder at the shop", () => {
     assert.equal(await holder.read.attempts(), 0n);
 
     // Disarmed, the same wallet's signature is honoured, once.
-    await holder.write.arm(["0x0000000000000000000000000000000000000000", "0x"]);
+    await holder.write.arm([ZERO_ADDRESS, "0x"]);
     await rewards.write.consumeVoucher([token, 5n, deadline, signature], { account: merchantA });
     assert.equal(await rewards.read.isConsumed([token]), true);
   });

@@ -13,6 +13,7 @@ import { devAccount, DEV_ROLES } from "../../../scripts/lib/dev-accounts.ts";
 import { runAudit } from "../../../scripts/audit/run-audit.ts";
 import { deployOnNode, type ProgramOnChain } from "../../../scripts/audit/support/chain.ts";
 import { startHardhatNode, type HardhatNode } from "../../support/hardhat-node.ts";
+import { encodeTokenId } from "../../../contracts/spec/index.ts";
 
 const SHOP = DEV_ROLES.merchants[0];
 const BOB = devAccount(DEV_ROLES.firstMember).address;
@@ -86,7 +87,7 @@ describe("adversarial — the audit under hostile contracts", () => {
   });
 
   it("what it may do from the callback (pass the fresh token on, donate, transfer points) leaves the audit clean", async () => {
-    const next = (coffee << 128n) | 2n; // the next coffee's token id
+    const next = encodeTokenId(coffee, 2n); // the next coffee's token id
     await arm(rewards, encodeFunctionData({ abi: rewardNftAbi, functionName: "transferFrom", args: [attacker, BOB, next] }), 1n);
     await act(rewards, redeemCall(coffee));
     expect(await lastRevertName()).toBeNull();

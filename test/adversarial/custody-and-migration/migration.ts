@@ -10,6 +10,7 @@ import { encodeFunctionData, type Address } from "viem";
 import { DAY, programContext, ref, tokenIdOf } from "../../contracts/helpers/program.ts";
 import { Category, createReward } from "../../contracts/helpers/rewards.ts";
 import { signAccountMigration, signTokenMigration, type Signer } from "../../contracts/helpers/signatures.ts";
+import { MIGRATOR_ROLE, ZERO_ADDRESS } from "../../../contracts/spec/index.ts";
 
 const ctx = await programContext();
 const { viem, accounts, wallet, networkHelpers } = ctx;
@@ -23,7 +24,7 @@ const { operator, merchantA, alice, bob, carol, relayer, keeper, charity, outsid
  */
 async function withMembers() {
   const program = await ctx.deployProgram();
-  await program.points.write.grantRole([await program.points.read.MIGRATOR_ROLE(), relayer]);
+  await program.points.write.grantRole([MIGRATOR_ROLE, relayer]);
   await program.points.write.issue([alice, 1_200n, ref("alice-1")], { account: merchantA });
   await program.points.write.issue([bob, 800n, ref("bob-1")], { account: merchantA });
   const badgeId = await createReward(program, merchantA, { cost: 0n, mintOnly: true, soulbound: true, category: Category.Badge, supplyCap: 100n });
@@ -84,7 +85,7 @@ describe("adversarial — custody and migration", () => {
       await assertions.revertWithCustomErrorWithArgs(migrateAccount(p, wallet.bob, bob, carol), p.points, "MigrationTargetNotEmpty", [carol]);
       await migrateTokens(p, wallet.alice, alice, carol, [p.aliceBadge]);
       // bob's soulbound badge cannot follow alice's into carol: bob's account never moved there.
-      await assertions.revertWithCustomErrorWithArgs(migrateTokens(p, wallet.bob, bob, carol, [p.bobBadge]), p.rewards, "MigrationTargetMismatch", [bob, "0x0000000000000000000000000000000000000000", carol]);
+      await assertions.revertWithCustomErrorWithArgs(migrateTokens(p, wallet.bob, bob, carol, [p.bobBadge]), p.rewards, "MigrationTargetMismatch", [bob, ZERO_ADDRESS, carol]);
       assert.equal(await p.rewards.read.balanceOf([carol]), 1n);
     });
 
@@ -105,7 +106,7 @@ describe("adversarial — custody and migration", () => {
         migrateTokens(p, wallet.alice, alice, carol, [p.aliceBadge]),
         p.rewards,
         "MigrationTargetMismatch",
-        [alice, "0x0000000000000000000000000000000000000000", carol],
+        [alice, ZERO_ADDRESS, carol],
       );
       await migrateAccount(p, wallet.alice, alice, carol);
       await assertions.revertWithCustomErrorWithArgs(migrateTokens(p, wallet.alice, alice, keeper, [p.aliceBadge]), p.rewards, "MigrationTargetMismatch", [alice, carol, keeper]);
@@ -195,7 +196,7 @@ describe("adversarial — custody and migration", () => {
       const data = encodeFunctionData({ abi: p.points.abi, functionName: "migrateAccount", args: [alice, carol, deadline, signature] });
       await assert.rejects(wallet.outsider.sendTransaction({ to: p.points.address, data: `${data}${relayer.slice(2)}`, gas: 400_000n }));
       await assertions.revertWithCustomError(p.points.write.migrateAccount([alice, carol, deadline, signature], { account: operator }), p.points, "AccessControlUnauthorizedAccount");
-      assert.equal(await p.points.read.migratedTo([alice]), "0x0000000000000000000000000000000000000000");
+      assert.equal(await p.points.read.migratedTo([alice]), ZERO_ADDRESS);
     });
   });
 });

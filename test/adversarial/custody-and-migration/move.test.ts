@@ -24,6 +24,7 @@ import type { PoolLike } from "../../../scripts/lib/queryable.ts";
 import { startHardhatNode, type HardhatNode } from "../../support/hardhat-node.ts";
 import { useTestDatabase } from "../../support/postgres-suite.ts";
 import { deployTestProgram, MEMBERS, MERCHANTS, type TestProgram } from "../../support/program.ts";
+import { MIGRATOR_ROLE } from "../../../contracts/spec/index.ts";
 
 const RELAYER = devAccount(1);
 const kek = parseKek(randomBytes(32).toString("hex"));
@@ -75,7 +76,7 @@ describe("adversarial — moving an email account to a wallet", () => {
     node = await startHardhatNode();
     program = await deployTestProgram(node.url);
     client = createPublicClient({ chain: hardhat, transport: http(node.url), cacheTime: 0, pollingInterval: 50 }) as PublicClient;
-    const role = await read<`0x${string}`>(program.points, loyaltyPointsAbi, "MIGRATOR_ROLE", []);
+    const role = MIGRATOR_ROLE;
     if (!(await read<boolean>(program.points, loyaltyPointsAbi, "hasRole", [role, RELAYER.address]))) await send(0, program.points, loyaltyPointsAbi, "grantRole", [role, RELAYER.address]);
     const contracts = { points: program.points, rewards: program.rewards, forwarder: program.deployment.contracts.LoyaltyForwarder.address };
     relayer = new PgRelayer({ pool: suite.pool as unknown as PoolLike, client, account: RELAYER, chainId: hardhat.id, contracts, log: () => {}, pollMs: 10 });

@@ -12,6 +12,7 @@ import { DAY, programContext, ref, tokenIdOf, YEAR } from "../../contracts/helpe
 import { createReward, metadata, terms } from "../../contracts/helpers/rewards.ts";
 import { signAccountMigration, signPermit, signTokenMigration, signVoucher } from "../../contracts/helpers/signatures.ts";
 import { shouldRespectThePause, type PauseCase } from "./behaviour.ts";
+import { MIGRATOR_ROLE, REDEEMER_ROLE } from "../../../contracts/spec/index.ts";
 
 const ctx = await programContext();
 const { viem, accounts, wallet, networkHelpers, publicClient } = ctx;
@@ -27,8 +28,8 @@ const { operator, merchantA, merchantB, alice, bob, carol, relayer, keeper, char
 async function withActivity() {
   const program = await ctx.deployProgram();
   const { points, rewards } = program;
-  await points.write.grantRole([await points.read.MIGRATOR_ROLE(), relayer]);
-  await points.write.grantRole([await points.read.REDEEMER_ROLE(), keeper]);
+  await points.write.grantRole([MIGRATOR_ROLE, relayer]);
+  await points.write.grantRole([REDEEMER_ROLE, keeper]);
   await points.write.setIssuingAgent([relayer, true], { account: merchantA });
   await points.write.issue([alice, 1_000n, ref("alice")], { account: merchantA });
   await points.write.issue([bob, 500n, ref("bob")], { account: merchantA });

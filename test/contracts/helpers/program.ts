@@ -17,21 +17,22 @@ import {
   type Address,
   type Hash,
 } from "viem";
+import { DEFAULT_ADMIN_ROLE, DEFAULT_PROGRAM, encodeTokenId, MERCHANT_ROLE, PAUSER_ROLE, REDEEMER_ROLE } from "../../../contracts/spec/index.ts";
 
+export { ZERO_ADDRESS } from "../../../contracts/spec/index.ts";
 export const DAY = 24n * 60n * 60n;
 export const YEAR = 365n * DAY;
-export const TIER_THRESHOLDS = [1_000n, 5_000n, 20_000n];
+export const TIER_THRESHOLDS = DEFAULT_PROGRAM.tierThresholds;
 export const MERCHANT_ALLOWANCE = 1_000_000n;
-export const TOKEN_NAME = "Loyalty Points";
-export const TOKEN_SYMBOL = "LPT";
+export const TOKEN_NAME = DEFAULT_PROGRAM.tokenName;
+export const TOKEN_SYMBOL = DEFAULT_PROGRAM.tokenSymbol;
 export const MAX_UINT256 = 2n ** 256n - 1n;
-export const ZERO_ADDRESS: Address = "0x0000000000000000000000000000000000000000";
 
 /** A purchase or campaign reference, as merchants build them (hash of a label). */
 export const ref = (label: string) => keccak256(toHex(label));
 
 /** Token id of the `serial`-th token of reward `rewardId`. */
-export const tokenIdOf = (rewardId: bigint, serial: bigint) => (rewardId << 128n) | serial;
+export const tokenIdOf = encodeTokenId;
 
 export async function programContext() {
   const connection = await network.create();
@@ -61,18 +62,13 @@ export async function programContext() {
       forwarder.address,
     ]);
     const rewards = await viem.deployContract("RewardNFT", [points.address, forwarder.address]);
-    await points.write.grantRole([await points.read.REDEEMER_ROLE(), rewards.address]);
+    await points.write.grantRole([REDEEMER_ROLE, rewards.address]);
     await points.write.setTierThresholds([TIER_THRESHOLDS]);
     await points.write.setInactivityPeriod([YEAR]);
     await points.write.onboardMerchant([accounts.merchantA, "Boulangerie Dupont", MERCHANT_ALLOWANCE]);
     await points.write.onboardMerchant([accounts.merchantB, "Librairie Martin", MERCHANT_ALLOWANCE]);
     await points.write.registerCharity([accounts.charity, "Restos du Coeur"]);
-    const roles = {
-      admin: await points.read.DEFAULT_ADMIN_ROLE(),
-      merchant: await points.read.MERCHANT_ROLE(),
-      pauser: await points.read.PAUSER_ROLE(),
-      redeemer: await points.read.REDEEMER_ROLE(),
-    };
+    const roles = { admin: DEFAULT_ADMIN_ROLE, merchant: MERCHANT_ROLE, pauser: PAUSER_ROLE, redeemer: REDEEMER_ROLE };
     return { forwarder, points, rewards, roles };
   }
 

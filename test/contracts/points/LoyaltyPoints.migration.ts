@@ -8,6 +8,7 @@ import { describe, it } from "node:test";
 import { parseEventLogs, type Address } from "viem";
 import { DAY, programContext, ref, YEAR, ZERO_ADDRESS } from "../helpers/program.ts";
 import { signAccountMigration, signPermit, type AccountMigration } from "../helpers/signatures.ts";
+import { MIGRATOR_ROLE } from "../../../contracts/spec/index.ts";
 
 const ctx = await programContext();
 const { viem, accounts, wallet, networkHelpers, timestampOf } = ctx;
@@ -18,7 +19,7 @@ const { merchantA, merchantB, alice, bob, carol, relayer, charity, outsider } = 
 /** The program with MIGRATOR_ROLE granted to the relayer and alice in tier 1 (1,200 earned, 700 held). */
 async function withMigrator() {
   const program = await ctx.deployProgram();
-  const migratorRole = await program.points.read.MIGRATOR_ROLE();
+  const migratorRole = MIGRATOR_ROLE;
   await program.points.write.grantRole([migratorRole, relayer]);
   await program.points.write.issue([alice, 1_200n, ref("alice-purchase")], { account: merchantA });
   await program.points.write.transfer([bob, 500n], { account: alice });

@@ -10,6 +10,7 @@ import { DAY, programContext, tokenIdOf, ZERO_ADDRESS } from "../helpers/program
 import { Category, createReward, issuePoints } from "../helpers/rewards.ts";
 import { signAccountMigration, signTokenMigration, signVoucher, type Signer, type TokenMigration } from "../helpers/signatures.ts";
 import { tokenIdsHash } from "../../../contracts/typed-data.ts";
+import { MIGRATOR_ROLE } from "../../../contracts/spec/index.ts";
 
 const ctx = await programContext();
 const { viem, accounts, wallet, networkHelpers } = ctx;
@@ -30,7 +31,7 @@ async function moveAccount(points: { address: Address; read: { nonces: (args: re
  */
 async function withTokens() {
   const program = await ctx.deployProgram();
-  const migratorRole = await program.points.read.MIGRATOR_ROLE();
+  const migratorRole = MIGRATOR_ROLE;
   await program.points.write.grantRole([migratorRole, relayer]);
   const croissantId = await createReward(program, merchantA, { cost: 100n });
   const badgeId = await createReward(program, merchantA, {

@@ -256,7 +256,7 @@ export default async function MemberPage({ searchParams }: { searchParams: Promi
                   session={who}
                   rewardId={r.id}
                   name={r.name}
-                  reward={{ cost: r.cost, supplyCap: r.supplyCap, minted: r.minted, minTier: r.minTier, validFrom: r.validFrom, validUntil: r.validUntil, mintOnly: r.mintOnly, paused: r.paused }}
+                  reward={{ cost: r.cost, supplyCap: r.supplyCap, minted: r.minted, minTier: r.minTier, validFrom: r.validFrom, validUntil: r.validUntil, mintOnly: r.mintOnly, paused: r.paused, merchantActive: r.merchantActive }}
                   member={{ balance: overview.balance, tier: overview.tier }}
                   nowSeconds={nowSeconds}
                 />

@@ -6,6 +6,7 @@
 import "server-only";
 import { createPublicClient, defineChain, http, parseEventLogs, type Address, type Hash, type PublicClient } from "viem";
 import { loyaltyForwarderAbi, loyaltyPointsAbi, rewardNftAbi } from "../../../contracts/generated/contracts.ts";
+import { MERCHANT_ROLE } from "../../../contracts/spec/index.ts";
 import { chainId, deployment, rpcUrl } from "../config.ts";
 
 const g = globalThis as unknown as { __webChain?: PublicClient };
@@ -27,18 +28,13 @@ export function chainClient(): PublicClient {
   return g.__webChain;
 }
 
-export async function merchantRole(): Promise<Hash> {
-  return chainClient().readContract({ address: deployment().contracts.LoyaltyPoints.address, abi: loyaltyPointsAbi, functionName: "MERCHANT_ROLE" });
-}
-
 /** Whether `account` holds the merchant role on LoyaltyPoints right now (asked to the chain). */
 export async function isMerchantOnChain(account: Address): Promise<boolean> {
-  const role = await merchantRole();
   return chainClient().readContract({
     address: deployment().contracts.LoyaltyPoints.address,
     abi: loyaltyPointsAbi,
     functionName: "hasRole",
-    args: [role, account],
+    args: [MERCHANT_ROLE, account],
   });
 }
 

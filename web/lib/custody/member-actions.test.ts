@@ -24,6 +24,7 @@ import { custodialAction, type CustodyDeps } from "./member-actions.ts";
 import { continueMove, startMove, tokensHeld, type MoveDeps } from "./move.ts";
 import { moveProofMessage } from "./move-proof.ts";
 import { deleteAccount, exportData, getConsents, setConsents } from "./privacy.ts";
+import { MIGRATOR_ROLE } from "../../../contracts/spec/index.ts";
 
 const RELAYER = devAccount(1);
 const kek = parseKek(randomBytes(32).toString("hex"));
@@ -62,7 +63,7 @@ describe("custodial members on a real chain", () => {
     node = await startHardhatNode();
     program = await deployTestProgram(node.url);
     client = createPublicClient({ chain: hardhat, transport: http(node.url), cacheTime: 0, pollingInterval: 50 }) as PublicClient;
-    const role = await client.readContract({ address: program.points, abi: loyaltyPointsAbi, functionName: "MIGRATOR_ROLE" });
+    const role = MIGRATOR_ROLE;
     if (!(await client.readContract({ address: program.points, abi: loyaltyPointsAbi, functionName: "hasRole", args: [role, RELAYER.address] }))) {
       await send(0, program.points, loyaltyPointsAbi, "grantRole", [role, RELAYER.address]);
     }

@@ -92,6 +92,7 @@ export async function getCatalog(options: { merchant?: string } = {}): Promise<C
   ]);
   const only = options.merchant ? lower(options.merchant) : null;
   const names = new Map(merchants.map((m) => [m.address, m.name]));
+  const active = new Map(merchants.map((m) => [m.address, m.active]));
   return rows.filter((r) => only === null || r.merchant === only).map((r) => ({
     id: r.id,
     merchant: r.merchant,
@@ -109,6 +110,7 @@ export async function getCatalog(options: { merchant?: string } = {}): Promise<C
     description: r.description,
     image: r.image,
     paused: r.paused,
+    merchantActive: active.get(r.merchant) ?? false,
   }));
 }
 

@@ -4,7 +4,9 @@
  * When the indexer's query layer (indexer/query/) lands, lib/data/mirror.ts is the one place to
  * switch over to it.
  */
-export type PointEventKind = "issuance" | "transfer" | "redemption" | "donation" | "expiry" | "clawback";
+import type { PointEventKind } from "../../../contracts/spec/index.ts";
+
+export type { PointEventKind };
 
 export interface ProgramSettingsView {
   tierThresholds: bigint[];
@@ -51,6 +53,8 @@ export interface CatalogReward {
   description: string;
   image: string;
   paused: boolean;
+  /** The reward's merchant is still in the coalition: an offboarded merchant's rewards cannot be redeemed. */
+  merchantActive: boolean;
 }
 
 export interface OwnedToken {

@@ -7,7 +7,8 @@
 import "server-only";
 import { getAddress, type Address } from "viem";
 import { loyaltyPointsAbi } from "../../../contracts/generated/contracts.ts";
-import { chainClient, merchantRole } from "../chain/server.ts";
+import { DEFAULT_ADMIN_ROLE, MERCHANT_ROLE } from "../../../contracts/spec/index.ts";
+import { chainClient } from "../chain/server.ts";
 import { deployment } from "../config.ts";
 import { handleMember } from "../custody/server.ts";
 import { createApiKey, revokeApiKey } from "./api-keys.ts";
@@ -16,15 +17,12 @@ import type { ApiResult } from "./purchases.ts";
 import { checkCampaign, checkRules } from "./rules.ts";
 import { cancelCampaign, createCampaign, setRules } from "./store.ts";
 
-const ADMIN_ROLE = `0x${"00".repeat(32)}` as const;
-
 export async function rolesOf(account: Address): Promise<{ merchant: boolean; operator: boolean }> {
   const points = deployment().contracts.LoyaltyPoints.address;
   const client = chainClient();
-  const role = await merchantRole();
   const [merchant, operator] = await Promise.all([
-    client.readContract({ address: points, abi: loyaltyPointsAbi, functionName: "hasRole", args: [role, account] }),
-    client.readContract({ address: points, abi: loyaltyPointsAbi, functionName: "hasRole", args: [ADMIN_ROLE, account] }),
+    client.readContract({ address: points, abi: loyaltyPointsAbi, functionName: "hasRole", args: [MERCHANT_ROLE, account] }),
+    client.readContract({ address: points, abi: loyaltyPointsAbi, functionName: "hasRole", args: [DEFAULT_ADMIN_ROLE, account] }),
   ]);
   return { merchant, operator };
 }

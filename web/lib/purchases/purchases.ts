@@ -13,6 +13,7 @@
  */
 import { encodeFunctionData, getAddress, isAddress, parseEventLogs, zeroAddress, type Address, type Hash, type PublicClient } from "viem";
 import { loyaltyPointsAbi } from "../../../contracts/generated/contracts.ts";
+import { MERCHANT_ROLE } from "../../../contracts/spec/index.ts";
 import { purchaseRef } from "../../../contracts/typed-data.ts";
 import type { PoolLike, Queryable } from "../../../scripts/lib/queryable.ts";
 import { RelayRejectedError, type RelayedTx, type Relayer } from "../relayer/types.ts";
@@ -93,9 +94,8 @@ const activeCache = new Map<string, number>();
 export async function merchantActive(deps: PurchaseDeps, merchant: Address): Promise<ApiError | null> {
   const hit = activeCache.get(merchant);
   if (hit && Date.now() - hit < 2_000) return null;
-  const role = await deps.client.readContract({ address: deps.points, abi: loyaltyPointsAbi, functionName: "MERCHANT_ROLE" });
   const [isMerchant, isAgent] = await Promise.all([
-    deps.client.readContract({ address: deps.points, abi: loyaltyPointsAbi, functionName: "hasRole", args: [role, merchant] }),
+    deps.client.readContract({ address: deps.points, abi: loyaltyPointsAbi, functionName: "hasRole", args: [MERCHANT_ROLE, merchant] }),
     deps.client.readContract({ address: deps.points, abi: loyaltyPointsAbi, functionName: "isIssuingAgent", args: [merchant, deps.relayer.address] }),
   ]);
   if (!isMerchant) return fail(403, "merchant_not_active", "this key's merchant is not (or no longer) a merchant of the coalition");
