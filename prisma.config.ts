@@ -3,7 +3,7 @@
 import { defineConfig } from "prisma/config";
 
 export default defineConfig({
-  schema: "indexer/database/schema.prisma",
+  schema: "indexer/database/schema",
   migrations: { path: "indexer/database/migrations" },
   datasource: { url: process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres" },
 });

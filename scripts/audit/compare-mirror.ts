@@ -1,5 +1,5 @@
 /**
- * Stage 4: reads the Postgres mirror (schema: indexer/database/schema.prisma) with plain SQL in one
+ * Stage 4: reads the Postgres mirror (schema: indexer/database/schema/mirror.prisma) with plain SQL in one
  * REPEATABLE READ, READ ONLY transaction — a consistent snapshot even while the indexer writes —
  * and compares it row by row with what the chain says (mirror-expected.ts, mirror-diff.ts).
  */

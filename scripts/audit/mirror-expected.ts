@@ -1,6 +1,6 @@
 /**
  * What the Postgres mirror must hold, derived from the chain's events alone, in the shape of the
- * mirror's schema (indexer/database/schema.prisma): one normalized row (every field as text) per
+ * mirror's schema (indexer/database/schema/mirror.prisma): one normalized row (every field as text) per
  * table row, keyed by the table's primary key. Pure. The indexer's code is not used: the schema
  * and its documented meaning are the contract.
  *

@@ -1,6 +1,6 @@
 /**
  * Prints the SQL that takes the database from the committed migrations (or from empty) to
- * schema.prisma, using Prisma's own schema engine compiled to WebAssembly (the native engine cannot
+ * the schema (indexer/database/schema/*.prisma), using Prisma's own schema engine compiled to WebAssembly (the native engine cannot
  * be downloaded here). Used to write a new migration:
  *
  *   npx tsx indexer/database/tooling/diff.ts > indexer/database/migrations/<ts>_<name>/migration.sql
@@ -16,20 +16,37 @@ import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-util
 import { SchemaEngine } from "@prisma/schema-engine-wasm";
 
 // adapter-pg cannot type Postgres "char" (OID 18) columns, which the engine's introspection reads
-// from pg_catalog: present them as text (same wire format) in this process only.
+// from pg_catalog (constraint_type, …): let pg read them as text, and tell the engine they are
+// characters (ColumnTypeEnum.Character), in this process only.
 const PgResult = createRequire(import.meta.url)("pg/lib/result.js");
 const addFields = PgResult.prototype.addFields;
-PgResult.prototype.addFields = function (fields: { dataTypeID: number }[]) {
-  for (const f of fields) if (f.dataTypeID === 18) f.dataTypeID = 25;
+const charColumns = new Set<string>();
+PgResult.prototype.addFields = function (fields: { name: string; dataTypeID: number }[]) {
+  for (const f of fields) if (f.dataTypeID === 18) (charColumns.add(f.name), (f.dataTypeID = 25));
   return addFields.call(this, fields);
 };
+const CHARACTER_COLUMN = 6;
+type RawResult = { columnNames: string[]; columnTypes: number[] };
+function typeCharColumns<T extends { queryRaw(q: unknown): Promise<RawResult> }>(queryable: T): T {
+  const queryRaw = queryable.queryRaw.bind(queryable);
+  queryable.queryRaw = async (q) => {
+    const result = await queryRaw(q);
+    result.columnNames.forEach((name, i) => charColumns.has(name) && (result.columnTypes[i] = CHARACTER_COLUMN));
+    return result;
+  };
+  return queryable;
+}
 
+(globalThis as { PRISMA_WASM_PANIC_REGISTRY?: unknown }).PRISMA_WASM_PANIC_REGISTRY ??= { set_message: (m: string) => process.stderr.write(`schema engine panicked: ${m}\n`) };
 const root = process.cwd();
-const schemaPath = path.join(root, "indexer/database/schema.prisma");
+const schemaDir = path.join(root, "indexer/database/schema");
 const migrationsDir = path.join(root, "indexer/database/migrations");
 const fromEmpty = process.argv.includes("--from-empty");
 
-const schema = readFileSync(schemaPath, "utf8");
+const schemaFiles = readdirSync(schemaDir)
+  .filter((name) => name.endsWith(".prisma"))
+  .sort()
+  .map((name) => ({ path: path.join(schemaDir, name), content: readFileSync(path.join(schemaDir, name), "utf8") }));
 // The shadow database (where the committed migrations are replayed) is created on this server. A
 // config object, not a connection string: pg ignores the shadow database's name next to a string,
 // and the migrations would run in the main database.
@@ -48,7 +65,7 @@ factory.connectToShadowDb = async () => {
   const main = await factory.connect();
   const database = `prisma_migrate_shadow_db_${randomUUID()}`;
   await main.executeScript(`CREATE DATABASE "${database}"`);
-  const shadow = await new PrismaPg({ ...config, database }).connect();
+  const shadow = typeCharColumns(await new PrismaPg({ ...config, database }).connect());
   const dispose = shadow.dispose.bind(shadow);
   shadow.dispose = async () => {
     await dispose();
@@ -59,7 +76,14 @@ factory.connectToShadowDb = async () => {
 };
 // The engine expects the error-capturing ({ ok, value }) form of the adapter, as the CLI builds it.
 const adapter = bindMigrationAwareSqlAdapterFactory(factory);
-const engine = await SchemaEngine.new({ datamodels: [[schemaPath, schema]] }, (msg: string) => process.stderr.write(`${msg}\n`), adapter);
+const engine = await SchemaEngine.new({ datamodels: schemaFiles.map((f) => [f.path, f.content]) }, (msg: string) => process.stderr.write(`${msg}\n`), adapter);
+
+// Through a driver adapter the engine splits a script on every ";", even inside a "--" comment
+// (one in 20261123150000_app_users made it fail with "syntax error at or near IV"). The committed
+// files stay as they are (their checksums are recorded); the shadow database gets them uncommented.
+function withoutComments(sql: string): string {
+  return sql.replace(/--[^\n]*/g, "");
+}
 
 const migrations = existsSync(migrationsDir)
   ? readdirSync(migrationsDir, { withFileTypes: true })
@@ -79,12 +103,12 @@ const from = fromEmpty || migrations.length === 0
       shadowDbInitScript: "",
       migrationDirectories: migrations.map((name) => ({
         path: name,
-        migrationFile: { path: "migration.sql", content: { tag: "ok", value: readFileSync(path.join(migrationsDir, name, "migration.sql"), "utf8") } },
+        migrationFile: { path: "migration.sql", content: { tag: "ok", value: withoutComments(readFileSync(path.join(migrationsDir, name, "migration.sql"), "utf8")) } },
       })),
     };
 const result = await engine.diff({
   from: from as never,
-  to: { tag: "schemaDatamodel", files: [{ path: schemaPath, content: schema }] },
+  to: { tag: "schemaDatamodel", files: schemaFiles },
   script: true,
   exitCode: null,
   filters: { externalTables: [], externalEnums: [] },

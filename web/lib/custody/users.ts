@@ -1,5 +1,5 @@
 /**
- * Custodial members in Postgres (the `users` table of indexer/database/schema.prisma), through any
+ * Custodial members in Postgres (the `users` table of indexer/database/schema/app.prisma), through any
  * pg-style client (`pg.Pool`, `pg.Client`). Rows with the key are never returned to callers whole:
  * `findUserByEmail` gives the login fields, `signingAccount` decrypts for a server-side signature.
  */

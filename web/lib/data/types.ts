@@ -1,8 +1,6 @@
 /**
  * What the pages read. Everything comes from the indexer's Postgres mirror (indexer/database/
- * schema.prisma); nothing here scans the chain. Amounts are bigint whole points.
- * When the indexer's query layer (indexer/query/) lands, lib/data/mirror.ts is the one place to
- * switch over to it.
+ * schema/mirror.prisma); nothing here scans the chain. Amounts are bigint whole points.
  */
 import type { PointEventKind } from "../../../contracts/spec/index.ts";
 
