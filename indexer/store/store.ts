@@ -657,6 +657,7 @@ export const SECONDARY_INDEXES: { name: string; ddl: string }[] = [
     ddl: `CREATE INDEX IF NOT EXISTS "point_events_to_address_block_number_log_index_idx" ON "point_events"("to_address", "block_number" DESC, "log_index" DESC)`,
   },
   { name: "accounts_balance_idx", ddl: `CREATE INDEX IF NOT EXISTS "accounts_balance_idx" ON "accounts"("balance" DESC)` },
+  { name: "accounts_last_activity_idx", ddl: `CREATE INDEX IF NOT EXISTS "accounts_last_activity_idx" ON "accounts"("last_activity")` },
 ];
 
 const PROFILE = !!process.env.INDEXER_PROFILE;
