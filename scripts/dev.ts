@@ -1,7 +1,7 @@
 /**
  * `npm run dev`: the whole system on one machine. Compiles and deploys the contracts on a local
  * Hardhat chain, seeds the demo program, mirrors it into Postgres with the indexer (an embedded
- * Postgres under ./.data unless DATABASE_URL is set) and serves the web app. Ctrl-C stops
+ * Postgres under ./.data unless DATABASE_URL is set), runs the expiry keeper and serves the web app. Ctrl-C stops
  * everything it started.
  */
 import { execFileSync } from "node:child_process";
@@ -21,11 +21,12 @@ import { DEV_ROLES, devAccount } from "./lib/dev-accounts.ts";
 const spec = {
   name: "dev",
   summary: "run the whole loyalty platform locally: chain, contracts, demo data",
-  usage: "npm run dev -- [--port <n>] [--web-port <n>] [--indexer-port <n>] [--no-seed] [--no-web]",
+  usage: "npm run dev -- [--port <n>] [--web-port <n>] [--indexer-port <n>] [--keeper-port <n>] [--no-seed] [--no-web]",
   options: {
     port: { type: "string", default: "8545" },
     "web-port": { type: "string", default: "3000" },
     "indexer-port": { type: "string", default: "42069" },
+    "keeper-port": { type: "string", default: process.env.KEEPER_PORT ?? "42070" },
     "no-seed": { type: "boolean", default: false },
     "no-web": { type: "boolean", default: false },
   },
@@ -33,6 +34,7 @@ const spec = {
     port: "port of the local JSON-RPC chain",
     "web-port": "port of the web app",
     "indexer-port": "port of the indexer's /health, /ready and /metrics",
+    "keeper-port": "port of the expiry keeper's /health and /metrics (or KEEPER_PORT)",
     "no-seed": "deploy the contracts but create no demo data",
     "no-web": "run chain, contracts and indexer only",
   },
@@ -114,6 +116,17 @@ async function main() {
     }
   }
 
+  // The expiry keeper, every 30 s, with its own key (Hardhat account #39, public like all of them):
+  // it expires what the inactivity rule allows as the chain's time moves on.
+  const keeperUrl = `http://127.0.0.1:${args["keeper-port"]}`;
+  // Node itself (not npx → sh → node), so that stopping it waits for the keeper's own exit, its
+  // database connections closed, before the indexer stops the embedded Postgres under it.
+  const keeper = startProcess("keeper", process.execPath, ["--import", "tsx", "scripts/keeper/cli.ts", "--rpc-url", rpcUrl, "--port", args["keeper-port"]!, "--interval", "30"], {
+    env: { ...process.env, LOG_FORMAT: "json", ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), KEEPER_PRIVATE_KEY: toHex(devAccount(DEV_ROLES.keeper).getHdKey().privateKey!) },
+  });
+  exitWith(keeper, "the keeper");
+  await waitFor("the keeper", async () => (await fetch(`${keeperUrl}/health`)).ok, 60_000);
+
   const webUrl = `http://localhost:${args["web-port"]}`;
   if (!args["no-web"]) {
     const web = startProcess("web", "npx", ["next", "dev", "web", "--port", args["web-port"]!], {
@@ -145,6 +158,7 @@ async function main() {
       ...(args["no-web"] ? [] : [`  web app    ${webUrl}`]),
       `  chain      ${rpcUrl}  (chain id ${deployment.chainId})`,
       `  indexer    ${indexerUrl}/health  /ready  /metrics`,
+      `  keeper     ${keeperUrl}/health  /metrics  (expires inactive members' points every 30 s)`,
       ...(demoKey && !args["no-web"]
         ? [
             `  purchases  POST ${webUrl}/api/v1/purchases  (described at /api/v1/openapi.json), e.g.`,

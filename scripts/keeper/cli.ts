@@ -148,7 +148,9 @@ export async function main(argv = process.argv.slice(2)) {
         health.lastError = null;
         health.lastRun = summary(report);
         health.phase = report.standby ? "standby" : "idle";
-        log.info("keeper pass", { ...summary(report), ms: Date.now() - started });
+        // A pass that found nothing is a debug line: every 30 s, it would bury the ones that did something.
+        const idle = report.candidates === 0 && report.recovered === 0 && !report.budgetExhausted;
+        log[idle ? "debug" : "info"]("keeper pass", { ...summary(report), ms: Date.now() - started });
       } catch (error) {
         failed = true;
         health.phase = "idle";

@@ -102,7 +102,7 @@ export class ExpiryKeeper {
     } catch (error) {
       if (!(error instanceof LockBusyError)) throw error;
       report.standby = true;
-      this.log.info("another keeper is running this pass: standing by", { signer: this.signer });
+      this.log.debug("another keeper is running this pass: standing by", { signer: this.signer });
     }
     const m = this.o.metrics;
     if (m) {
