@@ -69,7 +69,7 @@ async function main() {
   // loads a missing or stale copy.
   const { deployCommand } = await import("./deploy.ts");
   const { seedCommand } = await import("./seed.ts");
-  const { forgetPreviousChain, issueDemoApiKey, seedDemoEarningRules } = await import("./lib/demo-app-data.ts");
+  const { forgetPreviousChain, issueDemoApiKey, seedDemoEarningRules } = await import("./demo/app-data.ts");
 
   /** Any service that dies takes the whole stack down, loudly: a half-running demo misleads. */
   const exitWith = (managed: Managed, what: string) =>

@@ -12,7 +12,7 @@ import { NoDatabaseError } from "../data/db.ts";
 import { createPool } from "../../../indexer/database/pool.ts";
 import { json, problem, tooMany } from "../json.ts";
 import { relayer, relayerClient } from "../relayer/index.ts";
-import type { PoolLike } from "../relayer/db.ts";
+import type { PoolLike } from "../../../scripts/lib/queryable.ts";
 import { authenticate } from "./api-keys.ts";
 import type { ApiResult, PurchaseDeps } from "./purchases.ts";
 import { countAnswer, countLookup, countRequest, isLookup } from "./rate-limits.ts";

@@ -16,7 +16,7 @@ import { loyaltyForwarderAbi } from "../../../contracts/generated/contracts.ts";
 import { allowAttempt, consumeBudget, creditBudget, readBudget, type Charge, type Limit } from "../auth/rate-limit.ts";
 import { decodeRevert, isTransportError } from "../chain/errors.ts";
 import { CALL_ALLOWED, FORWARD_ALLOWED, NFT_TRANSFERS, checkAllowed, uselessCall, type ProgramAddresses } from "./allowlist.ts";
-import type { PoolLike } from "./db.ts";
+import type { PoolLike } from "../../../scripts/lib/queryable.ts";
 import { MAX_FORWARD_VALIDITY_SECONDS, type ForwardOrigin, type ForwardQuotas, type GasBudget } from "./options.ts";
 import { RelayRejectedError, type SignedForwardRequest } from "./types.ts";
 

@@ -6,7 +6,7 @@
  */
 import type { Address, Hash, Hex, PublicClient } from "viem";
 import { classifyBroadcastError, type BroadcastOutcome } from "../chain/errors.ts";
-import type { Queryable } from "./db.ts";
+import type { Queryable } from "../../../scripts/lib/queryable.ts";
 import type { Log } from "./log.ts";
 import type { Pending, Signed } from "./nonces.ts";
 import type { ReceiptWatcher } from "./receipts.ts";

@@ -17,7 +17,7 @@ import { createPool } from "../../../indexer/database/pool.ts";
 import { chainClient } from "../chain/server.ts";
 import { chainId, databaseUrl, deployment, rpcUrl } from "../config.ts";
 import { NoDatabaseError } from "../data/db.ts";
-import type { PoolLike } from "./db.ts";
+import type { PoolLike } from "../../../scripts/lib/queryable.ts";
 import { DEFAULT_FORWARD_GAS_BUDGET, DEFAULT_LOW_BALANCE_WEI, DEFAULT_QUOTAS } from "./options.ts";
 import { PgRelayer } from "./relayer.ts";
 

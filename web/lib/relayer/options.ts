@@ -2,7 +2,7 @@
 import type { LocalAccount, PublicClient } from "viem";
 import type { Limit } from "../auth/rate-limit.ts";
 import type { ProgramAddresses } from "./allowlist.ts";
-import type { PoolLike } from "./db.ts";
+import type { PoolLike } from "../../../scripts/lib/queryable.ts";
 import type { Log } from "./log.ts";
 
 export interface RelayerOptions {

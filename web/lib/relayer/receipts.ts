@@ -7,7 +7,7 @@
  */
 import type { Hash, Hex, PublicClient, TransactionReceipt } from "viem";
 import { decodeRevert, shortError, type BroadcastOutcome } from "../chain/errors.ts";
-import type { Queryable } from "./db.ts";
+import type { Queryable } from "../../../scripts/lib/queryable.ts";
 import type { Log } from "./log.ts";
 import type { TxRow, TxStore } from "./store.ts";
 import { RelayRejectedError, type RelayedTx } from "./types.ts";

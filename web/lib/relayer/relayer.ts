@@ -20,7 +20,7 @@ import { isTransportError, shortError } from "../chain/errors.ts";
 import { Admission } from "./admission.ts";
 import { BalanceWatch } from "./balance.ts";
 import { Broadcaster } from "./broadcast.ts";
-import type { PoolLike } from "./db.ts";
+import type { PoolLike } from "../../../scripts/lib/queryable.ts";
 import { jsonLog, type Log } from "./log.ts";
 import { NonceAllocator, type Pending, type PreparedCall, type Signed } from "./nonces.ts";
 import { DEFAULT_FORWARD_GAS_BUDGET, DEFAULT_LOW_BALANCE_WEI, DEFAULT_QUOTAS, type ForwardOrigin, type RelayerOptions } from "./options.ts";
@@ -30,7 +30,7 @@ import { Signer } from "./signer.ts";
 import { TxStore } from "./store.ts";
 import { RelayRejectedError, type RelayedTx, type Relayer, type SignedForwardRequest } from "./types.ts";
 
-export type { PoolLike } from "./db.ts";
+export type { PoolLike } from "../../../scripts/lib/queryable.ts";
 export type { PreparedCall } from "./nonces.ts";
 export type { ForwardOrigin, RelayerOptions } from "./options.ts";
 

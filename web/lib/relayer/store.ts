@@ -5,7 +5,7 @@
  * are nonces.ts, broadcast.ts, receipts.ts and recovery.ts.
  */
 import type { Address, Hash, Hex } from "viem";
-import type { PoolLike, Queryable } from "./db.ts";
+import type { PoolLike, Queryable } from "../../../scripts/lib/queryable.ts";
 
 export interface TxRow {
   id: string;

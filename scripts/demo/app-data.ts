@@ -11,7 +11,7 @@ import type { Address } from "viem";
 import { createApiKey } from "../../web/lib/purchases/api-keys.ts";
 import type { EarningRules } from "../../web/lib/purchases/rules.ts";
 import { createCampaign, currentCampaigns, getRules, setRules } from "../../web/lib/purchases/store.ts";
-import type { PoolLike, Queryable } from "../../web/lib/relayer/db.ts";
+import type { PoolLike, Queryable } from "../lib/queryable.ts";
 
 export const DEMO_KEY_LABEL = "demo key (npm run dev)";
 

@@ -4,9 +4,9 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { useTestDatabase } from "../../test/support/postgres-suite.ts";
 import { authenticate } from "../../web/lib/purchases/api-keys.ts";
-import { devAccount } from "./dev-accounts.ts";
+import { devAccount } from "../lib/dev-accounts.ts";
 import { getRules, currentCampaigns, setRules } from "../../web/lib/purchases/store.ts";
-import { DEMO_RULES, forgetPreviousChain, issueDemoApiKey, seedDemoEarningRules, setEnvValue } from "./demo-app-data.ts";
+import { DEMO_RULES, forgetPreviousChain, issueDemoApiKey, seedDemoEarningRules, setEnvValue } from "./app-data.ts";
 
 const envValue = (file: string, name: string) => readFileSync(file, "utf8").split("\n").find((l) => l.startsWith(`${name}=`))?.slice(name.length + 1);
 
