@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from "../test/support/postgres.
 import { compareMirror, deployTestProgram, randomWorkload, type TestProgram } from "../test/support/program.ts";
 import pg from "pg";
 import { Indexer } from "./indexer.ts";
-import { Store } from "./store/store.ts";
+import { SECONDARY_INDEXES, Store } from "./store/store.ts";
 
 let node: HardhatNode;
 let db: TestDatabase;
@@ -52,7 +52,7 @@ describe("mirror equals chain", () => {
     const store = new Store(db.url);
     await store.connect();
     await store.dropSecondaryIndexes();
-    expect((await store.missingIndexes()).length).toBe(5);
+    expect((await store.missingIndexes()).length).toBe(SECONDARY_INDEXES.length);
     await store.close();
     await randomWorkload(program, 80, 2);
     await runOnce(3);
