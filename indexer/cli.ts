@@ -5,7 +5,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { readDeployment, deploymentPath } from "../contracts/deployments.ts";
-import { parseCli, runMain, UsageError } from "../scripts/lib/cli.ts";
+import { intOption as int, parseCli, runMain, UsageError } from "../scripts/lib/cli.ts";
 import { createLogger, type Logger } from "../scripts/lib/log.ts";
 import { closeClient, connectClient, databaseErrorMessage, describeDatabaseUrl, isTransientDatabaseError } from "./database/connection.ts";
 import { startEmbeddedPostgres } from "./database/embedded.ts";
@@ -67,12 +67,6 @@ const spec = {
     "no-progress": "no progress bar, even on a terminal",
   },
 } as const;
-
-const int = (value: string, name: string, min = 0) => {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${value}`);
-  return n;
-};
 
 /**
  * Runs `fn` until it succeeds or fails for good: a transient failure is logged and retried after the

@@ -12,7 +12,7 @@ import { isAddressEqual, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { loadDeployment, readDeployment } from "../../contracts/deployments.ts";
 import { embeddedDatabaseUrl } from "../../indexer/database/embedded-url.ts";
-import { parseCli, runMain, UsageError } from "../lib/cli.ts";
+import { intOption as int, parseCli, runMain, UsageError } from "../lib/cli.ts";
 import { connect } from "../lib/clients.ts";
 import { createLogger } from "../lib/log.ts";
 import { redactUrl } from "../lib/redact.ts";
@@ -63,12 +63,6 @@ const spec = {
     "data-dir": "where `npm run dev`'s embedded PostgreSQL keeps its data (used when DATABASE_URL is unset)",
   },
 } as const;
-
-const int = (value: string, name: string, min = 0) => {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${value}`);
-  return n;
-};
 
 /** The signer, from KEEPER_PRIVATE_KEY only (never an argument: command lines are visible to every user of the machine). */
 export function keeperAccount(env: NodeJS.ProcessEnv = process.env) {

@@ -44,6 +44,13 @@ export function helpText<O extends Options>(spec: CliSpec<O>) {
   return `${spec.name}: ${spec.summary}\n\nUsage: ${spec.usage}\n\nOptions:\n${rows.join("\n")}`;
 }
 
+/** An integer option's value (`--name`), at least `min`; a UsageError otherwise. */
+export function intOption(value: string, name: string, min = 0): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${value}`);
+  return n;
+}
+
 export function fail(spec: { name: string }, message: string): never {
   console.error(`${spec.name}: ${message}\nRun with --help for the options.`);
   process.exit(2);
