@@ -16,6 +16,7 @@ import { createTestDatabase, type TestDatabase } from "../../test/support/postgr
 import { deployTestProgram, MEMBERS, MERCHANTS, revertChain, snapshotChain, type TestProgram } from "../../test/support/program.ts";
 import { devAccount } from "../lib/dev-accounts.ts";
 import { createLogger } from "../lib/log.ts";
+import { claim } from "./claims.ts";
 import { ExpiryKeeper, type KeeperBudget, type KeeperOptions } from "./keeper.ts";
 import { KeeperMetrics, startKeeperServer } from "./metrics.ts";
 
@@ -192,6 +193,29 @@ describe("expiry keeper", () => {
     expect(dayGas.budgetExhausted).toBe("day_gas");
     expect(dayGas.confirmed).toBe(0);
   }, 90_000);
+
+  it("lets exactly one of many simultaneous claims of one expiry win, even without the lock", async () => {
+    keeper(); // its pool
+    const fact = { account: member(0).toLowerCase(), lastActivity: 1_700_000_000n, amount: 5n, gasEstimate: 40_000n };
+    const won = await Promise.all(["a", "b", "c", "d"].map((who) => claim(pools[0]!, { ...fact, claimedBy: who })));
+    expect(won.filter(Boolean)).toHaveLength(1);
+    // The same member lapsing again after new activity is a new fact, claimed afresh.
+    expect(await claim(pools[0]!, { ...fact, lastActivity: fact.lastActivity + 1n, claimedBy: "a" })).toBe(true);
+  });
+
+  it("sends nothing while the programme is paused", async () => {
+    await issue([member(0)]);
+    await lapse();
+    await syncMirror();
+    const pause = await program.wallet(0).writeContract({ address: program.points, abi: loyaltyPointsAbi, functionName: "pause" });
+    await client.waitForTransactionReceipt({ hash: pause });
+    const nonceBefore = await keeperNonce();
+    const report = await keeper().runOnce();
+    expect(report.paused).toBe(true);
+    expect(report.confirmed).toBe(0);
+    expect(await balanceOf(member(0))).toBe(500n);
+    expect(await keeperNonce()).toBe(nonceBefore);
+  }, 60_000);
 
   it("counts its work on /metrics and answers /health", async () => {
     await issue([member(0)]);
