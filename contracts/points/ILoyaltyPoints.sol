@@ -15,6 +15,27 @@ interface ILoyaltyPoints {
         uint96 clawedBack;
     }
 
+    /// @notice One purchase of a batch ({LoyaltyPoints-issuePurchases}): `amount` points to `member`
+    /// under the merchant's single-use `ref`, exactly as {LoyaltyPoints-issue} would.
+    struct Purchase {
+        address member;
+        uint256 amount;
+        bytes32 ref;
+    }
+
+    /// @notice Why a purchase of a batch issued nothing ({PurchaseSkipped}); the other purchases of
+    /// the batch still issue. Order matters: the ABI carries the index (contracts/spec/events.ts
+    /// names them in the same order).
+    enum SkipReason {
+        ZeroAmount, // the amount is zero
+        RefAlreadyUsed, // the merchant used this ref before (an earlier batch, an issue, or earlier in this batch)
+        MemberMigratedAway, // the member's account moved ({LoyaltyPoints-migrateAccount}): its key is gone
+        AllowanceExhausted, // the merchant's remaining allowance is below the amount at this point of the batch
+        InvalidMember, // the zero address, or the merchant itself
+        AmountOutOfRange, // above what an issuance (uint96) or a lifetime (uint104) can hold
+        SupplyCapReached // the supply would exceed the uint112 cap of every balance
+    }
+
     // ---------------------------------------------------------------- events
 
     /// @notice `merchant` joined the coalition under `name` with an issuance allowance.
@@ -47,6 +68,10 @@ interface ILoyaltyPoints {
     /// `balance` (also a {Transfer} in the same transaction) and its `lifetimeEarned` points.
     event AccountMigrated(address indexed from, address indexed to, uint256 balance, uint256 lifetimeEarned);
 
+    /// @notice A purchase of `merchant`'s batch issued nothing for `reason`; its `ref` stays unused
+    /// unless the reason is {SkipReason.RefAlreadyUsed} (another issuance holds it).
+    event PurchaseSkipped(address indexed merchant, bytes32 indexed ref, SkipReason reason);
+
     // ---------------------------------------------------------------- errors
 
     /// @dev `amount` is zero where a positive amount is required.
@@ -64,6 +89,8 @@ interface ILoyaltyPoints {
     error SelfIssuance(address merchant);
     /// @dev The batch's `members` and `amounts` differ in length, or are empty.
     error InvalidBatch();
+    /// @dev A batch of purchases holds `length` entries, above the `max` one transaction may carry.
+    error PurchaseBatchTooLarge(uint256 length, uint256 max);
     /// @dev `member` has been active too recently to expire: it may expire at `expiresAt`.
     error NotExpirable(address member, uint256 expiresAt);
     /// @dev `charity` is not a registered charity.

@@ -69,6 +69,10 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
     /// @notice At most this many tiers above the base tier, which bounds `tierOf`'s loop.
     uint256 public constant MAX_TIERS = 16;
 
+    /// @notice At most this many purchases in one {issuePurchases} / {issuePurchasesFor}: bounds the
+    /// transaction's gas (about 35,000 per purchase) well under a block.
+    uint256 public constant MAX_PURCHASE_BATCH = 200;
+
     /// @dev One slot per account; see the contract's @dev note.
     struct Account {
         uint112 balance;
@@ -81,7 +85,17 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
 
     /// @notice How many more points each merchant may issue.
     mapping(address merchant => uint256) public issuanceAllowance;
-    mapping(address merchant => mapping(bytes32 ref => Issuance)) private _issuances;
+    /// @dev An issuance as stored: ONE slot (member and amount), the merchant being the mapping's key,
+    /// so that a purchase pays one new slot, not two. `amount` is never zero once the ref is used
+    /// (every issuance issues something), which is how a used ref is told from a free one. What a
+    /// refund clawed back lives apart in `_clawedBack`: refunds are rare, purchases are not.
+    struct StoredIssuance {
+        address member;
+        uint96 amount;
+    }
+
+    mapping(address merchant => mapping(bytes32 ref => StoredIssuance)) private _issuances;
+    mapping(address merchant => mapping(bytes32 ref => uint256)) private _clawedBack;
     uint256[] private _tierThresholds;
     /// @notice Seconds without activity after which a balance may be expired; 0 disables expiry.
     uint256 public inactivityPeriod;
@@ -232,6 +246,27 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
         _issueForPurchase(merchant, member, amount, ref);
     }
 
+    /// @notice Issues each purchase of `purchases` as {issue} would (its own member, amount and ref),
+    /// in one transaction, skipping those that cannot issue instead of reverting the batch.
+    /// @dev Only a merchant, not while paused, 1 to {MAX_PURCHASE_BATCH} entries ({InvalidBatch},
+    /// {PurchaseBatchTooLarge}). Each issued purchase emits {Transfer} then {PointsIssued}, exactly
+    /// like {issue}, and claims its ref (so it can be clawed back, and never issues again); each
+    /// skipped one emits {PurchaseSkipped} with its {SkipReason} and changes nothing. Entries are taken
+    /// in order: the allowance is spent as they go, so a purchase that no longer fits is skipped
+    /// ({SkipReason.AllowanceExhausted}) while a smaller one after it may still issue, and a ref
+    /// repeated within the batch issues once. Returns how many purchases issued.
+    function issuePurchases(Purchase[] calldata purchases) external onlyRole(MERCHANT_ROLE) returns (uint256 issued) {
+        return _issuePurchases(_msgSender(), purchases);
+    }
+
+    /// @notice {issuePurchases} on behalf of `merchant`, by an issuing agent it authorized.
+    /// @dev {issueFor}'s rules for the caller (an agent of `merchant`, which still holds
+    /// `MERCHANT_ROLE`), {issuePurchases}' for the batch; refs are claimed in `merchant`'s namespace.
+    function issuePurchasesFor(address merchant, Purchase[] calldata purchases) external returns (uint256 issued) {
+        _requireIssuingAgent(merchant);
+        return _issuePurchases(merchant, purchases);
+    }
+
     /// @notice Issues `amounts[i]` points to each `members[i]` under one campaign `ref`.
     /// @dev Only a merchant, within its allowance for the total, not while paused. `ref` is claimed
     /// in the merchant's namespace like {issue}'s. A campaign cannot be clawed back. A member listed
@@ -321,13 +356,14 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
     /// @dev The body of {clawback} and {clawbackFor}, for `merchant`'s `ref`.
     function _clawback(address merchant, bytes32 ref, uint256 amount, bool restoreAllowance) private {
         if (amount == 0) revert ZeroAmount();
-        Issuance storage issuance = _issuances[merchant][ref];
-        if (issuance.merchant == address(0) || issuance.member == address(0)) revert UnknownIssuance(ref);
-        uint256 remaining = issuance.amount - issuance.clawedBack;
+        StoredIssuance memory issuance = _issuances[merchant][ref];
+        if (issuance.member == address(0)) revert UnknownIssuance(ref);
+        uint256 clawedBack = _clawedBack[merchant][ref];
+        uint256 remaining = issuance.amount - clawedBack;
         if (amount > remaining) revert ClawbackExceedsIssuance(ref, remaining, amount);
 
         address member = _liveAccount(issuance.member);
-        issuance.clawedBack += uint96(amount);
+        _clawedBack[merchant][ref] = clawedBack + amount;
         _burn(member, amount);
         _accounts[member].lifetimeEarned -= uint104(amount);
         if (restoreAllowance) _setIssuanceAllowance(merchant, issuanceAllowance[merchant] + amount);
@@ -337,7 +373,13 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
     /// @notice The issuance `merchant` recorded under its `ref` (merchant zero when unused; member
     /// zero for a campaign).
     function issuanceOf(address merchant, bytes32 ref) external view returns (Issuance memory) {
-        return _issuances[merchant][ref];
+        StoredIssuance memory stored = _issuances[merchant][ref];
+        return Issuance({
+            merchant: stored.amount == 0 ? address(0) : merchant,
+            amount: stored.amount,
+            member: stored.member,
+            clawedBack: uint96(_clawedBack[merchant][ref])
+        });
     }
 
     // ================================================================ members
@@ -540,9 +582,100 @@ contract LoyaltyPoints is ERC20, ERC20Permit, AccessControl, Pausable, ERC2771Co
 
     /// @dev Claims `ref` in `merchant`'s namespace: single-use per merchant, invisible to the others.
     function _claimRef(address merchant, bytes32 ref, uint256 amount, address member) private {
-        Issuance storage issuance = _issuances[merchant][ref];
-        if (issuance.merchant != address(0)) revert RefAlreadyUsed(ref);
-        _issuances[merchant][ref] = Issuance({merchant: merchant, amount: amount.toUint96(), member: member, clawedBack: 0});
+        StoredIssuance storage issuance = _issuances[merchant][ref];
+        if (issuance.amount != 0) revert RefAlreadyUsed(ref);
+        // A zero amount is refused by `_issue` in the same transaction, so a stored amount is never 0.
+        _issuances[merchant][ref] = StoredIssuance({member: member, amount: amount.toUint96()});
+    }
+
+    /// @dev The body of {issuePurchases} and {issuePurchasesFor}. The allowance and the supply are read
+    /// once and written once; each purchase costs one new issuance slot and one read-modify-write of
+    /// its member's packed account (plus `migratedTo` for members with no history, as `_update` does).
+    /// Its effects on an issued purchase are `_claimRef` + `_spendIssuanceAllowance` + `_issue`'s.
+    function _issuePurchases(address merchant, Purchase[] calldata purchases) private returns (uint256 issued) {
+        uint256 count = purchases.length;
+        if (count == 0) revert InvalidBatch();
+        if (count > MAX_PURCHASE_BATCH) revert PurchaseBatchTooLarge(count, MAX_PURCHASE_BATCH);
+        _requireNotPaused();
+        BatchTotals memory totals = BatchTotals({available: issuanceAllowance[merchant], supply: _supply});
+        mapping(bytes32 => StoredIssuance) storage refs = _issuances[merchant];
+        for (uint256 i = 0; i < count; ++i) {
+            if (_issueBatchedPurchase(merchant, refs, purchases[i], totals)) {
+                unchecked {
+                    ++issued;
+                }
+            }
+        }
+        if (issued != 0) {
+            issuanceAllowance[merchant] = totals.available;
+            _supply = totals.supply;
+        }
+    }
+
+    /// @dev What is left of the allowance and the supply so far in a batch, written back once at its end.
+    struct BatchTotals {
+        uint256 available;
+        uint256 supply;
+    }
+
+    /// @dev One purchase of a batch: issues it (true) or emits {PurchaseSkipped} (false).
+    function _issueBatchedPurchase(
+        address merchant,
+        mapping(bytes32 => StoredIssuance) storage refs,
+        Purchase calldata purchase,
+        BatchTotals memory totals
+    ) private returns (bool) {
+        address member = purchase.member;
+        uint256 amount = purchase.amount;
+        bytes32 ref = purchase.ref;
+        (bool ok, SkipReason reason, Account memory account) =
+            _checkPurchase(merchant, member, amount, refs[ref].amount, totals.available, totals.supply);
+        if (!ok) {
+            emit PurchaseSkipped(merchant, ref, reason);
+            return false;
+        }
+        refs[ref] = StoredIssuance({member: member, amount: uint96(amount)});
+        unchecked {
+            // Bounded by _checkPurchase: amount <= available, supply + amount <= uint112 max (every
+            // balance is at most the supply), lifetime + amount <= uint104 max.
+            totals.available -= amount;
+            totals.supply += amount;
+            _accounts[member] = Account({
+                balance: uint112(account.balance + amount),
+                lifetimeEarned: uint104(account.lifetimeEarned + amount),
+                lastActivity: uint40(block.timestamp)
+            });
+        }
+        emit Transfer(address(0), member, amount);
+        emit PointsIssued(merchant, member, ref, amount);
+        return true;
+    }
+
+    /// @dev Whether one purchase of a batch can issue, and otherwise why not; also returns the member's
+    /// account as read (one SLOAD), for the caller to write back.
+    function _checkPurchase(
+        address merchant,
+        address member,
+        uint256 amount,
+        uint96 refAmount,
+        uint256 available,
+        uint256 supply
+    ) private view returns (bool ok, SkipReason reason, Account memory account) {
+        if (amount == 0) return (false, SkipReason.ZeroAmount, account);
+        if (member == address(0) || member == merchant) return (false, SkipReason.InvalidMember, account);
+        if (amount > type(uint96).max) return (false, SkipReason.AmountOutOfRange, account);
+        if (refAmount != 0) return (false, SkipReason.RefAlreadyUsed, account);
+        if (amount > available) return (false, SkipReason.AllowanceExhausted, account);
+        if (supply + amount > type(uint112).max) return (false, SkipReason.SupplyCapReached, account);
+        account = _accounts[member];
+        if (uint256(account.lifetimeEarned) + amount > type(uint104).max) {
+            return (false, SkipReason.AmountOutOfRange, account);
+        }
+        // An account that moved away holds neither points nor lifetime (as in `_update`).
+        if (account.balance == 0 && account.lifetimeEarned == 0 && migratedTo[member] != address(0)) {
+            return (false, SkipReason.MemberMigratedAway, account);
+        }
+        return (true, reason, account);
     }
 
     function _spendIssuanceAllowance(address merchant, uint256 amount) private {

@@ -17,6 +17,7 @@ export const CONTRACT_ERROR_MESSAGES: Record<ContractErrorName, MessageKey> = {
   ClawbackExceedsIssuance: "chain.ClawbackExceedsIssuance",
   SelfIssuance: "chain.SelfIssuance",
   InvalidBatch: "chain.InvalidBatch",
+  PurchaseBatchTooLarge: "chain.PurchaseBatchTooLarge",
   NotExpirable: "chain.NotExpirable",
   UnknownCharity: "chain.UnknownCharity",
   InvalidTierThresholds: "chain.InvalidTierThresholds",

@@ -211,6 +211,7 @@ export const en = {
   "chain.ClawbackExceedsIssuance": "You cannot refund more points than this purchase issued (less what was already refunded).",
   "chain.UnknownIssuance": "This shop issued no points under this order reference.",
   "chain.InvalidBatch": "Each member of the list needs exactly one amount, and the list cannot be empty.",
+  "chain.PurchaseBatchTooLarge": "Too many purchases in one batch: split it into smaller ones.",
   "chain.NotExpirable": "These points cannot expire yet: the member was active too recently.",
   "chain.InvalidTierThresholds": "Tier thresholds must be above zero and strictly increasing (16 tiers at most).",
   "chain.SupplyCapExceeded": "This would take the points in circulation above the programme's cap.",

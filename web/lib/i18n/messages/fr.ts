@@ -213,6 +213,7 @@ export const fr: Record<MessageKey, string> = {
   "chain.ClawbackExceedsIssuance": "Vous ne pouvez pas reprendre plus de points que cet achat n'en a émis (moins ce qui a déjà été repris).",
   "chain.UnknownIssuance": "Cette boutique n'a émis aucun point sous cette référence de commande.",
   "chain.InvalidBatch": "Chaque membre de la liste doit avoir exactement un montant, et la liste ne peut pas être vide.",
+  "chain.PurchaseBatchTooLarge": "Trop d'achats dans un même lot : découpez-le en lots plus petits.",
   "chain.NotExpirable": "Ces points ne peuvent pas encore expirer : le membre a été actif trop récemment.",
   "chain.InvalidTierThresholds": "Les seuils des niveaux doivent être supérieurs à zéro et strictement croissants (16 niveaux au plus).",
   "chain.SupplyCapExceeded": "Cela porterait les points en circulation au-delà du plafond du programme.",
