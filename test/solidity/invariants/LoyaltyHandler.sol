@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {CommonBase} from "forge-std/Base.sol";
+import {Vm} from "forge-std/Vm.sol";
 import {StdCheats} from "forge-std/StdCheats.sol";
 import {StdUtils} from "forge-std/StdUtils.sol";
 import {ILoyaltyPoints} from "../../../contracts/points/ILoyaltyPoints.sol";
@@ -72,6 +73,10 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
     bytes32[] public usedRefs;
     /// @dev The merchant whose namespace each used ref belongs to (refs are per merchant).
     address[] public usedRefMerchants;
+    mapping(address merchant => mapping(bytes32 ref => bool)) public refUsedBy;
+    /// @dev How many batch entries were skipped for each reason (coverage of the skip paths).
+    mapping(uint8 reason => uint256) public purchaseSkips;
+    bytes32 private constant TRANSFER_TOPIC = keccak256("Transfer(address,address,uint256)");
     uint256 public refCounter;
 
     mapping(uint256 rewardId => uint256) public ghostMinted;
@@ -211,6 +216,7 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
         vm.prank(merchant);
         try points.issue(member, amount, ref) {
             successes["issue"]++;
+            refUsedBy[merchant][ref] = true;
             usedRefs.push(ref);
             usedRefMerchants.push(merchant);
             singles.push(SingleIssuance(ref, merchant, member, amount, 0));
@@ -240,6 +246,7 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
         try points.issueBatch(to, amounts, ref) {
             if (total > available) _violation("issueBatch: allowance exceeded");
             successes["issueBatch"]++;
+            refUsedBy[merchant][ref] = true;
             usedRefs.push(ref);
             usedRefMerchants.push(merchant);
             for (uint256 i = 0; i < n; ++i) {
@@ -259,6 +266,116 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
             }
         }
         _afterAction(address(0));
+    }
+
+    /// @dev A batch of purchases through the merchant's agent or the merchant itself, mixing fresh
+    /// refs, refs used before (by any path), a ref repeated within the batch, zero amounts, the
+    /// merchant as member and amounts beyond what is left: each entry's outcome (issued, or skipped
+    /// with which reason) is predicted from the ghost ledger and compared with the logs.
+    function issuePurchases(uint256 merchantSeed, uint256 memberSeed, uint256 count, uint256 amountSeed) external {
+        calls["issuePurchases"]++;
+        address merchant = merchants[merchantSeed % merchants.length];
+        uint256 n = _bound(count, 1, 6);
+        ILoyaltyPoints.Purchase[] memory batch = new ILoyaltyPoints.Purchase[](n);
+        bool[] memory issues = new bool[](n);
+        ILoyaltyPoints.SkipReason[] memory reasons = new ILoyaltyPoints.SkipReason[](n);
+        uint256 available = _ghostAllowance(merchant);
+        for (uint256 i = 0; i < n; ++i) {
+            uint256 seed = uint256(keccak256(abi.encode(amountSeed, i)));
+            address member = actors[uint256(keccak256(abi.encode(memberSeed, i))) % actors.length];
+            bytes32 ref = _nextRef();
+            uint256 amount = _bound(seed, 1, MAX_ISSUE);
+            if (seed % 7 == 0) amount = 0;
+            else if (seed % 7 == 1 && i > 0) ref = batch[i - 1].ref; // repeated within the batch
+            else if (seed % 7 == 2 && usedRefs.length > 0) ref = _usedRefOf(merchant, seed);
+            else if (seed % 7 == 3) amount = available + 1 + seed % MAX_ISSUE;
+            batch[i] = ILoyaltyPoints.Purchase({member: member, amount: amount, ref: ref});
+            (issues[i], reasons[i]) = _predictPurchase(merchant, batch, i, issues, available);
+            if (issues[i]) available -= amount;
+        }
+        vm.recordLogs();
+        vm.prank(merchant);
+        try points.issuePurchases(batch) returns (uint256 issued) {
+            _checkPurchaseLogs(merchant, batch, issues, reasons, issued);
+        } catch (bytes memory err) {
+            _unexpected("issuePurchases", err);
+        }
+        _afterAction(address(0));
+    }
+
+    /// @dev What the contract must do with entry `i` given the entries before it.
+    function _predictPurchase(
+        address merchant,
+        ILoyaltyPoints.Purchase[] memory batch,
+        uint256 i,
+        bool[] memory issues,
+        uint256 available
+    ) private view returns (bool, ILoyaltyPoints.SkipReason) {
+        ILoyaltyPoints.Purchase memory p = batch[i];
+        if (p.amount == 0) return (false, ILoyaltyPoints.SkipReason.ZeroAmount);
+        if (p.member == merchant) return (false, ILoyaltyPoints.SkipReason.InvalidMember);
+        bool used = refUsedBy[merchant][p.ref];
+        for (uint256 j = 0; j < i; ++j) {
+            if (issues[j] && batch[j].ref == p.ref) used = true;
+        }
+        if (used) return (false, ILoyaltyPoints.SkipReason.RefAlreadyUsed);
+        if (p.amount > available) return (false, ILoyaltyPoints.SkipReason.AllowanceExhausted);
+        return (true, ILoyaltyPoints.SkipReason.ZeroAmount);
+    }
+
+    function _checkPurchaseLogs(
+        address merchant,
+        ILoyaltyPoints.Purchase[] memory batch,
+        bool[] memory issues,
+        ILoyaltyPoints.SkipReason[] memory reasons,
+        uint256 issued
+    ) private {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        uint256 next; // the next log of the points contract
+        uint256 expectedIssued;
+        for (uint256 i = 0; i < batch.length; ++i) {
+            while (next < logs.length && logs[next].emitter != address(points)) ++next;
+            if (next >= logs.length) {
+                _violation("issuePurchases: missing log");
+                return;
+            }
+            Vm.Log memory log = logs[next];
+            if (issues[i]) {
+                // Transfer, then PointsIssued naming the merchant, member, ref and amount.
+                Vm.Log memory issuedLog = logs[next + 1];
+                if (log.topics[0] != TRANSFER_TOPIC || issuedLog.topics[0] != ILoyaltyPoints.PointsIssued.selector
+                    || issuedLog.topics[1] != bytes32(uint256(uint160(merchant)))
+                    || issuedLog.topics[2] != bytes32(uint256(uint160(batch[i].member))) || issuedLog.topics[3] != batch[i].ref
+                    || abi.decode(issuedLog.data, (uint256)) != batch[i].amount) {
+                    _violation("issuePurchases: an issued purchase's events differ");
+                }
+                next += 2;
+                ++expectedIssued;
+                successes["issuePurchases"]++;
+                refUsedBy[merchant][batch[i].ref] = true;
+                usedRefs.push(batch[i].ref);
+                usedRefMerchants.push(merchant);
+                singles.push(SingleIssuance(batch[i].ref, merchant, batch[i].member, batch[i].amount, 0));
+                _credit(merchant, batch[i].member, batch[i].amount);
+            } else {
+                if (log.topics[0] != ILoyaltyPoints.PurchaseSkipped.selector || log.topics[2] != batch[i].ref
+                    || abi.decode(log.data, (ILoyaltyPoints.SkipReason)) != reasons[i]) {
+                    _violation("issuePurchases: a skipped purchase's reason differs");
+                }
+                purchaseSkips[uint8(reasons[i])]++;
+                next += 1;
+            }
+        }
+        if (issued != expectedIssued) _violation("issuePurchases: issued count differs");
+    }
+
+    /// @dev A ref `merchant` already used (or a fresh one when it used none).
+    function _usedRefOf(address merchant, uint256 seed) private returns (bytes32) {
+        for (uint256 k = 0; k < usedRefs.length; ++k) {
+            uint256 j = (seed + k) % usedRefs.length;
+            if (usedRefMerchants[j] == merchant) return usedRefs[j];
+        }
+        return _nextRef();
     }
 
     function transfer(uint256 fromSeed, uint256 toSeed, uint256 amount) external {
@@ -598,6 +715,10 @@ contract LoyaltyHandler is CommonBase, StdCheats, StdUtils {
     }
 
     // ================================================================ views for the invariants
+
+    function singleCount() external view returns (uint256) {
+        return singles.length;
+    }
 
     function actorCount() external view returns (uint256) {
         return actors.length;

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {StdInvariant} from "forge-std/StdInvariant.sol";
+import {ILoyaltyPoints} from "../../../contracts/points/ILoyaltyPoints.sol";
 import {IRewardNFT} from "../../../contracts/rewards/IRewardNFT.sol";
 import {LoyaltyHandler} from "./LoyaltyHandler.sol";
 import {LoyaltyFixture} from "../utils/LoyaltyFixture.sol";
@@ -60,7 +61,7 @@ contract LoyaltyInvariantTest is StdInvariant, LoyaltyFixture {
         _addReward(merchants[0], 0, 3, 0, false, true); // VIP drop, mint only
         _addReward(merchants[1], 0, 2, 2, true, false); // free gold badge, soulbound
 
-        bytes4[] memory selectors = new bytes4[](13);
+        bytes4[] memory selectors = new bytes4[](14);
         selectors[0] = LoyaltyHandler.issue.selector;
         selectors[1] = LoyaltyHandler.issueBatch.selector;
         selectors[2] = LoyaltyHandler.transfer.selector;
@@ -74,6 +75,7 @@ contract LoyaltyInvariantTest is StdInvariant, LoyaltyFixture {
         selectors[10] = LoyaltyHandler.consumeVoucher.selector;
         selectors[11] = LoyaltyHandler.cancelVoucherNonce.selector;
         selectors[12] = LoyaltyHandler.setTierThresholds.selector;
+        selectors[13] = LoyaltyHandler.issuePurchases.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -96,6 +98,14 @@ contract LoyaltyInvariantTest is StdInvariant, LoyaltyFixture {
         handler.issue(4, 0, 5, 2); // merchant0 to itself
         handler.issue(2, 2, 1_000, 1); // beyond merchant2's allowance
         handler.issueBatch(0, 7, 3, 9);
+        for (uint256 seed = 0; seed < 12; ++seed) {
+            handler.issuePurchases(seed, seed * 3, 6, seed + 100);
+        }
+        assertGt(handler.successes("issuePurchases"), 0, "batched purchases issued");
+        assertGt(handler.purchaseSkips(uint8(ILoyaltyPoints.SkipReason.ZeroAmount)), 0, "zero amount skipped");
+        assertGt(handler.purchaseSkips(uint8(ILoyaltyPoints.SkipReason.RefAlreadyUsed)), 0, "used ref skipped");
+        assertGt(handler.purchaseSkips(uint8(ILoyaltyPoints.SkipReason.AllowanceExhausted)), 0, "allowance exhausted skipped");
+        assertGt(handler.purchaseSkips(uint8(ILoyaltyPoints.SkipReason.InvalidMember)), 0, "merchant as member skipped");
         handler.transfer(0, 1, 50);
         handler.transfer(0, 1, 8); // overdraw
         handler.donate(0, 10);
@@ -152,6 +162,7 @@ contract LoyaltyInvariantTest is StdInvariant, LoyaltyFixture {
         invariant_RewardMintedWithinCap();
         invariant_VouchersConsumedOnlyOnceByHolder();
         invariant_MerchantIssuanceWithinAllowance();
+        invariant_EachPurchaseRefIssuedOnce();
     }
 
     // ================================================================ supply
@@ -265,6 +276,20 @@ contract LoyaltyInvariantTest is StdInvariant, LoyaltyFixture {
             issued += handler.merchantIssued(m);
         }
         assertEq(issued, handler.ghostIssued(), "issued by merchants vs total");
+    }
+
+    /// Every single-member ref (issue, issueFor, or a purchase of a batch) records the one issuance
+    /// that claimed it, whatever retries and batches came after: its member, its amount, and no more
+    /// clawed back than it issued.
+    function invariant_EachPurchaseRefIssuedOnce() public view {
+        for (uint256 i = 0; i < handler.singleCount(); ++i) {
+            (bytes32 ref, address merchant, address member, uint256 amount, uint256 clawedBack) = handler.singles(i);
+            ILoyaltyPoints.Issuance memory record = points.issuanceOf(merchant, ref);
+            assertEq(record.merchant, merchant, "ref owner");
+            assertEq(record.member, member, "ref member");
+            assertEq(uint256(record.amount), amount, "ref issued once, with its first amount");
+            assertEq(uint256(record.clawedBack), clawedBack, "ref clawed back");
+        }
     }
 
     /// Every action behaved as the rules predict (success or the exact custom error).
