@@ -18,8 +18,9 @@ import { freePort, startHardhatNode, type HardhatNode } from "../../test/support
 import { spawnIndexer } from "../../test/support/indexer-process.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/support/postgres.ts";
 import { accountMigrationDomain, accountMigrationTypes, purchaseRef, tokenIdsHash, tokenMigrationDomain, tokenMigrationTypes } from "../../contracts/typed-data.ts";
-import { encodeTokenId, rewardIdOf } from "../../contracts/spec/index.ts";
+import { encodeTokenId, PURCHASE_SKIP_REASONS, rewardIdOf } from "../../contracts/spec/index.ts";
 import { devAccount, DEV_ROLES } from "../lib/dev-accounts.ts";
+import { issuanceKey } from "./derive-ledger.ts";
 import { runAudit } from "./run-audit.ts";
 import { deployOnNode, writeDeploymentFile, type ProgramOnChain } from "./support/chain.ts";
 
@@ -119,11 +120,37 @@ async function migrateToSelfCustody(p: ProgramOnChain) {
   await confirm(relayer.writeContract({ address: points, abi: loyaltyPointsAbi, functionName: "clawbackFor", args: [bakery, order, 15n] }));
 }
 
+/**
+ * After the move: the relayer issues one batch of the bakery's purchases (issuePurchasesFor), two
+ * of which cannot issue: one to the account that moved away (MemberMigratedAway) and a retry of the
+ * self-custody order (RefAlreadyUsed). The audit and the mirror see each issued purchase on its own.
+ */
+async function issueBatchedPurchases(p: ProgramOnChain) {
+  const { chain, publicClient, deployment } = p;
+  const points = deployment.contracts.LoyaltyPoints.address;
+  const bakery = devAccount(DEV_ROLES.merchants[0]).address;
+  const relayer = createWalletClient({ chain, transport: http(p.url), account: devAccount(DEV_ROLES.relayer) });
+  const purchases = [
+    { member: devAccount(DEV_ROLES.firstMember + 30).address, amount: 12n, ref: purchaseRef(bakery, "e2e/batch-1") },
+    { member: devAccount(DEV_ROLES.firstMember).address, amount: 5n, ref: purchaseRef(bakery, "e2e/batch-2") },
+    { member: devAccount(DEV_ROLES.firstMember + 1).address, amount: 30n, ref: purchaseRef(bakery, "e2e/batch-3") },
+    { member: devAccount(DEV_ROLES.firstMember + 1).address, amount: 40n, ref: purchaseRef(bakery, "e2e/self-custody") },
+  ];
+  const hash = await relayer.writeContract({ address: points, abi: loyaltyPointsAbi, functionName: "issuePurchasesFor", args: [bakery, purchases] });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  expect(receipt.status).toBe("success");
+  const skipped = parseEventLogs({ abi: loyaltyPointsAbi, eventName: "PurchaseSkipped", logs: receipt.logs }).map((l) => [l.args.ref, PURCHASE_SKIP_REASONS[l.args.reason]]);
+  expect(skipped).toEqual([[purchases[1].ref, "MemberMigratedAway"], [purchases[3].ref, "RefAlreadyUsed"]]);
+  return purchases;
+}
+let batched: Awaited<ReturnType<typeof issueBatchedPurchases>>;
+
 beforeAll(async () => {
   node = await startHardhatNode();
   program = await deployOnNode(node.url, { seed: true });
   await consumeRelayedVoucher(program);
   await migrateToSelfCustody(program);
+  batched = await issueBatchedPurchases(program);
   out = await mkdtemp(path.join(tmpdir(), "audit-out-"));
 }, 240_000);
 
@@ -196,6 +223,18 @@ describe("audit CLI on the seeded demo chain", () => {
     expect(ledger.accounts.get(wallet)!.earned).toBe(earned);
     const refund = ledger.facts.find((f) => f.kind === "clawback" && f.event.blockNumber === Math.max(...ledger.facts.filter((x) => x.kind === "clawback").map((x) => x.event.blockNumber)));
     expect(refund).toMatchObject({ member: wallet, memberNow: wallet });
+  });
+
+  it("books each purchase of a batch on its own, and nothing for the entries the contract skipped", async () => {
+    const { ledger, report } = await runAudit({ rpcUrl: node.url, deployment: program.deployment });
+    expect(report.discrepancies).toEqual([]);
+    const bakery = devAccount(DEV_ROLES.merchants[0]).address;
+    const [issued1, skipped, issued3, retried] = batched;
+    expect(ledger.issuances.get(issuanceKey(bakery, issued1.ref))).toMatchObject({ member: issued1.member.toLowerCase(), amount: 12n });
+    expect(ledger.issuances.get(issuanceKey(bakery, issued3.ref))).toMatchObject({ member: issued3.member.toLowerCase(), amount: 30n });
+    expect(ledger.issuances.has(issuanceKey(bakery, skipped.ref))).toBe(false);
+    expect(ledger.issuances.get(issuanceKey(bakery, retried.ref))).toMatchObject({ amount: 40n, events: [expect.anything()] });
+    expect(ledger.facts.filter((f) => f.kind === "issuance" && f.event.txHash === ledger.issuances.get(issuanceKey(bakery, issued1.ref))!.events[0].txHash)).toHaveLength(2);
   });
 
   it("prints the same Merkle root on every run, and another one once any balance changes", async () => {
