@@ -73,13 +73,13 @@ describe("query layer (what the web reads)", () => {
       for (const m of MEMBERS) {
         const address = devAccount(m).address;
         const chain = await program.publicClient.readContract({ address: program.points, abi: loyaltyPointsAbi, functionName: "balanceOf", args: [address] });
-        expect(await q.getBalance(address)).toBe(chain);
-        expect(await q.getBalancePrisma(address)).toBe(chain);
+        expect(await q.accounts.balance(address)).toBe(chain);
+        expect((await q.accounts.account(address))?.balance).toBe(chain);
         // The whole history, page by page, newest first, adds up to the balance.
         let sum = 0n;
         let previous: bigint | null = null;
         for (let page = 0; ; page++) {
-          const items = await q.getHistory(address, page, 7);
+          const items = await q.history.page(address, page, 7);
           for (const it of items) {
             const key = it.blockNumber * 100_000n + BigInt(it.logIndex);
             if (previous !== null) expect(key).toBeLessThan(previous);
@@ -90,19 +90,19 @@ describe("query layer (what the web reads)", () => {
         }
         expect(sum).toBe(chain);
       }
-      expect(await q.getBalance("0x000000000000000000000000000000000000beef")).toBe(0n);
-      const holders = await q.getHolders({ limit: 100 });
+      expect(await q.accounts.balance("0x000000000000000000000000000000000000beef")).toBe(0n);
+      const holders = await q.accounts.holders({ limit: 100 });
       for (let i = 1; i < holders.length; i++) expect(holders[i - 1].balance >= holders[i].balance).toBe(true);
-      const totals = await q.getTotals();
+      const totals = await q.accounts.totals();
       const supply = await program.publicClient.readContract({ address: program.points, abi: loyaltyPointsAbi, functionName: "totalSupply" });
       expect(totals.supply).toBe(supply);
-      const perMerchant = await q.getMerchantDailyTotals();
+      const perMerchant = await q.analytics.merchantDailyTotals();
       const merchants = new Set(perMerchant.map((r) => r.merchant));
       for (const m of merchants) expect(MERCHANTS.map((i) => devAccount(i).address.toLowerCase())).toContain(m);
       const issued = perMerchant.reduce((s, r) => s + r.issued, 0n);
-      const daily = await q.getDailyTotals();
+      const daily = await q.analytics.dailyTotals();
       expect(daily.filter((d) => d.kind === "issuance").reduce((s, d) => s + d.amount, 0n)).toBe(issued);
-      const rewards = await q.getRewards();
+      const rewards = await q.catalog.rewards();
       expect(rewards.map((r) => r.name)).toEqual(["Coffee", "VIP"]);
     } finally {
       await q.close();

@@ -1,7 +1,7 @@
 import { decodeEventLog, encodeAbiParameters, encodeEventTopics, type Hex } from "viem";
 import { describe, expect, it } from "vitest";
 import { loyaltyPointsAbi, rewardNftAbi } from "../../contracts/generated/contracts.ts";
-import { aggregateAccounts, migrationsOf } from "../store/store.ts";
+import { aggregateAccounts, migrationsOf } from "../store/projection.ts";
 import { ZERO_ADDRESS as ZERO } from "../../contracts/spec/index.ts";
 import { decodeLogs, toPointHistory, UnknownLogError, type LogLike } from "./index.ts";
 

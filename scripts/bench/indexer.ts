@@ -16,6 +16,7 @@ import { encodeFunctionData, keccak256, toHex, type Address, type Hex } from "vi
 import pg from "pg";
 import { loyaltyPointsAbi } from "../../contracts/generated/contracts.ts";
 import { MirrorQueries } from "../../indexer/query/index.ts";
+import { balanceThroughPrisma } from "./prisma-balance.ts";
 import { parseCli, runMain } from "../lib/cli.ts";
 import { devAccount } from "../lib/dev-accounts.ts";
 import { freePort, startHardhatNode } from "../../test/support/hardhat-node.ts";
@@ -185,9 +186,9 @@ async function main() {
       }
       return out;
     };
-    const lookups = await timeIt((a) => q.getBalance(a), LOOKUPS);
-    const prismaLookups = await timeIt((a) => q.getBalancePrisma(a), Math.min(LOOKUPS, 5000));
-    const historyLookups = await timeIt((a) => q.getHistory(a, 0, 20), 2000);
+    const lookups = await timeIt((a) => q.accounts.balance(a), LOOKUPS);
+    const prismaLookups = await timeIt((a) => balanceThroughPrisma(q, a), Math.min(LOOKUPS, 5000));
+    const historyLookups = await timeIt((a) => q.history.page(a, 0, 20), 2000);
     await q.close();
     await pool.end();
 

@@ -19,7 +19,7 @@ import { reportFiles, stampLine, type AuditReport } from "../../scripts/audit/re
 import { runAudit as runChainAudit } from "../../scripts/audit/run-audit.ts";
 import { chainClient } from "./chain/server.ts";
 import { databaseUrl, deployment, rpcUrl } from "./config.ts";
-import { db } from "./data/db.ts";
+import { queries } from "./data/db.ts";
 import { auditBlock } from "./data/index.ts";
 import { NoMirrorError } from "./audit.ts";
 import { REPORT_FILES, type ReportFile, type ReportSummary } from "./audit-report-summary.ts";
@@ -48,11 +48,9 @@ const chainKey = (block: bigint, hash: string) => `b${block}-${hash.toLowerCase(
 
 /** The mirror's block and a fingerprint of the database's committed state (its current snapshot), read together. */
 async function mirrorState(): Promise<{ cursorNumber: bigint; cursorHash: string | null; fingerprint: string } | null> {
-  const rows = await db().$queryRaw<{ n: string; h: string | null; s: string }[]>`
-    SELECT cursor_number::text AS n, cursor_hash AS h, pg_current_snapshot()::text AS s FROM indexer_state WHERE id = 1`;
-  const r = rows[0];
+  const r = await queries().audit.cursorAndSnapshot();
   if (!r) return null;
-  return { cursorNumber: BigInt(r.n), cursorHash: r.h, fingerprint: createHash("sha256").update(r.s).digest("hex").slice(0, 16) };
+  return { cursorNumber: r.cursorNumber, cursorHash: r.cursorHash, fingerprint: createHash("sha256").update(r.snapshot).digest("hex").slice(0, 16) };
 }
 
 /** One audit at a time on the whole server (it keeps a core busy for seconds). */

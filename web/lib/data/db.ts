@@ -1,6 +1,6 @@
 /**
- * The mirror's read side, one per server process: the indexer's query layer (indexer/query), whose
- * Prisma client (the indexer's schema) also serves the few reads it does not have yet.
+ * The mirror's read side, one per server process: the indexer's query layer (indexer/query). Its
+ * pool and Prisma client also serve the app's own tables (users, nonces, rate limits).
  */
 import "server-only";
 import { MirrorQueries } from "../../../indexer/query/index.ts";

@@ -1,7 +1,6 @@
 /**
- * The one data-access entry point of the pages. Today it reads the mirror through the indexer's
- * Prisma schema (./mirror.ts); when indexer/query/ exports balances/history/holders/totals, switch
- * the implementations here and nowhere else.
+ * The one data-access entry point of the pages: the mirror's rows (indexer/query) mapped to the
+ * views the pages show (./mirror.ts).
  */
 export {
   getMemberOverview,

@@ -1,10 +1,9 @@
 /**
- * The data access of every page, on the indexer's Postgres mirror through its Prisma schema.
- * Raw SQL only where Prisma's query builder cannot express the query efficiently (unions on the
- * history indexes, aggregates); numerics are cast to text and parsed as bigint, never as floats.
+ * The data of every page: the mirror's rows from the indexer's query layer (indexer/query, where
+ * all SQL over the mirror lives) mapped to the views the pages show. No SQL here.
  */
 import "server-only";
-import { db, queries } from "./db.ts";
+import { queries } from "./db.ts";
 import type {
   AuditRow,
   AuditSnapshot,
@@ -24,60 +23,41 @@ import type {
   TrailRow,
 } from "./types.ts";
 
-const big = (v: { toFixed(): string } | string | bigint | number | null | undefined): bigint =>
-  v === null || v === undefined ? 0n : typeof v === "bigint" ? v : BigInt(typeof v === "string" ? v : typeof v === "number" ? v : v.toFixed());
+import { big } from "../../../indexer/query/db.ts";
 
 const lower = (address: string) => address.toLowerCase();
 
 // ---------------------------------------------------------------- program
 
 export async function getMirrorStatus(): Promise<MirrorStatus | null> {
-  const rows = await db().$queryRaw<{ chain_id: number; cursor_number: bigint; finalized_number: bigint; ts: Date | null }[]>`
-    SELECT s.chain_id, s.cursor_number, s.finalized_number,
-           (SELECT timestamp FROM blocks WHERE number <= s.cursor_number ORDER BY number DESC LIMIT 1) AS ts
-    FROM indexer_state s WHERE s.id = 1`;
-  const r = rows[0];
-  if (!r) return null;
-  return { chainId: r.chain_id, cursorNumber: big(r.cursor_number), finalizedNumber: big(r.finalized_number), latestTimestamp: r.ts };
+  const c = await queries().program.cursor();
+  return c && { chainId: c.chainId, cursorNumber: c.cursorNumber, finalizedNumber: c.finalizedNumber, latestTimestamp: c.latestTimestamp };
 }
 
-export async function getSettings(): Promise<ProgramSettingsView> {
-  const s = await db().programSettings.findUnique({ where: { id: 1 } });
-  return {
-    tierThresholds: (s?.tierThresholds ?? []).map(big),
-    inactivityPeriod: s ? big(s.inactivityPeriod) : 0n,
-    paused: s?.paused ?? false,
-  };
+export function getSettings(): Promise<ProgramSettingsView> {
+  return queries().program.settings();
 }
 
-export async function getMerchants(): Promise<MerchantView[]> {
-  const rows = await db().merchant.findMany({ orderBy: { onboardedAt: "asc" } });
-  return rows.map((m) => ({ address: m.address, name: m.name, allowance: big(m.allowance), active: m.active }));
+export function getMerchants(): Promise<MerchantView[]> {
+  return queries().program.merchants();
 }
 
-export async function getCharities() {
-  const rows = await db().charity.findMany({ where: { active: true }, orderBy: { name: "asc" } });
-  return rows.map((c) => ({ address: c.address, name: c.name }));
+export function getCharities() {
+  return queries().program.activeCharities();
 }
 
 export async function getProgramStats(): Promise<ProgramStats> {
-  const [totals, merchants, charities, settings, status] = await Promise.all([
-    db().$queryRaw<{ supply: string; members: bigint; redeemed: bigint }[]>`
-      SELECT (SELECT COALESCE(SUM(balance), 0)::text FROM accounts) AS supply,
-             (SELECT COUNT(*) FROM accounts a WHERE (a.lifetime_earned > 0 OR a.balance > 0)
-                AND NOT EXISTS (SELECT 1 FROM charities c WHERE c.address = a.address)
-                AND NOT EXISTS (SELECT 1 FROM merchants m WHERE m.address = a.address)) AS members,
-             (SELECT COUNT(*) FROM point_events WHERE kind = 'redemption') AS redeemed`,
+  const [headline, merchants, charities, settings, status] = await Promise.all([
+    queries().program.headline(),
     getMerchants(),
     getCharities(),
     getSettings(),
     getMirrorStatus(),
   ]);
-  const t = totals[0];
   return {
-    pointsInCirculation: big(t?.supply ?? "0"),
-    members: Number(t?.members ?? 0n),
-    rewardsRedeemed: Number(t?.redeemed ?? 0n),
+    pointsInCirculation: headline.supply,
+    members: headline.members,
+    rewardsRedeemed: headline.redemptions,
     merchants,
     charities,
     settings,
@@ -87,7 +67,7 @@ export async function getProgramStats(): Promise<ProgramStats> {
 
 export async function getCatalog(options: { merchant?: string } = {}): Promise<CatalogReward[]> {
   const [rows, merchants] = await Promise.all([
-    queries().getRewards(),
+    queries().catalog.rewards(),
     getMerchants(),
   ]);
   const only = options.merchant ? lower(options.merchant) : null;
@@ -127,7 +107,7 @@ export function nextTierOf(lifetimeEarned: bigint, tier: number, thresholds: big
 }
 
 export async function getAccountSummary(address: string) {
-  const [account, settings] = await Promise.all([queries().getAccount(address), getSettings()]);
+  const [account, settings] = await Promise.all([queries().accounts.account(address), getSettings()]);
   const balance = big(account?.balance);
   const lifetimeEarned = big(account?.lifetimeEarned);
   const tier = account?.tier ?? 0;
@@ -151,7 +131,7 @@ export async function getAccountSummary(address: string) {
 
 export async function getOwnedTokens(address: string): Promise<OwnedToken[]> {
   const [tokens, merchants] = await Promise.all([
-    queries().getTokensOf(address),
+    queries().catalog.tokensOf(address),
     getMerchants(),
   ]);
   const names = new Map(merchants.map((m) => [m.address, m.name]));
@@ -178,33 +158,16 @@ export async function getMemberOverview(address: string): Promise<MemberOverview
 
 // ---------------------------------------------------------------- history
 
-type HistorySqlRow = {
-  block_number: bigint;
-  log_index: number;
-  tx_hash: string;
-  timestamp: Date;
-  kind: PointEventKind;
-  from_address: string | null;
-  to_address: string | null;
-  amount: string;
-  merchant: string | null;
-  reward_id: string | null;
-};
 
 /** `address`'s history, newest first, `pageSize` rows per page; `cursor` is the page number ("0" newest). */
 export async function getHistory(address: string, cursor?: string | null, pageSize = 20): Promise<HistoryPage> {
   const a = lower(address);
   const page = cursor && /^\d{1,6}$/.test(cursor) ? Number(cursor) : 0;
-  const items = await queries().getHistory(a, page, pageSize);
+  const items = await queries().history.page(a, page, pageSize);
   const [merchants, charities, rewardNames] = await Promise.all([
     getMerchants(),
     getCharities(),
-    (async () => {
-      const ids = [...new Set(items.filter((r) => r.rewardId !== null).map((r) => r.rewardId!))];
-      if (ids.length === 0) return new Map<bigint, string>();
-      const rewards = await db().reward.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } });
-      return new Map(rewards.map((r) => [r.id, r.name]));
-    })(),
+    queries().catalog.rewardNames([...new Set(items.filter((r) => r.rewardId !== null).map((r) => r.rewardId!))]),
   ]);
   const names = new Map<string, string>([...merchants.map((m) => [m.address, m.name] as const), ...charities.map((c) => [c.address, c.name] as const)]);
   const rows: HistoryRow[] = items.map((r) => {
@@ -240,25 +203,11 @@ export async function auditBlock(): Promise<bigint | null> {
   return s.cursorNumber;
 }
 
-/** Net change of each account after `block` (to take current mirror balances back to `block`). */
-async function changesAfter(block: bigint): Promise<Map<string, bigint>> {
-  const rows = await db().$queryRaw<{ address: string; delta: string }[]>`
-    SELECT address, SUM(delta)::text AS delta FROM (
-      SELECT to_address AS address, amount AS delta FROM point_events WHERE block_number > ${block} AND to_address IS NOT NULL
-      UNION ALL
-      SELECT from_address, -amount FROM point_events WHERE block_number > ${block} AND from_address IS NOT NULL
-    ) x GROUP BY address`;
-  return new Map(rows.map((r) => [r.address, BigInt(r.delta)]));
-}
-
 export async function getAuditSnapshot(block: bigint): Promise<AuditSnapshot> {
-  const [totals, after] = await Promise.all([
-    db().$queryRaw<{ n: bigint; total: string }[]>`SELECT COUNT(*) AS n, COALESCE(SUM(balance), 0)::text AS total FROM accounts`,
-    changesAfter(block),
-  ]);
-  let mirrorTotal = BigInt(totals[0]?.total ?? "0");
+  const [totals, after] = await Promise.all([queries().audit.balanceTotals(), queries().audit.changesAfter(block)]);
+  let mirrorTotal = totals.total;
   for (const d of after.values()) mirrorTotal -= d;
-  return { block, accounts: Number(totals[0]?.n ?? 0n), mirrorTotal };
+  return { block, accounts: totals.accounts, mirrorTotal };
 }
 
 /**
@@ -266,47 +215,34 @@ export async function getAuditSnapshot(block: bigint): Promise<AuditSnapshot> {
  * paged; all of them when `limit` is undefined.
  */
 export async function getAuditRows(block: bigint, options: { offset?: number; limit?: number; addresses?: string[] } = {}): Promise<AuditRow[]> {
-  const after = await changesAfter(block);
-  const offset = options.offset ?? 0;
-  const limit = options.limit ?? 1_000_000_000;
-  const rows = options.addresses
-    ? await db().$queryRaw<{ address: string; balance: string }[]>`
-        SELECT address, balance::text AS balance FROM accounts WHERE address = ANY(${options.addresses.map(lower)}) ORDER BY balance DESC, address`
-    : await db().$queryRaw<{ address: string; balance: string }[]>`
-        SELECT address, balance::text AS balance FROM accounts ORDER BY balance DESC, address OFFSET ${offset} LIMIT ${limit}`;
-  return rows.map((r) => ({ address: r.address, mirrorBalance: BigInt(r.balance) - (after.get(r.address) ?? 0n) }));
+  const [after, rows] = await Promise.all([queries().audit.changesAfter(block), queries().audit.balances(options)]);
+  return rows.map((r) => ({ address: r.address, mirrorBalance: r.balance - (after.get(r.address) ?? 0n) }));
 }
 
 export async function getAccountTrail(address: string, limit = 500): Promise<TrailRow[]> {
-  const a = lower(address);
-  const rows = await db().$queryRaw<HistorySqlRow[]>`
-    SELECT block_number, log_index, tx_hash, timestamp, kind, from_address, to_address, amount::text AS amount, merchant, reward_id::text AS reward_id
-    FROM point_events WHERE from_address = ${a} OR to_address = ${a}
-    ORDER BY block_number DESC, log_index DESC LIMIT ${limit}`;
+  const rows = await queries().history.trail(address, limit);
   return rows.map((r) => ({
-    txHash: r.tx_hash,
-    blockNumber: big(r.block_number),
-    logIndex: r.log_index,
+    txHash: r.txHash,
+    blockNumber: r.blockNumber,
+    logIndex: r.logIndex,
     timestamp: r.timestamp,
     kind: r.kind,
-    from: r.from_address,
-    to: r.to_address,
-    amount: BigInt(r.amount),
+    from: r.from,
+    to: r.to,
+    amount: r.amount,
     merchant: r.merchant,
-    rewardId: r.reward_id === null ? null : BigInt(r.reward_id),
+    rewardId: r.rewardId,
   }));
 }
 
 export async function isIndexed(block: bigint): Promise<{ indexed: boolean; cursor: bigint | null }> {
-  const s = await db().indexerState.findUnique({ where: { id: 1 }, select: { cursorNumber: true } });
-  return { indexed: s !== null && s.cursorNumber >= block, cursor: s?.cursorNumber ?? null };
+  const c = await queries().program.cursor();
+  return { indexed: c !== null && c.cursorNumber >= block, cursor: c?.cursorNumber ?? null };
 }
 
 /** Mirror rows of one transaction (for the transaction view's "indexed" status). */
-export async function getTxEvents(txHash: string) {
-  const n = await db().pointEvent.count({ where: { txHash: lower(txHash) } });
-  const p = await db().programEvent.count({ where: { txHash: lower(txHash) } });
-  return n + p;
+export function getTxEvents(txHash: string) {
+  return queries().history.rowsOfTransaction(txHash);
 }
 
 // ---------------------------------------------------------------- analytics
@@ -327,41 +263,16 @@ export async function getMerchantAnalytics(merchant: string, options: { days?: n
   for (let i = days - 1; i >= 0; i--) dayList.push(dayKey(new Date(now.getTime() - i * 86_400_000)));
   const since = new Date(now.getTime() - days * 86_400_000);
 
-  const [daily, baseline, perDaySupply, active, tiers] = await Promise.all([
-    db().$queryRaw<{ day: string; issued: string; redeemed: string }[]>`
-      SELECT to_char(e.timestamp AT TIME ZONE ${TZ}, 'YYYY-MM-DD') AS day,
-             COALESCE(SUM(e.amount) FILTER (WHERE e.kind = 'issuance' AND e.merchant = ${m}), 0)::text AS issued,
-             COALESCE(SUM(e.amount) FILTER (WHERE e.kind = 'redemption' AND r.merchant = ${m}), 0)::text AS redeemed
-      FROM point_events e LEFT JOIN rewards r ON e.kind = 'redemption' AND r.id = e.reward_id
-      WHERE e.timestamp >= ${since} AND e.kind IN ('issuance', 'redemption')
-      GROUP BY 1`,
-    db().$queryRaw<{ net: string }[]>`
-      SELECT COALESCE(SUM(CASE WHEN kind = 'issuance' THEN amount WHEN kind IN ('redemption', 'expiry', 'clawback') THEN -amount ELSE 0 END), 0)::text AS net
-      FROM point_events WHERE timestamp < ${since}`,
-    db().$queryRaw<{ day: string; net: string }[]>`
-      SELECT to_char(timestamp AT TIME ZONE ${TZ}, 'YYYY-MM-DD') AS day,
-             SUM(CASE WHEN kind = 'issuance' THEN amount WHEN kind IN ('redemption', 'expiry', 'clawback') THEN -amount ELSE 0 END)::text AS net
-      FROM point_events WHERE timestamp >= ${since} GROUP BY 1`,
-    // Members active (earned, spent, gave or received points) per period, the last four periods.
-    db().$queryRaw<{ period: number; member: string }[]>`
-      SELECT DISTINCT FLOOR(EXTRACT(EPOCH FROM (${now}::timestamptz - timestamp)) / ${periodDays * 86_400}::int)::int AS period, member FROM (
-        SELECT timestamp, to_address AS member FROM point_events WHERE kind IN ('issuance', 'transfer') AND to_address IS NOT NULL AND timestamp > ${now}::timestamptz - (${periodDays * 4}::int * interval '1 day')
-        UNION ALL
-        SELECT timestamp, from_address FROM point_events WHERE kind IN ('transfer', 'redemption', 'donation') AND from_address IS NOT NULL AND timestamp > ${now}::timestamptz - (${periodDays * 4}::int * interval '1 day')
-      ) x WHERE member NOT IN (SELECT address FROM merchants) AND member NOT IN (SELECT address FROM charities)`,
-    db().$queryRaw<{ tier: number; n: bigint }[]>`
-      SELECT tier, COUNT(*) AS n FROM accounts a WHERE a.lifetime_earned > 0
-        AND NOT EXISTS (SELECT 1 FROM merchants m WHERE m.address = a.address) GROUP BY tier ORDER BY tier`,
-  ]);
-  const byDay = new Map(daily.map((d) => [d.day, d]));
-  const supplyByDay = new Map(perDaySupply.map((d) => [d.day, BigInt(d.net)]));
-  let running = BigInt(baseline[0]?.net ?? "0");
+  const series = await queries().analytics.merchantSeries(m, { since, now, periodDays, timeZone: TZ });
+  const byDay = new Map(series.daily.map((d) => [d.day, d]));
+  const supplyByDay = new Map(series.outstandingChange.map((d) => [d.day, d.net]));
+  let running = series.outstandingBefore;
   const outstanding: DailyPoint[] = dayList.map((day) => {
     running += supplyByDay.get(day) ?? 0n;
     return { day, value: running };
   });
   const periods = new Map<number, Set<string>>();
-  for (const r of active) {
+  for (const r of series.activeByPeriod) {
     if (r.period < 0 || r.period > 3) continue;
     if (!periods.has(r.period)) periods.set(r.period, new Set());
     periods.get(r.period)!.add(r.member);
@@ -374,12 +285,12 @@ export async function getMerchantAnalytics(merchant: string, options: { days?: n
     count: periods.get(p)?.size ?? 0,
   }));
   const settings = await getSettings();
-  const tierCounts = new Map(tiers.map((t) => [t.tier, Number(t.n)]));
+  const tierCounts = new Map(series.tiers.map((t) => [t.tier, t.count]));
   const tierDistribution = Array.from({ length: settings.tierThresholds.length + 1 }, (_, tier) => ({ tier, count: tierCounts.get(tier) ?? 0 }));
   return {
     days: dayList,
-    issued: dayList.map((day) => ({ day, value: BigInt(byDay.get(day)?.issued ?? "0") })),
-    redeemed: dayList.map((day) => ({ day, value: BigInt(byDay.get(day)?.redeemed ?? "0") })),
+    issued: dayList.map((day) => ({ day, value: byDay.get(day)?.issued ?? 0n })),
+    redeemed: dayList.map((day) => ({ day, value: byDay.get(day)?.redeemed ?? 0n })),
     outstanding,
     activeMembers,
     periodDays,
