@@ -11,7 +11,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Abi, AbiFunction, Hash } from "viem";
+import { toFunctionSignature, type Abi, type AbiFunction, type Hash } from "viem";
 
 export interface PauseCase<P> {
   /** Who calls, for the test's title. */
@@ -23,7 +23,8 @@ export interface PauseCase<P> {
 }
 
 /** `name(type,…)`: tells overloads apart (tuples appear as `tuple`). */
-export const signatureOf = (f: AbiFunction) => `${f.name}(${f.inputs.map((i) => i.type).join(",")})`;
+/** The canonical signature (tuples spelt out, as in a selector): `issuePurchases((address,uint256,bytes32)[])`. */
+export const signatureOf = (f: AbiFunction) => toFunctionSignature(f);
 
 export function stateChangingFunctions(abi: Abi): string[] {
   return abi

@@ -81,6 +81,8 @@ shouldRespectThePause<P>({
     "issue(address,uint256,bytes32)": [stops("a merchant", async (p) => () => p.points.write.issue([carol, 1n, ref("paused-issue")], { account: merchantA }))],
     "issueFor(address,address,uint256,bytes32)": [stops("an agent", async (p) => () => p.points.write.issueFor([merchantA, carol, 1n, ref("paused-agent")], { account: relayer }))],
     "issueBatch(address[],uint256[],bytes32)": [stops("a merchant", async (p) => () => p.points.write.issueBatch([[carol, bob], [1n, 1n], ref("paused-batch")], { account: merchantA }))],
+    "issuePurchases((address,uint256,bytes32)[])": [stops("a merchant", async (p) => () => p.points.write.issuePurchases([[{ member: carol, amount: 1n, ref: ref("paused-purchases") }]], { account: merchantA }))],
+    "issuePurchasesFor(address,(address,uint256,bytes32)[])": [stops("an agent", async (p) => () => p.points.write.issuePurchasesFor([merchantA, [{ member: carol, amount: 1n, ref: ref("paused-purchases-agent") }]], { account: relayer }))],
     "clawback(bytes32,uint256)": [stops("a merchant", async (p) => () => p.points.write.clawback([ref("alice"), 1n], { account: merchantA }))],
     "clawbackFor(address,bytes32,uint256)": [stops("an agent", async (p) => () => p.points.write.clawbackFor([merchantA, ref("alice"), 1n], { account: relayer }))],
     // A balance change, even the operator's: refunds wait for the pause to end like any other.
@@ -136,7 +138,7 @@ shouldRespectThePause<P>({
     "cancelVoucherNonce(uint256)": [stops("a holder", async (p) => () => p.rewards.write.cancelVoucherNonce([9n], { account: alice }))],
     // Members redeem; merchants run the catalog, mint and accept vouchers.
     "redeem(uint256)": [stops("a member", async (p) => () => p.rewards.write.redeem([p.rewardId], { account: bob }))],
-    "createReward(tuple,tuple)": [
+    "createReward((uint256,uint64,uint8,uint40,uint40,bool,bool,uint8),(string,string,string))": [
       stops("a merchant", async (p) => () => p.rewards.write.createReward([terms(), metadata({ name: "Paused croissant" })], { account: merchantB })),
     ],
     "setRewardPaused(uint256,bool)": [
