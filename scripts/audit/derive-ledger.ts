@@ -19,7 +19,6 @@ export interface AccountState {
   lastActivity: AuditEvent | null;
 }
 
-
 /** One ERC-20 Transfer of the points and the event that explains it (the mirror's point_events row). */
 export interface PointMove {
   transfer: AuditEvent;
