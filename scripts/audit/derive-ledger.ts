@@ -7,7 +7,7 @@
  * (the allowance left, the tier then, the balance before an expiry…). Stage 3 (check-rules.ts)
  * judges them. Nothing here trusts a view function or the mirror.
  */
-import { MERCHANT_ROLE, rewardIdOf, tierFor, ZERO_ADDRESS } from "../../contracts/spec/index.ts";
+import { MERCHANT_ROLE, rewardIdOf, tierFor, ZERO_ADDRESS, type PointEventKind } from "../../contracts/spec/index.ts";
 import type { AuditEvent } from "./types.ts";
 
 export interface AccountState {
@@ -19,14 +19,12 @@ export interface AccountState {
   lastActivity: AuditEvent | null;
 }
 
-export type PointKind = "issuance" | "transfer" | "redemption" | "donation" | "expiry" | "clawback";
-
 /** One ERC-20 Transfer of the points and the event that explains it (the mirror's point_events row). */
 export interface PointMove {
   transfer: AuditEvent;
   /** The semantic event that explains it (PointsIssued…), or null for a plain transfer. */
   explainedBy: AuditEvent | null;
-  kind: PointKind;
+  kind: PointEventKind;
   from: string | null;
   to: string | null;
   amount: bigint;

@@ -221,18 +221,7 @@ export async function getAuditRows(block: bigint, options: { offset?: number; li
 
 export async function getAccountTrail(address: string, limit = 500): Promise<TrailRow[]> {
   const rows = await queries().history.trail(address, limit);
-  return rows.map((r) => ({
-    txHash: r.txHash,
-    blockNumber: r.blockNumber,
-    logIndex: r.logIndex,
-    timestamp: r.timestamp,
-    kind: r.kind,
-    from: r.from,
-    to: r.to,
-    amount: r.amount,
-    merchant: r.merchant,
-    rewardId: r.rewardId,
-  }));
+  return rows.map(({ ref: _ref, delta: _delta, ...row }) => row);
 }
 
 export async function isIndexed(block: bigint): Promise<{ indexed: boolean; cursor: bigint | null }> {

@@ -3,6 +3,7 @@
  * schema/mirror.prisma); nothing here scans the chain. Amounts are bigint whole points.
  */
 import type { PointEventKind } from "../../../contracts/spec/index.ts";
+import type { HistoryItem } from "../../../indexer/query/index.ts";
 
 export type { PointEventKind };
 
@@ -143,18 +144,8 @@ export interface AuditSnapshot {
   mirrorTotal: bigint;
 }
 
-export interface TrailRow {
-  txHash: string;
-  blockNumber: bigint;
-  logIndex: number;
-  timestamp: Date;
-  kind: PointEventKind;
-  from: string | null;
-  to: string | null;
-  amount: bigint;
-  merchant: string | null;
-  rewardId: bigint | null;
-}
+/** One row of an account's trail on the auditor's page: the mirror's history row as it is. */
+export type TrailRow = Omit<HistoryItem, "ref" | "delta">;
 
 export interface DailyPoint {
   /** YYYY-MM-DD in the program's time zone. */
