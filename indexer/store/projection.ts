@@ -4,6 +4,7 @@
  * backfill prepares the next range while the current one is being written, and they are tested
  * without Postgres (projection.test.ts).
  */
+import { ZERO_ADDRESS } from "../../contracts/spec/index.ts";
 import { toPointHistory, type DomainEvent, type PointHistoryEvent } from "../decode/index.ts";
 import type { Batch } from "./types.ts";
 
@@ -186,7 +187,7 @@ export function tokenOwners(nftTransfers: readonly DomainEvent[]): Map<bigint, {
     const a = e.event.args as { from: string; to: string; tokenId: bigint };
     const t = tokens.get(a.tokenId) ?? { owner: a.to };
     t.owner = a.to;
-    if (BigInt(a.from) === 0n) t.mintedBlock = e.blockNumber;
+    if (a.from === ZERO_ADDRESS) t.mintedBlock = e.blockNumber;
     tokens.set(a.tokenId, t);
   }
   return tokens;

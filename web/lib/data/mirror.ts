@@ -23,9 +23,7 @@ import type {
   TrailRow,
 } from "./types.ts";
 
-import { big } from "../../../indexer/query/db.ts";
-
-const lower = (address: string) => address.toLowerCase();
+import { big, norm as lower } from "../../../indexer/query/db.ts";
 
 // ---------------------------------------------------------------- program
 
