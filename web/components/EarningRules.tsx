@@ -6,7 +6,7 @@ import { Table } from "@/components/Table.tsx";
 import type { MerchantView } from "@/lib/data/types.ts";
 import { intlLocale, type MessageKey } from "@/lib/i18n/index.ts";
 import { getI18n } from "@/lib/i18n/server.ts";
-import { apiPool } from "@/lib/purchases/http.ts";
+import { apiPool } from "@/lib/purchases/server.ts";
 import { DEFAULT_RULES, formatScaled, percent } from "@/lib/purchases/rules.ts";
 import { allRules, currentCampaigns } from "@/lib/purchases/store.ts";
 

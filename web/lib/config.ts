@@ -10,6 +10,7 @@
  *                   read at run time so that a redeployed local chain needs no rebuild; else the
  *                   generated contracts module's copy)
  */
+import { ServiceUnavailableError } from "./edge/errors.ts";
 import "server-only";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -48,8 +49,11 @@ export function databaseUrl(): string | undefined {
   return undefined;
 }
 
-export class NotDeployedError extends Error {
+export class NotDeployedError extends ServiceUnavailableError {
   override name = "NotDeployedError";
+  constructor(detail: string) {
+    super("not_deployed", "the program is not deployed on this network", detail);
+  }
 }
 
 function deploymentFile(id: number): string | null {

@@ -9,7 +9,7 @@ import { MintExclusiveForm, PauseButton } from "@/components/merchant/RewardAdmi
 import { Unavailable } from "@/components/Unavailable.tsx";
 import { getSession } from "@/lib/auth/session.ts";
 import { isMerchantOnChain } from "@/lib/chain/server.ts";
-import { rolesOf } from "@/lib/purchases/console.ts";
+import { rolesOf } from "@/lib/chain/roles.ts";
 import { getCatalog, getMerchantAnalytics, getMerchants, getSettings } from "@/lib/data/index.ts";
 import { formatPoints, percent } from "@/lib/format.ts";
 import { getI18n } from "@/lib/i18n/server.ts";

@@ -9,7 +9,7 @@ import { chainClient } from "@/lib/chain/server.ts";
 import { deployment } from "@/lib/config.ts";
 import { getI18n } from "@/lib/i18n/server.ts";
 import { listApiKeys } from "@/lib/purchases/api-keys.ts";
-import { apiPool } from "@/lib/purchases/http.ts";
+import { apiPool } from "@/lib/purchases/server.ts";
 import type { CampaignRule } from "@/lib/purchases/rules.ts";
 import { currentCampaigns, getRules } from "@/lib/purchases/store.ts";
 import { relayerAddress } from "@/lib/relayer/index.ts";

@@ -4,6 +4,7 @@
  * { status, error: { code, message } } or { status, address }; a wrong email and a wrong password
  * get the same answer (and take the same time: an unknown email still runs argon2id).
  */
+import { fail, type Failure } from "../edge/result.ts";
 import type { Address } from "viem";
 import type { Kek } from "../custody/kek.ts";
 import { dummyHash, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from "../custody/password.ts";
@@ -30,11 +31,8 @@ export const LIMITS = {
 /** Whether the browser asking has logged in to `email` before (its device cookie proves it). */
 export type KnownDevice = (email: string) => boolean;
 
-export type AuthResult =
-  | { status: 200 | 201; address: Address; kind: "custodial"; version: number }
-  | { status: 400 | 401 | 403 | 409 | 422 | 429; error: { code: string; message: string } };
-
-const fail = (status: 400 | 401 | 403 | 409 | 422 | 429, code: string, message: string): AuthResult => ({ status, error: { code, message } });
+/** Who signed up or logged in (../auth/custodial-route.ts turns it into the session), or the refusal. */
+export type AuthResult = { status: 200 | 201; address: Address; kind: "custodial"; version: number } | Failure;
 
 const EMAIL = /^[^\s@"<>()\[\],;:\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 

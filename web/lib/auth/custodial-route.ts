@@ -1,21 +1,17 @@
 /**
- * The HTTP side of email/password sign-up and log-in (routes app/api/auth/signup and login):
- * same-origin only, a small JSON body, the client's address for the rate limits (../client-ip.ts),
- * and the session cookie (kind "custodial"; httpOnly, SameSite=Lax, Secure in production) plus a
+ * The routes of email/password sign-up and log-in (app/api/auth/signup and login): same-origin
+ * only (../edge/route.ts), and on success the session cookie (kind "custodial"; httpOnly, SameSite=Lax, Secure in production) plus a
  * device cookie that spares this browser the per-account limit on later log-ins.
  */
 import "server-only";
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { Queryable } from "../custody/users.ts";
-import { clientIp } from "../client-ip.ts";
+import type { Queryable } from "../../../scripts/lib/queryable.ts";
 import { chainId, sessionSecret } from "../config.ts";
-import { queries, NoDatabaseError } from "../data/db.ts";
-import { json, problem } from "../json.ts";
-import { readJsonBody } from "../request-body.ts";
+import { appDb } from "../data/db.ts";
+import { json, respond } from "../edge/response.ts";
+import { route } from "../edge/route.ts";
 import { checkEmail, type AuthResult, type KnownDevice } from "./accounts.ts";
-import { requestCookie, sameOrigin, SESSION_TTL_SECONDS, sessionCookie, sessionCookieOptions } from "./session.ts";
-
-const MAX_BODY = 8 * 1024;
+import { requestCookie, SESSION_TTL_SECONDS, sessionCookie, sessionCookieOptions } from "./session.ts";
 
 export const DEVICE_COOKIE = "fid_device";
 const DEVICE_MAX_AGE = 365 * 86_400;
@@ -34,30 +30,24 @@ function knownDevice(request: Request): KnownDevice {
   };
 }
 
-export async function handleAuth(request: Request, run: (db: Queryable, body: unknown, ip: string, knownDevice: KnownDevice) => Promise<AuthResult>): Promise<Response> {
-  if (!sameOrigin(request)) return problem(403, "cross_origin", "this request must come from this site");
-  const read = await readJsonBody(request, MAX_BODY);
-  if (read instanceof Response) return read;
-  const { body } = read;
-  let result: AuthResult;
-  try {
-    result = await run(queries().pool as unknown as Queryable, body, clientIp(request), knownDevice(request));
-  } catch (e) {
-    if (e instanceof NoDatabaseError) return problem(503, "no_database", "the accounts database is not configured");
-    if ((e as Error).name === "KekError") return problem(503, "custody_unavailable", "custodial accounts are not configured on this server");
-    console.error("auth failed:", (e as Error).name);
-    return problem(500, "internal", "something went wrong");
-  }
-  if ("error" in result) return json({ error: result.error }, { status: result.status });
-  const issuedAt = Math.floor(Date.now() / 1000);
-  const session = { address: result.address, chainId: chainId(), kind: "custodial" as const, issuedAt, expiresAt: issuedAt + SESSION_TTL_SECONDS, version: result.version };
-  const response = json({ address: session.address, kind: session.kind, expiresAt: session.expiresAt }, { status: result.status });
-  response.headers.append("set-cookie", sessionCookie(session));
-  // This browser now knows the account: later guesses by others cannot lock it out (./accounts.ts).
-  const email = checkEmail((body as { email?: unknown }).email);
-  if (email) {
-    const opts = sessionCookieOptions(DEVICE_MAX_AGE);
-    response.headers.append("set-cookie", `${DEVICE_COOKIE}=${deviceTag(email)}; Path=/api/auth; Max-Age=${opts.maxAge}; HttpOnly; SameSite=Strict${opts.secure ? "; Secure" : ""}`);
-  }
-  return response;
-}
+/** A sign-up or log-in route: `run` decides; a success becomes the custodial session and the device cookie. */
+export const custodialSignIn = (run: (db: Queryable, body: unknown, ip: string, knownDevice: KnownDevice) => Promise<AuthResult>) =>
+  route({
+    auth: "same-origin",
+    body: true,
+    async handle({ request, body, ip }) {
+      const result = await run(appDb(), body, ip, knownDevice(request));
+      if ("error" in result) return respond(result);
+      const issuedAt = Math.floor(Date.now() / 1000);
+      const session = { address: result.address, chainId: chainId(), kind: "custodial" as const, issuedAt, expiresAt: issuedAt + SESSION_TTL_SECONDS, version: result.version };
+      const response = json({ address: session.address, kind: session.kind, expiresAt: session.expiresAt }, { status: result.status });
+      response.headers.append("set-cookie", sessionCookie(session));
+      // This browser now knows the account: later guesses by others cannot lock it out (./accounts.ts).
+      const email = checkEmail((body as { email?: unknown }).email);
+      if (email) {
+        const opts = sessionCookieOptions(DEVICE_MAX_AGE);
+        response.headers.append("set-cookie", `${DEVICE_COOKIE}=${deviceTag(email)}; Path=/api/auth; Max-Age=${opts.maxAge}; HttpOnly; SameSite=Strict${opts.secure ? "; Secure" : ""}`);
+      }
+      return response;
+    },
+  });

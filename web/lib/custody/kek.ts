@@ -5,13 +5,19 @@
  * ciphertext so the KEK can be rotated. The key itself is never logged: errors name the variable,
  * never its value.
  */
+import { ServiceUnavailableError } from "../edge/errors.ts";
+
 export interface Kek {
   version: number;
   key: Buffer;
 }
 
-export class KekError extends Error {
+/** The KEK is missing or malformed: custodial accounts are unavailable (the message names the variable, never its value). */
+export class KekError extends ServiceUnavailableError {
   override name = "KekError";
+  constructor(detail: string) {
+    super("custody_unavailable", "custodial accounts are not configured on this server", detail);
+  }
 }
 
 export function parseKek(raw: string | undefined, rawVersion?: string): Kek {

@@ -5,6 +5,7 @@
  * lock, the server decrypts the key, signs an ERC-2771 forward request and the relayer submits it.
  * Answers { status, body } or { status, error: { code, message } }.
  */
+import { fail, type Result } from "../edge/result.ts";
 import { encodeFunctionData, getAddress, type Address, type Hash, type Hex, type PublicClient } from "viem";
 import { loyaltyPointsAbi, rewardNftAbi } from "../../../contracts/generated/contracts.ts";
 import { voucherDomain, voucherUseTypes } from "../../../contracts/typed-data.ts";
@@ -30,9 +31,6 @@ export interface CustodyDeps {
 
 export type ActionName = "transfer" | "donate" | "redeem" | "voucher-signature";
 
-export type ActionResult = { status: 200; body: Record<string, unknown> } | { status: number; error: { code: string; message: string; revertName?: string } };
-
-const fail = (status: number, code: string, message: string, revertName?: string): ActionResult => ({ status, error: { code, message, ...(revertName ? { revertName } : {}) } });
 const en = translator("en");
 const UINT256_MAX = 2n ** 256n - 1n;
 /** The longest a voucher signature may stay valid (the page asks for 24 hours). */
@@ -48,7 +46,7 @@ function parseUint256(text: string): Parsed<bigint> {
 /** JSON numbers (safe integers) and strings of digits alike, as the form's text. */
 const asText = (v: unknown): string | null => (typeof v === "string" ? v : typeof v === "number" && Number.isSafeInteger(v) ? String(v) : null);
 
-function field<T>(value: unknown, parse: (text: string) => Parsed<T>, code: string, name: string): { ok: true; value: T } | { ok: false; result: ActionResult } {
+function field<T>(value: unknown, parse: (text: string) => Parsed<T>, code: string, name: string): { ok: true; value: T } | { ok: false; result: Result } {
   const text = asText(value);
   if (text === null) return { ok: false, result: fail(400, code, `${name} is required (a string${code === "bad_address" ? "" : " of digits or an integer"})`) };
   const r = parse(text);
@@ -58,7 +56,7 @@ function field<T>(value: unknown, parse: (text: string) => Parsed<T>, code: stri
 type Plan = { kind: "forward"; to: Address; data: Hex } | { kind: "voucher"; tokenId: bigint; merchant: Address; nonce: bigint; deadline: bigint };
 
 /** The call an action makes, from its body, or the 4xx answer. */
-export function planAction(action: ActionName, body: unknown, member: Address, contracts: CustodyDeps["contracts"], nowSeconds: number): Plan | ActionResult {
+export function planAction(action: ActionName, body: unknown, member: Address, contracts: CustodyDeps["contracts"], nowSeconds: number): Plan | Result {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return fail(400, "bad_json", "expected a JSON object");
   const b = body as Record<string, unknown>;
   switch (action) {
@@ -102,13 +100,13 @@ export function revertNameOf(error: unknown): string | null {
 }
 
 /** A relayer refusal as an answer (nothing was sent); anything else rethrown. */
-export function relayRefusal(error: unknown): ActionResult {
-  if (error instanceof RelayRejectedError) return fail(error.status, error.code, error.message, error.revertName);
+export function relayRefusal(error: unknown): Result {
+  if (error instanceof RelayRejectedError) return fail(error.status, error.code, error.message, { revertName: error.revertName });
   throw error;
 }
 
 /** `client.ip`: the client's address, for the relayer's per-IP quota. */
-export async function custodialAction(deps: CustodyDeps, session: SessionLike, action: ActionName, body: unknown, client: { ip?: string } = {}): Promise<ActionResult> {
+export async function custodialAction(deps: CustodyDeps, session: SessionLike, action: ActionName, body: unknown, client: { ip?: string } = {}): Promise<Result> {
   if (session.kind !== "custodial") return fail(403, "not_custodial", "this action is for email accounts: your wallet signs your own actions");
   const plan = planAction(action, body, session.address, deps.contracts, Math.floor(Date.now() / 1000));
   if ("status" in plan) return plan;
@@ -137,13 +135,13 @@ export async function custodialAction(deps: CustodyDeps, session: SessionLike, a
         gas = await estimateForwardedGas(deps.client, deps.contracts.forwarder, session.address, plan);
       } catch (e) {
         const name = revertNameOf(e);
-        if (name) return fail(422, "would_revert", `the programme refused this action (${name})`, name);
+        if (name) return fail(422, "would_revert", `the programme refused this action (${name})`, { revertName: name });
         throw e;
       }
       const request = await signForwardRequest(account, { to: plan.to, data: plan.data, gas }, { client: deps.client, chainId: deps.chainId, forwarder: deps.contracts.forwarder });
       try {
         const tx = await deps.relayer().forward(request, { account: `custodial:${session.address}`, ip: client.ip });
-        if (tx.status !== "confirmed") return fail(422, "reverted", `the transaction reverted${tx.revertReason ? ` (${tx.revertReason})` : ""}`, tx.revertReason);
+        if (tx.status !== "confirmed") return fail(422, "reverted", `the transaction reverted${tx.revertReason ? ` (${tx.revertReason})` : ""}`, { revertName: tx.revertReason });
         return { status: 200, body: { hash: tx.hash, blockNumber: tx.blockNumber, status: tx.status } };
       } catch (e) {
         return relayRefusal(e);

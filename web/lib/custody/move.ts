@@ -23,7 +23,8 @@ import { accountMigrationDomain, accountMigrationTypes, tokenIdsHash, tokenMigra
 import { accountState, findAccount, type SessionLike } from "../auth/account-state.ts";
 import { consumeNonceIn } from "../auth/nonce-store.ts";
 import { MemberBusyError, withMemberLock } from "./forward.ts";
-import { relayRefusal, revertNameOf, type ActionResult, type CustodyDeps } from "./member-actions.ts";
+import { fail, type Result } from "../edge/result.ts";
+import { relayRefusal, revertNameOf, type CustodyDeps } from "./member-actions.ts";
 import { moveProofMessage } from "./move-proof.ts";
 import { signingAccount } from "./users.ts";
 import { RelayRejectedError } from "../relayer/types.ts";
@@ -33,15 +34,13 @@ const MIGRATION_TTL = 600;
 /** Tokens per migrateTokens call (the contract's gas grows with the list). */
 const TOKENS_PER_CALL = 100;
 
-const fail = (status: number, code: string, message: string, revertName?: string): ActionResult => ({ status, error: { code, message, ...(revertName ? { revertName } : {}) } });
-
 export interface MoveDeps extends CustodyDeps {
   /** The block the program was deployed at (the first that can hold its events). */
   startBlock: bigint;
 }
 
 /** POST { wallet, nonce, signature }: checks the proof and records the target. */
-export async function startMove(deps: MoveDeps, session: SessionLike, body: unknown, domain: string): Promise<ActionResult> {
+export async function startMove(deps: MoveDeps, session: SessionLike, body: unknown, domain: string): Promise<Result> {
   if (session.kind !== "custodial") return fail(403, "not_custodial", "only an email account can move to a wallet");
   if (typeof body !== "object" || body === null || Array.isArray(body)) return fail(400, "bad_json", "expected a JSON object");
   const b = body as { wallet?: unknown; nonce?: unknown; signature?: unknown };
@@ -66,7 +65,7 @@ export async function startMove(deps: MoveDeps, session: SessionLike, body: unkn
   try {
     await deps.client.readContract({ address: deps.contracts.points, abi: loyaltyPointsAbi, functionName: "checkMigrationTarget", args: [session.address, wallet] });
   } catch (e) {
-    return fail(422, "invalid_target", "this wallet cannot receive a member account (a merchant's or a charity's)", revertNameOf(e) ?? undefined);
+    return fail(422, "invalid_target", "this wallet cannot receive a member account (a merchant's or a charity's)", { revertName: revertNameOf(e) ?? undefined });
   }
   const other = await findAccount(deps.db, wallet);
   if (other && (other.email !== null || other.hasKey || other.custodialAddress !== null)) return fail(409, "wallet_taken", "this wallet already belongs to another account");
@@ -125,7 +124,7 @@ export async function tokensHeld(deps: Pick<MoveDeps, "client" | "contracts" | "
 export type MoveStep = { step: "points"; hash: Hash; points: bigint } | { step: "rewards"; hash: Hash; count: number } | { step: "done"; wallet: Address; version: number };
 
 /** POST (no body): the next step the chain still needs. */
-export async function continueMove(deps: MoveDeps, session: SessionLike): Promise<ActionResult> {
+export async function continueMove(deps: MoveDeps, session: SessionLike): Promise<Result> {
   if (session.kind !== "custodial") return fail(403, "not_custodial", "only an email account can move to a wallet");
   try {
     return await withMemberLock(deps.locks, session.address, async () => {
@@ -189,7 +188,7 @@ export async function continueMove(deps: MoveDeps, session: SessionLike): Promis
 }
 
 /** The contract's refusals of a move step, as the answers startMove gives for the same cases. */
-const STEP_REFUSALS: Record<string, () => ActionResult> = {
+const STEP_REFUSALS: Record<string, () => Result> = {
   MigrationTargetNotEmpty: notEmpty,
   MigrationTargetMismatch: () => fail(409, "move_target_fixed", "this account's points moved to another wallet on chain: its rewards can only follow them there"),
   AccountMigratedAway: () => fail(409, "move_target_fixed", "this account already moved on chain"),
@@ -197,12 +196,12 @@ const STEP_REFUSALS: Record<string, () => ActionResult> = {
   MigrationToSelf: () => fail(422, "invalid_target", "this wallet is the account itself"),
 };
 
-async function relayStep(deps: MoveDeps, data: Hex, to: Address, body: (hash: Hash) => MoveStep): Promise<ActionResult> {
+async function relayStep(deps: MoveDeps, data: Hex, to: Address, body: (hash: Hash) => MoveStep): Promise<Result> {
   try {
     const tx = await deps.relayer().call({ to, data });
     if (tx.status !== "confirmed") {
       const known = tx.revertReason ? STEP_REFUSALS[tx.revertReason] : undefined;
-      return known ? known() : fail(502, "reverted", `the migration transaction reverted${tx.revertReason ? ` (${tx.revertReason})` : ""}`, tx.revertReason);
+      return known ? known() : fail(502, "reverted", `the migration transaction reverted${tx.revertReason ? ` (${tx.revertReason})` : ""}`, { revertName: tx.revertReason });
     }
     return { status: 200, body: { ...body(tx.hash), blockNumber: tx.blockNumber } };
   } catch (e) {

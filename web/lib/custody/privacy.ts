@@ -10,15 +10,13 @@
 import type { Address } from "viem";
 import { accountState, bumpSessionVersion, findAccount, type AccountRow, type SessionLike } from "../auth/account-state.ts";
 import { consentHistory, currentConsents, parseConsents, recordConsents } from "./consents.ts";
-import type { ActionResult } from "./member-actions.ts";
+import { fail, type Result } from "../edge/result.ts";
 import { MAX_PASSWORD_LENGTH, verifyPassword } from "./password.ts";
 import { ensureWalletUser } from "./users.ts";
 import type { Queryable } from "../../../scripts/lib/queryable.ts";
 
-const fail = (status: number, code: string, message: string): ActionResult => ({ status, error: { code, message } });
-
 /** The session's row (created for a wallet member when `create`), or the refusal. */
-async function memberRow(db: Queryable, session: SessionLike, create: boolean): Promise<{ user: AccountRow | null } | { refused: ActionResult }> {
+async function memberRow(db: Queryable, session: SessionLike, create: boolean): Promise<{ user: AccountRow | null } | { refused: Result }> {
   const state = await accountState(db, session);
   if (!state.ok) return { refused: fail(state.status, state.code, state.message) };
   if (state.user || session.kind === "custodial" || !create) return { user: state.user };
@@ -26,7 +24,7 @@ async function memberRow(db: Queryable, session: SessionLike, create: boolean): 
   return { user: await findAccount(db, session.address) };
 }
 
-export async function getConsents(db: Queryable, session: SessionLike): Promise<ActionResult> {
+export async function getConsents(db: Queryable, session: SessionLike): Promise<Result> {
   const r = await memberRow(db, session, false);
   if ("refused" in r) return r.refused;
   const history = r.user ? await consentHistory(db, r.user.id) : [];
@@ -34,7 +32,7 @@ export async function getConsents(db: Queryable, session: SessionLike): Promise<
 }
 
 /** POST { marketing?, partners?, analytics? } (booleans). */
-export async function setConsents(db: Queryable, session: SessionLike, body: unknown): Promise<ActionResult> {
+export async function setConsents(db: Queryable, session: SessionLike, body: unknown): Promise<Result> {
   const consents = parseConsents(body);
   if (!consents || Object.keys(consents).length === 0) return fail(400, "bad_consent", "send at least one of marketing, partners, analytics as a boolean");
   const r = await memberRow(db, session, true);
@@ -44,7 +42,7 @@ export async function setConsents(db: Queryable, session: SessionLike, body: unk
 }
 
 /** Everything this service keeps about the member, and what the mirror shows of their addresses. */
-export async function exportData(db: Queryable, session: SessionLike): Promise<ActionResult> {
+export async function exportData(db: Queryable, session: SessionLike): Promise<Result> {
   const r = await memberRow(db, session, false);
   if ("refused" in r) return r.refused;
   const user = r.user;
@@ -102,7 +100,7 @@ export interface Holdings {
  * still holds points or NFTs is refused (409 still_holds_assets, with what it holds) unless
  * `confirmLoss` is true: once the key is erased nobody can ever move them.
  */
-export async function deleteAccount(db: Queryable, session: SessionLike, body: unknown, holdings: (addresses: Address[]) => Promise<Holdings>): Promise<ActionResult> {
+export async function deleteAccount(db: Queryable, session: SessionLike, body: unknown, holdings: (addresses: Address[]) => Promise<Holdings>): Promise<Result> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return fail(400, "bad_json", "expected a JSON object");
   const b = body as { password?: unknown; confirmLoss?: unknown };
   if (b.confirmLoss !== undefined && typeof b.confirmLoss !== "boolean") return fail(400, "bad_confirm", "confirmLoss must be a boolean");
@@ -135,7 +133,7 @@ export async function deleteAccount(db: Queryable, session: SessionLike, body: u
 }
 
 /** POST: every session of this account (this one included) stops working. */
-export async function logOutEverywhere(db: Queryable, session: SessionLike): Promise<ActionResult> {
+export async function logOutEverywhere(db: Queryable, session: SessionLike): Promise<Result> {
   const r = await memberRow(db, session, true);
   if ("refused" in r) return r.refused;
   await bumpSessionVersion(db, r.user!.id);

@@ -5,9 +5,13 @@
 import "server-only";
 import { MirrorQueries } from "../../../indexer/query/index.ts";
 import { databaseUrl } from "../config.ts";
+import { ServiceUnavailableError } from "../edge/errors.ts";
 
-export class NoDatabaseError extends Error {
+export class NoDatabaseError extends ServiceUnavailableError {
   override name = "NoDatabaseError";
+  constructor(detail: string) {
+    super("no_database", "the database is not configured", detail);
+  }
 }
 
 const g = globalThis as unknown as { __webQueries?: MirrorQueries };

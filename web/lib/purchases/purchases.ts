@@ -11,6 +11,7 @@
  * (the merchant console used the order id, for another member or amount) the purchase fails with
  * 409 issuance_mismatch and nothing is issued; a refund checks the same before clawing back.
  */
+import { fail, type Failure, type Result } from "../edge/result.ts";
 import { encodeFunctionData, getAddress, isAddress, parseEventLogs, zeroAddress, type Address, type Hash, type PublicClient } from "viem";
 import { loyaltyPointsAbi } from "../../../contracts/generated/contracts.ts";
 import { MERCHANT_ROLE } from "../../../contracts/spec/index.ts";
@@ -29,10 +30,9 @@ export interface PurchaseDeps {
   fromBlock?: bigint;
 }
 
-export type ApiError = { status: number; error: { code: string; message: string } };
-export type ApiResult = { status: number; body: Record<string, unknown> } | ApiError;
-
-const fail = (status: number, code: string, message: string): ApiError => ({ status, error: { code, message } });
+// TODO(edge): rename to the edge's Failure / Result once the batcher lands.
+export type ApiError = Failure;
+export type ApiResult = Result;
 
 export const MAX_AMOUNT_CENTS = 10n ** 12n;
 export const CURRENCIES = ["EUR"] as const;

@@ -11,7 +11,7 @@
  */
 import { attempt, type Limit } from "../auth/rate-limit.ts";
 import type { Queryable } from "../../../scripts/lib/queryable.ts";
-import type { ApiResult } from "./purchases.ts";
+import type { Result } from "../edge/result.ts";
 
 function fromEnv(name: string, fallback: number): number {
   const n = Number(process.env[name] ?? fallback);
@@ -62,7 +62,7 @@ export async function countLookup(db: Queryable, keyId: string, merchant: string
 }
 
 /** After a lookup: an unknown member is counted for the key and its merchant. */
-export async function countAnswer(db: Queryable, keyId: string, merchant: string, result: ApiResult): Promise<void> {
+export async function countAnswer(db: Queryable, keyId: string, merchant: string, result: Result<object>): Promise<void> {
   if (!("error" in result) || result.error.code !== "unknown_member") return;
   const { unknownMembers } = apiLimits();
   await attempt(db, `api:unknown:key:${keyId}`, unknownMembers);

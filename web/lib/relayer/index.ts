@@ -17,6 +17,7 @@ import { createPool } from "../../../indexer/database/pool.ts";
 import { chainClient } from "../chain/server.ts";
 import { chainId, databaseUrl, deployment, rpcUrl } from "../config.ts";
 import { NoDatabaseError } from "../data/db.ts";
+import { ServiceUnavailableError } from "../edge/errors.ts";
 import type { PoolLike } from "../../../scripts/lib/queryable.ts";
 import { DEFAULT_FORWARD_GAS_BUDGET, DEFAULT_LOW_BALANCE_WEI, DEFAULT_QUOTAS } from "./options.ts";
 import { PgRelayer } from "./relayer.ts";
@@ -24,8 +25,11 @@ import { PgRelayer } from "./relayer.ts";
 export { RelayRejectedError } from "./types.ts";
 export type { RelayedTx, Relayer, SignedForwardRequest } from "./types.ts";
 
-export class RelayerNotConfiguredError extends Error {
+export class RelayerNotConfiguredError extends ServiceUnavailableError {
   override name = "RelayerNotConfiguredError";
+  constructor(detail: string) {
+    super("relayer_unavailable", "the relayer is not configured on this server", detail);
+  }
 }
 
 const g = globalThis as unknown as { __relayer?: { key: string; relayer: PgRelayer }; __relayerClient?: PublicClient; __relayerPool?: pg.Pool };

@@ -4,6 +4,7 @@
  * them without pulling in the Postgres pool or the key.
  */
 import type { Address, Hash, Hex } from "viem";
+import { HttpError } from "../edge/errors.ts";
 
 /**
  * A member's signed ERC-2771 request: OpenZeppelin ERC2771Forwarder's ForwardRequestData (the
@@ -37,19 +38,17 @@ export type RelayRejectedCode = "not_allowed" | "bad_signature" | "expired" | "w
 const STATUS: Record<RelayRejectedCode, number> = { not_allowed: 403, bad_signature: 401, expired: 410, would_revert: 422, rate_limited: 429, budget_exhausted: 503, unavailable: 503 };
 
 /** A call the relayer refused to send (nothing was sent, no nonce taken) or could not get mined. */
-export class RelayRejectedError extends Error {
+export class RelayRejectedError extends HttpError {
   override name = "RelayRejectedError";
-  readonly status: number;
   constructor(
-    readonly code: RelayRejectedCode,
+    override readonly code: RelayRejectedCode,
     message: string,
     /** The custom error's name when a simulation reverted (e.g. "IssuanceAllowanceExceeded"). */
     readonly revertName?: string,
     /** Its decoded arguments, for callers that explain the refusal. */
     readonly revertArgs?: readonly unknown[],
   ) {
-    super(message);
-    this.status = STATUS[code];
+    super(STATUS[code], code, message);
   }
 }
 

@@ -1,18 +1,16 @@
-import { getSession } from "@/lib/auth/session.ts";
 import { getAccountSummary } from "@/lib/data/index.ts";
-import { json } from "@/lib/json.ts";
+import { ok } from "@/lib/edge/result.ts";
+import { route, sessionOf } from "@/lib/edge/route.ts";
 
 export const dynamic = "force-dynamic";
 
 /** The signed-in member as the header shows it (balance and tier from the mirror). */
-export async function GET() {
-  const session = await getSession();
-  if (!session) return json({ session: null });
-  const s = await getAccountSummary(session.address);
-  return json({
-    session: { address: session.address, kind: session.kind },
-    balance: s.balance,
-    tier: s.tier,
-    lifetimeEarned: s.lifetimeEarned,
-  });
-}
+export const GET = route({
+  auth: "public",
+  async handle({ request }) {
+    const session = sessionOf(request);
+    if (!session) return ok({ session: null });
+    const s = await getAccountSummary(session.address);
+    return ok({ session: { address: session.address, kind: session.kind }, balance: s.balance, tier: s.tier, lifetimeEarned: s.lifetimeEarned });
+  },
+});

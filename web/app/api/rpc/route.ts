@@ -4,15 +4,14 @@
  * the server. The body goes through the size-limited reader; calls are counted per client address
  * (RPC_RATE_PER_MINUTE, default 600 a minute; 429 with Retry-After). Writes never pass here: they
  * are signed and sent by the member's own wallet or relayed. Upstream failures answer a generic 502
- * and log the RPC's origin only.
+ * and log the RPC's origin only (the edge's logger reduces every URL to its origin).
  */
 import { attempt } from "@/lib/auth/rate-limit.ts";
-import { clientIp } from "@/lib/client-ip.ts";
 import { deployment, rpcUrl } from "@/lib/config.ts";
-import type { Queryable } from "@/lib/custody/users.ts";
-import { queries } from "@/lib/data/db.ts";
-import { problem, tooMany } from "@/lib/json.ts";
-import { readJsonBody } from "@/lib/request-body.ts";
+import { appDb } from "@/lib/data/db.ts";
+import { problem, tooMany } from "@/lib/edge/response.ts";
+import { fail } from "@/lib/edge/result.ts";
+import { route } from "@/lib/edge/route.ts";
 import { MAX_CALLS, refuseCall } from "@/lib/rpc-policy.ts";
 import { redactUrls } from "../../../../scripts/lib/redact.ts";
 
@@ -50,13 +49,14 @@ async function upstream(body: string): Promise<{ status: number; text: string }>
   return { status: r.status, text: await r.text() };
 }
 
-export async function POST(request: Request) {
-  const read = await readJsonBody(request, MAX_BODY);
-  if (read instanceof Response) return read;
-  const calls = Array.isArray(read.body) ? read.body : [read.body];
-  if (calls.length === 0 || calls.length > MAX_CALLS) return problem(400, "bad_batch", `1 to ${MAX_CALLS} calls`);
-  try {
-    const limit = await attempt(queries().pool as unknown as Queryable, `rpc:ip:${clientIp(request)}`, { max: perMinute(), windowSeconds: 60 }, calls.length);
+export const POST = route({
+  auth: "public",
+  body: { maxBytes: MAX_BODY },
+  unexpected: fail(502, "rpc_unavailable", "the chain could not be reached: try again later"),
+  async handle({ body, ip }) {
+    const calls = Array.isArray(body) ? body : [body];
+    if (calls.length === 0 || calls.length > MAX_CALLS) return problem(400, "bad_batch", `1 to ${MAX_CALLS} calls`);
+    const limit = await attempt(appDb(), `rpc:ip:${ip}`, { max: perMinute(), windowSeconds: 60 }, calls.length);
     if (!limit.ok) return tooMany(limit.retryAfterSeconds, `at most ${perMinute()} calls a minute: try again later`);
     const d = deployment();
     const contracts = [d.contracts.LoyaltyPoints.address, d.contracts.RewardNFT.address, d.contracts.LoyaltyForwarder.address];
@@ -66,13 +66,7 @@ export async function POST(request: Request) {
       const why = refuseCall(c, contracts, tip);
       if (why) return problem(403, "method_not_allowed", why);
     }
-    const answer = await upstream(JSON.stringify(read.body));
+    const answer = await upstream(JSON.stringify(body));
     return new Response(answer.text, { status: 200, headers: { "content-type": "application/json", "cache-control": "no-store" } });
-  } catch (e) {
-    const name = (e as Error).name;
-    if (name === "NoDatabaseError") return problem(503, "no_database", "the database is not configured");
-    if (name === "NotDeployedError") return problem(503, "not_deployed", "the program is not deployed on this network");
-    console.error(JSON.stringify({ level: "error", component: "rpc-proxy", msg: "upstream failed", rpc: redactUrls(rpcUrl()), error: redactUrls((e as Error).message).slice(0, 300) }));
-    return problem(502, "rpc_unavailable", "the chain could not be reached: try again later");
-  }
-}
+  },
+});

@@ -12,10 +12,10 @@
 import { currentReport, ReportExpiredError, reportByKey } from "@/lib/audit-report.ts";
 import { REPORT_FILES, type ReportFile } from "@/lib/audit-report-summary.ts";
 import { NoMirrorError } from "@/lib/audit.ts";
-import { NotDeployedError } from "@/lib/config.ts";
-import { NoDatabaseError } from "@/lib/data/db.ts";
-import { json, problem } from "@/lib/json.ts";
-import { redactUrls } from "../../../../../scripts/lib/redact.ts";
+import { HttpError } from "@/lib/edge/errors.ts";
+import { json, problem } from "@/lib/edge/response.ts";
+import { fail } from "@/lib/edge/result.ts";
+import { route } from "@/lib/edge/route.ts";
 
 export const dynamic = "force-dynamic";
 /** An audit of a large programme can take a while. */
@@ -27,34 +27,39 @@ const CONTENT_TYPES: Record<ReportFile, string> = {
   "discrepancies.csv": "text/csv; charset=utf-8",
 };
 
-export async function GET(request: Request) {
-  const params = new URL(request.url).searchParams;
-  const file = params.get("file");
-  if (file !== null && !(REPORT_FILES as readonly string[]).includes(file)) {
-    return problem(400, "bad_file", `file must be one of ${REPORT_FILES.join(", ")}`);
-  }
-  const key = params.get("key");
-  if (key !== null && !/^[\w-]{1,200}$/.test(key)) return problem(400, "bad_key", "malformed report key");
-  try {
-    const entry = key !== null ? await reportByKey(key) : await currentReport({ mirror: params.get("mirror") === "1" });
-    if (file === null) return json(entry.summary);
-    const f = file as ReportFile;
-    return new Response(entry.files[f], {
-      headers: {
-        "content-type": CONTENT_TYPES[f],
-        "content-disposition": `attachment; filename="${entry.summary.files[f].name}"`,
-        // The content of a key never changes; the key itself is private to whoever prepared it.
-        "cache-control": "private, max-age=3600, immutable",
-      },
-    });
-  } catch (error) {
-    // Public answers say what happened in general words: an error's own text can quote the RPC URL
-    // (a provider's key in its path), a file path or a database address. The log keeps the detail
-    // with every URL reduced to its origin.
-    if (error instanceof ReportExpiredError) return problem(410, "report_expired", error.message); // our own words, no detail
-    if (error instanceof NoMirrorError || error instanceof NoDatabaseError || error instanceof NotDeployedError) return problem(503, "unavailable", "the audit is not available on this server right now");
-    const e = error instanceof Error ? error : new Error(String(error));
-    console.error(JSON.stringify({ level: "error", component: "audit-report", msg: "audit report failed", error: e.name, detail: redactUrls(e.message).slice(0, 500) }));
-    return problem(502, "audit_failed", "the audit could not run (the chain or the mirror did not answer): try again later");
-  }
-}
+/**
+ * Public answers say what happened in general words: an error's own text can quote the RPC URL (a
+ * provider's key in its path), a file path or a database address. The edge's log keeps the detail
+ * with every URL reduced to its origin.
+ */
+export const GET = route({
+  auth: "public",
+  unexpected: fail(502, "audit_failed", "the audit could not run (the chain or the mirror did not answer): try again later"),
+  async handle({ request }) {
+    const params = new URL(request.url).searchParams;
+    const file = params.get("file");
+    if (file !== null && !(REPORT_FILES as readonly string[]).includes(file)) {
+      return problem(400, "bad_file", `file must be one of ${REPORT_FILES.join(", ")}`);
+    }
+    const key = params.get("key");
+    if (key !== null && !/^[\w-]{1,200}$/.test(key)) return problem(400, "bad_key", "malformed report key");
+    try {
+      const entry = key !== null ? await reportByKey(key) : await currentReport({ mirror: params.get("mirror") === "1" });
+      if (file === null) return json(entry.summary);
+      const f = file as ReportFile;
+      return new Response(entry.files[f], {
+        headers: {
+          "content-type": CONTENT_TYPES[f],
+          "content-disposition": `attachment; filename="${entry.summary.files[f].name}"`,
+          // The content of a key never changes; the key itself is private to whoever prepared it.
+          "cache-control": "private, max-age=3600, immutable",
+        },
+      });
+    } catch (error) {
+      if (error instanceof ReportExpiredError) return problem(410, "report_expired", error.message); // our own words, no detail
+      // Whatever part is missing, the auditor reads one word for it.
+      if (error instanceof NoMirrorError || (error instanceof HttpError && error.status === 503)) return problem(503, "unavailable", "the audit is not available on this server right now");
+      throw error;
+    }
+  },
+});

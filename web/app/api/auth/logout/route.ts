@@ -1,9 +1,14 @@
-import { sameOrigin, SESSION_COOKIE } from "@/lib/auth/session.ts";
-import { json, problem } from "@/lib/json.ts";
+import { CLEAR_SESSION_COOKIE } from "@/lib/auth/session.ts";
+import { json } from "@/lib/edge/response.ts";
+import { route } from "@/lib/edge/route.ts";
 
-export async function POST(request: Request) {
-  if (!sameOrigin(request)) return problem(403, "cross_origin", "sign-out must come from this site");
-  const response = json({ ok: true });
-  response.headers.append("set-cookie", `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax`);
-  return response;
-}
+/** POST: this browser's session cookie is cleared (same-origin only). */
+export const POST = route({
+  auth: "same-origin",
+  body: false,
+  async handle() {
+    const response = json({ ok: true });
+    response.headers.append("set-cookie", CLEAR_SESSION_COOKIE);
+    return response;
+  },
+});

@@ -1,9 +1,8 @@
 import { cookieWithNonce, issueNonce } from "@/lib/auth/nonces.ts";
 import { attempt } from "@/lib/auth/rate-limit.ts";
-import { clientIp } from "@/lib/client-ip.ts";
-import type { Queryable } from "@/lib/custody/users.ts";
-import { queries } from "@/lib/data/db.ts";
-import { json, tooMany } from "@/lib/json.ts";
+import { appDb } from "@/lib/data/db.ts";
+import { json, tooMany } from "@/lib/edge/response.ts";
+import { route } from "@/lib/edge/route.ts";
 
 export const dynamic = "force-dynamic";
 
@@ -11,11 +10,14 @@ export const dynamic = "force-dynamic";
 const PER_IP = { max: 60, windowSeconds: 600 };
 
 /** GET → { nonce }: a one-time nonce for a SIWE message or a move-to-wallet proof, bound to this browser by a cookie. */
-export async function GET(request: Request) {
-  const limit = await attempt(queries().pool as unknown as Queryable, `nonce:ip:${clientIp(request)}`, PER_IP);
-  if (!limit.ok) return tooMany(limit.retryAfterSeconds, "too many sign-in attempts from this address: try again later");
-  const nonce = await issueNonce();
-  const response = json({ nonce });
-  response.headers.append("set-cookie", cookieWithNonce(request, nonce));
-  return response;
-}
+export const GET = route({
+  auth: "public",
+  async handle({ request, ip }) {
+    const limit = await attempt(appDb(), `nonce:ip:${ip}`, PER_IP);
+    if (!limit.ok) return tooMany(limit.retryAfterSeconds, "too many sign-in attempts from this address: try again later");
+    const nonce = await issueNonce();
+    const response = json({ nonce });
+    response.headers.append("set-cookie", cookieWithNonce(request, nonce));
+    return response;
+  },
+});

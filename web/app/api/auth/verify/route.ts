@@ -10,17 +10,16 @@ import { getAddress } from "viem";
 import { createSiweMessage, parseSiweMessage, validateSiweMessage, type SiweMessage } from "viem/siwe";
 import { browserAskedFor, consumeNonce, cookieWithoutNonce } from "@/lib/auth/nonces.ts";
 import { findAccount } from "@/lib/auth/account-state.ts";
-import { sameOrigin, SESSION_TTL_SECONDS, sessionCookie, siteDomain } from "@/lib/auth/session.ts";
+import { SESSION_TTL_SECONDS, sessionCookie, siteDomain } from "@/lib/auth/session.ts";
 import { appDb } from "@/lib/data/db.ts";
 import { chainClient } from "@/lib/chain/server.ts";
 import { appOrigin, chainId } from "@/lib/config.ts";
-import { json, problem } from "@/lib/json.ts";
-import { readJsonBody } from "@/lib/request-body.ts";
+import { json, problem } from "@/lib/edge/response.ts";
+import { route } from "@/lib/edge/route.ts";
 
 export const dynamic = "force-dynamic";
 
 const MAX_AGE_MS = 10 * 60_000;
-const MAX_BODY = 8 * 1024;
 
 /** The canonical text of parsed fields, or null when they do not make a whole message. */
 function canonical(fields: ReturnType<typeof parseSiweMessage>): string | null {
@@ -31,11 +30,9 @@ function canonical(fields: ReturnType<typeof parseSiweMessage>): string | null {
   }
 }
 
-export async function POST(request: Request) {
-  if (!sameOrigin(request)) return problem(403, "cross_origin", "sign-in must come from this site");
-  const read = await readJsonBody(request, MAX_BODY);
-  if (read instanceof Response) return read;
-  const body = (read.body ?? {}) as { message?: unknown; signature?: unknown };
+export const POST = route({ auth: "same-origin", body: true, handle: ({ request, body }) => signIn(request, (body ?? {}) as { message?: unknown; signature?: unknown }) });
+
+async function signIn(request: Request, body: { message?: unknown; signature?: unknown }): Promise<Response> {
   if (typeof body.message !== "string" || body.message.length > 4000) return problem(400, "bad_message", "message must be a SIWE message");
   if (typeof body.signature !== "string" || !/^0x[0-9a-fA-F]{2,4000}$/.test(body.signature)) return problem(400, "bad_signature", "signature must be hex");
   const message = body.message;

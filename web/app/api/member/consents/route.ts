@@ -1,15 +1,11 @@
 import { appDb } from "@/lib/data/db.ts";
 import { getConsents, setConsents } from "@/lib/custody/privacy.ts";
-import { handleMember } from "@/lib/custody/server.ts";
+import { route } from "@/lib/edge/route.ts";
 
 export const dynamic = "force-dynamic";
 
 /** GET → { consents: { marketing, partners, analytics }, history: [{ choice, granted, source, at }] }. */
-export async function GET(request: Request) {
-  return handleMember(request, ({ session }) => getConsents(appDb(), session), { body: false });
-}
+export const GET = route({ auth: "member", handle: ({ session }) => getConsents(appDb(), session) });
 
 /** POST { marketing?, partners?, analytics? } → the same, after recording the changes. */
-export async function POST(request: Request) {
-  return handleMember(request, ({ session, body }) => setConsents(appDb(), session, body));
-}
+export const POST = route({ auth: "member", handle: ({ session, body }) => setConsents(appDb(), session, body) });

@@ -1,8 +1,9 @@
 import { CLEAR_SESSION_COOKIE } from "@/lib/auth/session.ts";
 import { appDb } from "@/lib/data/db.ts";
 import { deleteAccount } from "@/lib/custody/privacy.ts";
-import { handleMember, holdingsOnChain } from "@/lib/custody/server.ts";
-import { json } from "@/lib/json.ts";
+import { holdingsOnChain } from "@/lib/custody/server.ts";
+import { json } from "@/lib/edge/response.ts";
+import { route } from "@/lib/edge/route.ts";
 
 export const dynamic = "force-dynamic";
 
@@ -11,12 +12,13 @@ export const dynamic = "force-dynamic";
  * the custodial key) and signs them out everywhere; 409 still_holds_assets while the account holds
  * points or rewards and confirmLoss is not true.
  */
-export async function POST(request: Request) {
-  return handleMember(request, async ({ session, body }) => {
+export const POST = route({
+  auth: "member",
+  async handle({ session, body }) {
     const r = await deleteAccount(appDb(), session, body, holdingsOnChain);
     if (!("body" in r)) return r;
     const response = json(r.body);
     response.headers.append("set-cookie", CLEAR_SESSION_COOKIE);
     return response;
-  });
-}
+  },
+});

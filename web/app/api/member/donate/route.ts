@@ -1,10 +1,8 @@
-import { clientIp } from "@/lib/client-ip.ts";
 import { custodialAction } from "@/lib/custody/member-actions.ts";
-import { custodyDeps, handleMember } from "@/lib/custody/server.ts";
+import { custodyDeps } from "@/lib/custody/server.ts";
+import { route } from "@/lib/edge/route.ts";
 
 export const dynamic = "force-dynamic";
 
 /** POST { charity, amount } → { hash, blockNumber, status }: a custodial member's donation to a registered charity, relayed (no gas). */
-export async function POST(request: Request) {
-  return handleMember(request, ({ session, body }) => custodialAction(custodyDeps(), session, "donate", body, { ip: clientIp(request) }));
-}
+export const POST = route({ auth: "member", handle: ({ session, body, ip }) => custodialAction(custodyDeps(), session, "donate", body, { ip }) });

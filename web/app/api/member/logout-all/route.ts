@@ -1,22 +1,20 @@
 import { CLEAR_SESSION_COOKIE } from "@/lib/auth/session.ts";
 import { appDb } from "@/lib/data/db.ts";
 import { logOutEverywhere } from "@/lib/custody/privacy.ts";
-import { handleMember } from "@/lib/custody/server.ts";
-import { json } from "@/lib/json.ts";
+import { json } from "@/lib/edge/response.ts";
+import { route } from "@/lib/edge/route.ts";
 
 export const dynamic = "force-dynamic";
 
 /** POST: every session of this account, on every device, stops working (this one too). */
-export async function POST(request: Request) {
-  return handleMember(
-    request,
-    async ({ session }) => {
-      const r = await logOutEverywhere(appDb(), session);
-      if (!("body" in r)) return r;
-      const response = json(r.body);
-      response.headers.append("set-cookie", CLEAR_SESSION_COOKIE);
-      return response;
-    },
-    { body: false },
-  );
-}
+export const POST = route({
+  auth: "member",
+  body: false,
+  async handle({ session }) {
+    const r = await logOutEverywhere(appDb(), session);
+    if (!("body" in r)) return r;
+    const response = json(r.body);
+    response.headers.append("set-cookie", CLEAR_SESSION_COOKIE);
+    return response;
+  },
+});

@@ -1,8 +1,10 @@
 import { startMove } from "@/lib/custody/move.ts";
 import { browserAskedFor, cookieWithoutNonce } from "@/lib/auth/nonces.ts";
 import { siteDomain } from "@/lib/auth/session.ts";
-import { handleMember, moveDeps } from "@/lib/custody/server.ts";
-import { json } from "@/lib/json.ts";
+import { moveDeps } from "@/lib/custody/server.ts";
+import { respond } from "@/lib/edge/response.ts";
+import { fail } from "@/lib/edge/result.ts";
+import { route } from "@/lib/edge/route.ts";
 
 export const dynamic = "force-dynamic";
 
@@ -12,14 +14,15 @@ export const dynamic = "force-dynamic";
  * configured domain); the move starts (then POST /api/member/move/continue until it answers
  * { step: "done" }).
  */
-export async function POST(request: Request) {
-  return handleMember(request, async ({ session, body }) => {
+export const POST = route({
+  auth: "member",
+  async handle({ request, session, body }) {
     const nonce = (body as { nonce?: unknown } | null)?.nonce;
     const r = browserAskedFor(request, nonce)
       ? await startMove(moveDeps(), session, body, siteDomain())
-      : { status: 401, error: { code: "bad_nonce", message: "this nonce was not issued to this browser: ask for a new one" } };
-    const response = "error" in r ? json({ error: r.error }, { status: r.status }) : json(r.body, { status: r.status });
+      : fail(401, "bad_nonce", "this nonce was not issued to this browser: ask for a new one");
+    const response = respond(r);
     response.headers.append("set-cookie", cookieWithoutNonce(request, nonce));
     return response;
-  });
-}
+  },
+});

@@ -3,4 +3,4 @@ import { createKeyRoute } from "@/lib/purchases/console.ts";
 
 export const dynamic = "force-dynamic";
 
-export const POST = (request: Request) => createKeyRoute(request);
+export const POST = createKeyRoute;

@@ -3,4 +3,4 @@ import { createCampaignRoute } from "@/lib/purchases/console.ts";
 
 export const dynamic = "force-dynamic";
 
-export const POST = (request: Request) => createCampaignRoute(request);
+export const POST = createCampaignRoute;

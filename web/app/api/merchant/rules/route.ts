@@ -3,4 +3,4 @@ import { setRulesRoute } from "@/lib/purchases/console.ts";
 
 export const dynamic = "force-dynamic";
 
-export const POST = (request: Request) => setRulesRoute(request);
+export const POST = setRulesRoute;

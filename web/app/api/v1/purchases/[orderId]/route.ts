@@ -1,16 +1,16 @@
 /** GET /api/v1/purchases/{orderId}: one of the key's merchant's purchases. */
-import { apiPool, handleApi, orderIdFrom } from "@/lib/purchases/http.ts";
+import { segmentAfter } from "@/lib/edge/path.ts";
+import { fail } from "@/lib/edge/result.ts";
+import { route } from "@/lib/edge/route.ts";
 import { getPurchase } from "@/lib/purchases/purchases.ts";
+import { apiPool } from "@/lib/purchases/server.ts";
 
 export const dynamic = "force-dynamic";
 
-export async function GET(request: Request) {
-  return handleApi(
-    request,
-    async ({ merchant }) => {
-      const orderId = orderIdFrom(request);
-      return orderId ? getPurchase({ db: apiPool() }, merchant, orderId) : { status: 404, error: { code: "unknown_order", message: "no such order" } };
-    },
-    { body: false },
-  );
-}
+export const GET = route({
+  auth: "api",
+  async handle({ request, merchant }) {
+    const orderId = segmentAfter(request, "purchases");
+    return orderId ? getPurchase({ db: apiPool() }, merchant, orderId) : fail(404, "unknown_order", "no such order");
+  },
+});

@@ -3,4 +3,4 @@ import { revokeKeyRoute } from "@/lib/purchases/console.ts";
 
 export const dynamic = "force-dynamic";
 
-export const POST = (request: Request) => revokeKeyRoute(request);
+export const POST = revokeKeyRoute;

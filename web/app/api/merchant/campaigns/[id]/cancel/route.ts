@@ -3,4 +3,4 @@ import { cancelCampaignRoute } from "@/lib/purchases/console.ts";
 
 export const dynamic = "force-dynamic";
 
-export const POST = (request: Request) => cancelCampaignRoute(request);
+export const POST = cancelCampaignRoute;

@@ -4,7 +4,10 @@
  * oversized or endless body costs nothing and gets a 413, never a 500. One reader, so every route
  * answers bad bodies alike.
  */
-import { problem } from "./json.ts";
+import { problem } from "./response.ts";
+
+/** The largest JSON body of the app's routes, unless a route says otherwise (the RPC proxy's batches). */
+export const MAX_BODY_BYTES = 8 * 1024;
 
 /** The body as text, or null past `max` bytes (stops reading there: a huge body costs nothing). */
 export async function readLimited(request: Request, max: number): Promise<string | null> {
@@ -40,7 +43,7 @@ export function parseJson(text: string): unknown {
 }
 
 /** The parsed JSON body, or the 415 / 413 / 400 answer to send instead. */
-export async function readJsonBody(request: Request, max: number): Promise<{ body: unknown } | Response> {
+export async function readJsonBody(request: Request, max = MAX_BODY_BYTES): Promise<{ body: unknown } | Response> {
   if (!/^application\/json\b/i.test(request.headers.get("content-type") ?? "")) return problem(415, "bad_content_type", "send Content-Type: application/json");
   const text = await readLimited(request, max);
   if (text === null) return problem(413, "too_large", `the body is larger than ${max} bytes`);
