@@ -30,10 +30,6 @@ export interface PurchaseDeps {
   fromBlock?: bigint;
 }
 
-// TODO(edge): rename to the edge's Failure / Result once the batcher lands.
-export type ApiError = Failure;
-export type ApiResult = Result;
-
 export const MAX_AMOUNT_CENTS = 10n ** 12n;
 export const CURRENCIES = ["EUR"] as const;
 const ORDER_ID = /^[\x20-\x7e]{1,128}$/;
@@ -49,7 +45,7 @@ export interface PurchaseInput {
 }
 
 /** The body of POST /api/v1/purchases, checked. Amounts: a JSON integer or a string of digits. */
-export function parsePurchase(body: unknown): PurchaseInput | ApiError {
+export function parsePurchase(body: unknown): PurchaseInput | Failure {
   if (!body || typeof body !== "object" || Array.isArray(body)) return fail(400, "bad_json", "expected a JSON object");
   const o = body as Record<string, unknown>;
   const m = o.member as Record<string, unknown> | undefined;
@@ -70,7 +66,7 @@ export function parsePurchase(body: unknown): PurchaseInput | ApiError {
 }
 
 /** A member by wallet address (any: self-custody members need no account here), email or member id. */
-export async function resolveMember(db: Queryable, member: PurchaseInput["member"]): Promise<Address | ApiError> {
+export async function resolveMember(db: Queryable, member: PurchaseInput["member"]): Promise<Address | Failure> {
   if ("address" in member) {
     if (!isAddress(member.address, { strict: false }) || getAddress(member.address) === zeroAddress) return fail(422, "invalid_member", "member.address is not an address");
     return getAddress(member.address);
@@ -91,7 +87,7 @@ const activeCache = new Map<string, number>();
 
 /** The merchant holds MERCHANT_ROLE and authorized the relayer as its agent (asked to the chain;
  * a positive answer is reused for 2 s, a negative one never: the console's fix shows at once). */
-export async function merchantActive(deps: PurchaseDeps, merchant: Address): Promise<ApiError | null> {
+export async function merchantActive(deps: PurchaseDeps, merchant: Address): Promise<Failure | null> {
   const hit = activeCache.get(merchant);
   if (hit && Date.now() - hit < 2_000) return null;
   const [isMerchant, isAgent] = await Promise.all([
@@ -135,8 +131,8 @@ interface PurchaseRow {
 }
 
 /** The failure a failed purchase answered, kept in last_error as "status code message". */
-const storedError = (r: ApiError) => `${r.status} ${r.error.code} ${r.error.message}`;
-function errorOf(row: PurchaseRow): ApiError {
+const storedError = (r: Failure) => `${r.status} ${r.error.code} ${r.error.message}`;
+function errorOf(row: PurchaseRow): Failure {
   const m = /^(\d{3}) (\S+) ([\s\S]*)$/.exec(row.last_error ?? "");
   return m ? fail(Number(m[1]), m[2]!, m[3]!) : fail(502, "issuance_failed", row.last_error ?? "the issuance failed");
 }
@@ -165,7 +161,7 @@ export function purchaseView(row: PurchaseRow): Record<string, unknown> {
 /** In this process: purchases being issued, so that duplicates wait without polling the database. */
 const inFlight = new Map<string, Promise<void>>();
 
-export async function recordPurchase(deps: PurchaseDeps, merchant: Address, body: unknown): Promise<ApiResult> {
+export async function recordPurchase(deps: PurchaseDeps, merchant: Address, body: unknown): Promise<Result> {
   const input = parsePurchase(body);
   if ("error" in input) return input;
   const member = await resolveMember(deps.db, input.member);
@@ -218,8 +214,8 @@ export async function recordPurchase(deps: PurchaseDeps, merchant: Address, body
 }
 
 /** This request owns the row (it inserted it, or took over a failed or abandoned attempt). */
-async function own(deps: PurchaseDeps, row: PurchaseRow, status: number): Promise<ApiResult> {
-  let result!: ApiResult;
+async function own(deps: PurchaseDeps, row: PurchaseRow, status: number): Promise<Result> {
+  let result!: Result;
   const p = issue(deps, row).then(
     (r) => void (result = r),
     async (e) => {
@@ -238,7 +234,7 @@ async function own(deps: PurchaseDeps, row: PurchaseRow, status: number): Promis
 }
 
 /** Why a simulation refused an issuance, in the API's words. */
-function refusal(e: RelayRejectedError): ApiError {
+function refusal(e: RelayRejectedError): Failure {
   switch (e.revertName) {
     case "IssuanceAllowanceExceeded":
       return fail(409, "allowance_exceeded", `the merchant's issuance allowance is too small (available ${String(e.revertArgs?.[1] ?? "?")} points, needed ${String(e.revertArgs?.[2] ?? "?")}): ask the operator for more`);
@@ -277,7 +273,7 @@ async function recordedIssuance(deps: PurchaseDeps, merchant: Address, ref: Hash
  * PointsIssued log under that ref), or issuance_mismatch when the chain recorded another member or
  * amount under the merchant's ref; null when the chain shows none (the refusal stands).
  */
-async function earlierIssuance(deps: PurchaseDeps, merchant: Address, member: Address, amount: bigint, ref: Hash): Promise<{ hash: Hash; blockNumber: bigint } | ApiError | null> {
+async function earlierIssuance(deps: PurchaseDeps, merchant: Address, member: Address, amount: bigint, ref: Hash): Promise<{ hash: Hash; blockNumber: bigint } | Failure | null> {
   const recorded = await recordedIssuance(deps, merchant, ref);
   if (!recorded) return null;
   if (recorded.member !== member || recorded.amount !== amount) return mismatch();
@@ -293,7 +289,7 @@ async function earlierIssuance(deps: PurchaseDeps, merchant: Address, member: Ad
 }
 
 /** Issues `amount` for `ref` through the relayer; RefAlreadyUsed counts as done only for this very issuance. */
-async function issueOnce(deps: PurchaseDeps, merchant: Address, member: Address, amount: bigint, ref: Hash, key: string): Promise<{ hash: Hash; blockNumber: bigint } | ApiError> {
+async function issueOnce(deps: PurchaseDeps, merchant: Address, member: Address, amount: bigint, ref: Hash, key: string): Promise<{ hash: Hash; blockNumber: bigint } | Failure> {
   const data = encodeFunctionData({ abi: loyaltyPointsAbi, functionName: "issueFor", args: [merchant, member, amount, ref] });
   let tx: RelayedTx;
   try {
@@ -314,7 +310,7 @@ async function issueOnce(deps: PurchaseDeps, merchant: Address, member: Address,
   return refusal(new RelayRejectedError("would_revert", `the issuance reverted on chain (${tx.revertReason ?? "unknown reason"})`, tx.revertReason));
 }
 
-async function issue(deps: PurchaseDeps, row: PurchaseRow): Promise<ApiResult> {
+async function issue(deps: PurchaseDeps, row: PurchaseRow): Promise<Result> {
   const merchant = getAddress(row.merchant);
   const member = getAddress(row.member);
   const amountCents = BigInt(row.amount_cents);
@@ -386,12 +382,12 @@ async function issue(deps: PurchaseDeps, row: PurchaseRow): Promise<ApiResult> {
   return { status: 200, body: purchaseView(rows[0]!) };
 }
 
-async function markFailed(deps: PurchaseDeps, row: PurchaseRow, result: ApiError): Promise<ApiResult> {
+async function markFailed(deps: PurchaseDeps, row: PurchaseRow, result: Failure): Promise<Result> {
   await deps.db.query(`UPDATE purchases SET status = 'failed', last_error = $2, updated_at = now() WHERE id = $1`, [row.id, storedError(result)]);
   return result;
 }
 
-export async function getPurchase(deps: Pick<PurchaseDeps, "db">, merchant: Address, orderId: string): Promise<ApiResult> {
+export async function getPurchase(deps: Pick<PurchaseDeps, "db">, merchant: Address, orderId: string): Promise<Result> {
   const { rows } = await deps.db.query<PurchaseRow>(`SELECT * FROM purchases WHERE merchant = $1 AND order_id = $2`, [merchant.toLowerCase(), orderId]);
   if (!rows[0]) return fail(404, "unknown_order", "this merchant has no purchase with this orderId");
   return { status: 200, body: rows[0].status === "failed" ? { ...purchaseView(rows[0]), error: errorOf(rows[0]).error } : purchaseView(rows[0]) };
@@ -415,7 +411,7 @@ async function liveAccount(deps: PurchaseDeps, member: Address): Promise<Address
  * cannot come back), and says what could not be. One refund of a purchase at a time (its row is
  * locked for the duration), so two concurrent refunds never ask for the same points twice.
  */
-export async function refundPurchase(deps: PurchaseDeps, merchant: Address, orderId: string): Promise<ApiResult> {
+export async function refundPurchase(deps: PurchaseDeps, merchant: Address, orderId: string): Promise<Result> {
   const db = await deps.db.connect();
   try {
     await db.query("BEGIN");
