@@ -119,7 +119,9 @@ interface PurchaseRow {
   ref: string;
   tx_hash: string | null;
   block_number: string | null;
-  last_error: string | null;
+  error_status: number | null;
+  error_code: string | null;
+  error_message: string | null;
   referrer: string | null;
   referral_points: string | null;
   referral_tx_hash: string | null;
@@ -130,11 +132,9 @@ interface PurchaseRow {
   updated_at: Date;
 }
 
-/** The failure a failed purchase answered, kept in last_error as "status code message". */
-const storedError = (r: Failure) => `${r.status} ${r.error.code} ${r.error.message}`;
+/** The answer a failed purchase gave, from its error columns (a CHECK keeps them set together with 'failed'). */
 function errorOf(row: PurchaseRow): Failure {
-  const m = /^(\d{3}) (\S+) ([\s\S]*)$/.exec(row.last_error ?? "");
-  return m ? fail(Number(m[1]), m[2]!, m[3]!) : fail(502, "issuance_failed", row.last_error ?? "the issuance failed");
+  return fail(row.error_status ?? 502, row.error_code ?? "issuance_failed", row.error_message ?? "the issuance failed");
 }
 
 export function purchaseView(row: PurchaseRow): Record<string, unknown> {
@@ -188,7 +188,7 @@ export async function recordPurchase(deps: PurchaseDeps, merchant: Address, body
     if (row.status === "issued") return { status: 200, body: { ...purchaseView(row), replayed: true } };
     if (row.status === "failed") {
       const retry = await deps.db.query<PurchaseRow>(
-        `UPDATE purchases SET status = 'pending', attempt = attempt + 1, last_error = NULL, updated_at = now() WHERE id = $1 AND status = 'failed' RETURNING *`,
+        `UPDATE purchases SET status = 'pending', attempt = attempt + 1, error_status = NULL, error_code = NULL, error_message = NULL, updated_at = now() WHERE id = $1 AND status = 'failed' RETURNING *`,
         [row.id],
       );
       if (retry.rows[0]) return own(deps, retry.rows[0], 201);
@@ -383,7 +383,12 @@ async function issue(deps: PurchaseDeps, row: PurchaseRow): Promise<Result> {
 }
 
 async function markFailed(deps: PurchaseDeps, row: PurchaseRow, result: Failure): Promise<Result> {
-  await deps.db.query(`UPDATE purchases SET status = 'failed', last_error = $2, updated_at = now() WHERE id = $1`, [row.id, storedError(result)]);
+  await deps.db.query(`UPDATE purchases SET status = 'failed', error_status = $2, error_code = $3, error_message = $4, updated_at = now() WHERE id = $1`, [
+    row.id,
+    result.status,
+    result.error.code,
+    result.error.message,
+  ]);
   return result;
 }
 
