@@ -1,7 +1,8 @@
 /**
  * The routes of email/password sign-up and log-in (app/api/auth/signup and login): same-origin
- * only (../edge/route.ts), and on success the session cookie (kind "custodial"; httpOnly, SameSite=Lax, Secure in production) plus a
- * device cookie that spares this browser the per-account limit on later log-ins.
+ * only (../edge/route.ts), and on success the session cookie (kind "custodial"; httpOnly,
+ * SameSite=Lax, Secure in production) plus a device cookie that spares this browser the
+ * per-account limit on later log-ins.
  */
 import "server-only";
 import { createHmac, timingSafeEqual } from "node:crypto";

@@ -56,11 +56,9 @@ export function decodeSession(value: string | undefined, now = Date.now()): Sess
   }
 }
 
-/** The cookie's session, if its account is still live (a revoked, deleted or moved custodial
- * account signs nobody in: ./account-state.ts). Fails closed when the accounts database is down.
- * Memoized per server render (the header and the page ask once between them). */
-export const getSession = cache(async (): Promise<Session | null> => {
-  const session = decodeSession((await cookies()).get(SESSION_COOKIE)?.value);
+/** `session`, if its account is still live (a revoked, deleted or moved custodial account signs
+ * nobody in: ./account-state.ts). Fails closed when the accounts database is down. */
+async function liveSession(session: Session | null): Promise<Session | null> {
   if (!session) return null;
   try {
     const state = await accountState(appDb(), session);
@@ -68,7 +66,14 @@ export const getSession = cache(async (): Promise<Session | null> => {
   } catch {
     return null;
   }
-});
+}
+
+/** The page's signed-in session (its cookie), if live. Memoized per server render (the header and
+ * the page ask once between them). */
+export const getSession = cache(async (): Promise<Session | null> => liveSession(decodeSession((await cookies()).get(SESSION_COOKIE)?.value)));
+
+/** A route's signed-in session, if live: what a page would show for the same cookie. */
+export const liveSessionOf = (request: Request): Promise<Session | null> => liveSession(sessionOf(request));
 
 /** The Set-Cookie value of a new session (httpOnly, SameSite=Lax, Secure in production). */
 export function sessionCookie(session: Session): string {
@@ -86,6 +91,11 @@ export function sessionCookieOptions(maxAge: number) {
     path: "/",
     maxAge,
   };
+}
+
+/** The signed-in session of a route's request (its cookie), if any; pages use getSession. */
+export function sessionOf(request: Request): Session | null {
+  return decodeSession(requestCookie(request, SESSION_COOKIE));
 }
 
 /** The value of cookie `name` in the request's Cookie header, if any. */

@@ -16,7 +16,7 @@ import "server-only";
 import { getAddress, type Address } from "viem";
 import { createLogger, type Logger } from "../../../scripts/lib/log.ts";
 import { accountState } from "../auth/account-state.ts";
-import { decodeSession, requestCookie, sameOrigin, SESSION_COOKIE, type Session } from "../auth/session.ts";
+import { sameOrigin, sessionOf, type Session } from "../auth/session.ts";
 import { rolesOf, type Roles } from "../chain/roles.ts";
 import { clientIp } from "../client-ip.ts";
 import { appDb } from "../data/db.ts";
@@ -80,9 +80,6 @@ function firstLine(e: unknown): Error {
 
 const notMerchant = () => problem(403, "not_merchant", "this account holds no merchant role on chain");
 
-/** The signed-in session of the request's cookie, if any. */
-export const sessionOf = (request: Request): Session | null => decodeSession(requestCookie(request, SESSION_COOKIE));
-
 export function route<A extends AuthKind>(spec: RouteSpec<A>): (request: Request) => Promise<Response> {
   return async (request) => {
     const requestId = requestIdOf(request);
@@ -103,10 +100,11 @@ async function answer<A extends AuthKind>(spec: RouteSpec<A>, ctx: RequestContex
   }
   try {
     let api: { merchant: Address; keyId: string } | null = null;
-    if (spec.auth === "api") {
-      const auth = await authenticate(apiPool(), request.headers.get("authorization"));
+    const keys = spec.auth === "api" ? apiPool() : null;
+    if (keys) {
+      const auth = await authenticate(keys, request.headers.get("authorization"));
       if (!auth.ok) return problem(auth.status, auth.code, auth.message);
-      const busy = await countRequest(apiPool(), auth.keyId);
+      const busy = await countRequest(keys, auth.keyId);
       if (busy) return tooMany(busy.retryAfterSeconds, busy.error.message);
       api = { merchant: auth.merchant, keyId: auth.keyId };
     }
@@ -132,19 +130,16 @@ async function answer<A extends AuthKind>(spec: RouteSpec<A>, ctx: RequestContex
         full = { ...full, account, roles } as ConsoleContext;
       }
     }
-    if (api) {
-      full = { ...ctx, ...api } as ApiContext;
-      const lookup = spec.memberLookup === true && isLookup(ctx.body);
-      if (lookup) {
-        const refused = await countLookup(apiPool(), api.keyId, api.merchant);
-        if (refused) return tooMany(refused.retryAfterSeconds, refused.error.message);
-      }
-      const result = await spec.handle(full as ContextOf<A>);
-      if (lookup && !(result instanceof Response)) await countAnswer(apiPool(), api.keyId, api.merchant, result);
-      return result instanceof Response ? result : respond(result);
+    if (api) full = { ...ctx, ...api } as ApiContext;
+    const lookup = keys && api && spec.memberLookup === true && isLookup(ctx.body) ? { keys, ...api } : null;
+    if (lookup) {
+      const refused = await countLookup(lookup.keys, lookup.keyId, lookup.merchant);
+      if (refused) return tooMany(refused.retryAfterSeconds, refused.error.message);
     }
     const result = await spec.handle(full as ContextOf<A>);
-    return result instanceof Response ? result : respond(result);
+    if (result instanceof Response) return result;
+    if (lookup) await countAnswer(lookup.keys, lookup.keyId, lookup.merchant, result);
+    return respond(result);
   } catch (e) {
     if (e instanceof HttpError) {
       if (e.status >= 500) ctx.log.warn("request refused", { code: e.code, error: e });

@@ -1,6 +1,7 @@
 import { getAccountSummary } from "@/lib/data/index.ts";
 import { ok } from "@/lib/edge/result.ts";
-import { route, sessionOf } from "@/lib/edge/route.ts";
+import { liveSessionOf } from "@/lib/auth/session.ts";
+import { route } from "@/lib/edge/route.ts";
 
 export const dynamic = "force-dynamic";
 
@@ -8,7 +9,7 @@ export const dynamic = "force-dynamic";
 export const GET = route({
   auth: "public",
   async handle({ request }) {
-    const session = sessionOf(request);
+    const session = await liveSessionOf(request);
     if (!session) return ok({ session: null });
     const s = await getAccountSummary(session.address);
     return ok({ session: { address: session.address, kind: session.kind }, balance: s.balance, tier: s.tier, lifetimeEarned: s.lifetimeEarned });

@@ -12,7 +12,7 @@
 import { currentReport, ReportExpiredError, reportByKey } from "@/lib/audit-report.ts";
 import { REPORT_FILES, type ReportFile } from "@/lib/audit-report-summary.ts";
 import { NoMirrorError } from "@/lib/audit.ts";
-import { HttpError } from "@/lib/edge/errors.ts";
+import { ServiceUnavailableError } from "@/lib/edge/errors.ts";
 import { json, problem } from "@/lib/edge/response.ts";
 import { fail } from "@/lib/edge/result.ts";
 import { route } from "@/lib/edge/route.ts";
@@ -58,7 +58,7 @@ export const GET = route({
     } catch (error) {
       if (error instanceof ReportExpiredError) return problem(410, "report_expired", error.message); // our own words, no detail
       // Whatever part is missing, the auditor reads one word for it.
-      if (error instanceof NoMirrorError || (error instanceof HttpError && error.status === 503)) return problem(503, "unavailable", "the audit is not available on this server right now");
+      if (error instanceof NoMirrorError || error instanceof ServiceUnavailableError) return problem(503, "unavailable", "the audit is not available on this server right now");
       throw error;
     }
   },
