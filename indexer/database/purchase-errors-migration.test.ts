@@ -4,22 +4,16 @@
  * parse becomes what it answered for it), the status becomes the purchase_status enum, and only
  * its three values (and errors only on failed purchases) can be written afterwards.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrationStep, type MigrationStep } from "../../test/support/migration-step.ts";
+import { describe, expect, it } from "vitest";
+import { useMigrationStep } from "../../test/support/migration-step.ts";
 
 const THIS = "20261203100000_purchase_error_columns";
-let step: MigrationStep;
-let db: MigrationStep["db"];
-
-beforeAll(async () => {
-  step = await migrationStep(THIS);
-  db = step.db;
-});
-afterAll(() => step?.close());
+const step = useMigrationStep(THIS);
 
 describe("purchase error columns migration", () => {
   it("converts the rows written before it, then keeps status and errors consistent", async () => {
-    await step.applyBefore();
+    const { db } = step();
+    await step().applyBefore();
     const insert = (orderId: string, status: string, lastError: string | null) =>
       db.query(`INSERT INTO purchases (merchant, order_id, member, amount_cents, currency, status, ref, last_error) VALUES ('0xm', $1, '0xa', 100, 'EUR', $2, '0xr', $3)`, [orderId, status, lastError]);
     await insert("allowance", "failed", "409 allowance_exceeded the merchant's issuance allowance is too small (available 3 points, needed 50): ask the operator for more");
@@ -29,7 +23,7 @@ describe("purchase error columns migration", () => {
     await insert("issued", "issued", null);
     await insert("pending", "pending", null);
 
-    expect(await step.applyIt()).toEqual([THIS]);
+    expect(await step().applyIt()).toEqual([THIS]);
     const { rows } = await db.query(`SELECT order_id, status::text, error_status, error_code, error_message FROM purchases ORDER BY order_id`);
     expect(rows).toEqual([
       {

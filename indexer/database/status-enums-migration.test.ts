@@ -3,25 +3,19 @@
  * their status and kind, campaigns their kind, purchases how the merchant named the member, each
  * now an enum that refuses any other value (and a campaign still needs the field its kind uses).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrationStep, type MigrationStep } from "../../test/support/migration-step.ts";
+import { describe, expect, it } from "vitest";
+import { useMigrationStep } from "../../test/support/migration-step.ts";
 
 const THIS = "20261203110000_status_enums";
-let step: MigrationStep;
-let db: MigrationStep["db"];
-
-beforeAll(async () => {
-  step = await migrationStep(THIS);
-  db = step.db;
-});
-afterAll(() => step?.close());
+const step = useMigrationStep(THIS);
 
 const typeOf = async (table: string, column: string) =>
-  (await db.query(`SELECT udt_name FROM information_schema.columns WHERE table_name = $1 AND column_name = $2`, [table, column])).rows[0].udt_name;
+  (await step().db.query(`SELECT udt_name FROM information_schema.columns WHERE table_name = $1 AND column_name = $2`, [table, column])).rows[0].udt_name;
 
 describe("status enums migration", () => {
   it("keeps every row's value, then refuses values outside the enums", async () => {
-    await step.applyBefore();
+    const { db } = step();
+    await step().applyBefore();
     const statuses = ["queued", "sent", "confirmed", "reverted", "failed"];
     for (const [i, status] of statuses.entries())
       await db.query(`INSERT INTO relayer_txs (kind, relayer, chain_id, nonce, "to", data, raw, hash, status) VALUES ($1, '0xr', 31337, $2, '0xt', '0x', '0x', $3, $4)`, [i % 2 ? "forward" : "call", i, `0x0${i}`, status]);
@@ -32,7 +26,7 @@ describe("status enums migration", () => {
       await db.query(`INSERT INTO purchases (merchant, order_id, member, member_given, amount_cents, currency, status, ref) VALUES ('0xm', $1, '0xa', $1, 100, 'EUR', 'issued', '0xr')`, [given]);
     await db.query(`INSERT INTO purchases (merchant, order_id, member, amount_cents, currency, status, ref) VALUES ('0xm', 'unsaid', '0xa', 100, 'EUR', 'issued', '0xr')`);
 
-    expect(await step.applyIt()).toEqual([THIS]);
+    expect(await step().applyIt()).toEqual([THIS]);
 
     const txs = (await db.query(`SELECT kind::text, status::text FROM relayer_txs ORDER BY nonce`)).rows;
     expect(txs).toEqual([...statuses.map((status, i) => ({ kind: i % 2 ? "forward" : "call", status })), { kind: "fill", status: "sent" }]);

@@ -6,6 +6,7 @@ import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { afterAll, beforeAll } from "vitest";
 import { migrate, MIGRATIONS_DIR } from "../../indexer/database/migrator.ts";
 import { databaseUrl, TEST_PG_URL } from "./postgres.ts";
 
@@ -44,5 +45,18 @@ export async function migrationStep(migration: string): Promise<MigrationStep> {
       await admin.end();
       for (const dir of [before, through]) rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** The suite's step for `migration`, made before its tests and dropped after them. */
+export function useMigrationStep(migration: string): () => MigrationStep {
+  let step: MigrationStep | undefined;
+  beforeAll(async () => {
+    step = await migrationStep(migration);
+  });
+  afterAll(() => step?.close());
+  return () => {
+    if (!step) throw new Error("the migration step is made in beforeAll");
+    return step;
   };
 }
