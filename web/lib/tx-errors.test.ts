@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CONTRACT_ERROR_NAMES } from "../../contracts/spec/index.ts";
-import { CATALOGS, LOCALES, translator } from "./i18n/index.ts";
+import { LOCALES } from "./i18n/index.ts";
+import { CATALOGS, translator } from "./i18n/catalogs.ts";
 import { ApiError, CONTRACT_ERROR_MESSAGES, contractErrorMessage, describeError } from "./tx-errors.ts";
 
 describe("contract error messages", () => {

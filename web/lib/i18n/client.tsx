@@ -1,11 +1,12 @@
 "use client";
 import { createContext, useContext, useMemo, type ReactNode } from "react";
-import { translator, type Locale, type Translate } from "./index.ts";
+import { makeTranslator, type Locale, type Messages, type Translate } from "./index.ts";
 
 const I18nContext = createContext<{ locale: Locale; t: Translate } | null>(null);
 
-export function I18nProvider({ locale, children }: { locale: Locale; children: ReactNode }) {
-  const value = useMemo(() => ({ locale, t: translator(locale) }), [locale]);
+/** `messages`: the active language's dictionary, passed by the server (the other one never reaches the browser). */
+export function I18nProvider({ locale, messages, children }: { locale: Locale; messages: Messages; children: ReactNode }) {
+  const value = useMemo(() => ({ locale, t: makeTranslator(locale, messages) }), [locale, messages]);
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }
 
