@@ -2,7 +2,7 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createContext, useContext, useState, type ReactNode } from "react";
 import { I18nProvider } from "@/lib/i18n/client.tsx";
-import type { Locale, Messages } from "@/lib/i18n/index.ts";
+import type { Locale } from "@/lib/i18n/index.ts";
 import type { ChainInfo } from "@/lib/wagmi.ts";
 
 const ChainContext = createContext<ChainInfo | null>(null);
@@ -18,14 +18,14 @@ export function useChainInfo(): ChainInfo {
 }
 
 /**
- * Queries, the language (its dictionary only: `messages`) and the program's chain. No wallet
+ * Queries, the language (its dictionary only: `dictionary`, JSON text) and the program's chain. No wallet
  * provider: the wallet libraries load on demand (lib/wallet), never for a custodial member.
  */
-export function Providers({ locale, messages, chain, children }: { locale: Locale; messages: Messages; chain: ChainInfo | null; children: ReactNode }) {
+export function Providers({ locale, dictionary, chain, children }: { locale: Locale; dictionary: string; chain: ChainInfo | null; children: ReactNode }) {
   const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { staleTime: 5_000, retry: 1 } } }));
   const inner = (
     <QueryClientProvider client={queryClient}>
-      <I18nProvider locale={locale} messages={messages}>
+      <I18nProvider locale={locale} dictionary={dictionary}>
         {children}
       </I18nProvider>
     </QueryClientProvider>

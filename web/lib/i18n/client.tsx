@@ -4,9 +4,12 @@ import { makeTranslator, type Locale, type Messages, type Translate } from "./in
 
 const I18nContext = createContext<{ locale: Locale; t: Translate } | null>(null);
 
-/** `messages`: the active language's dictionary, passed by the server (the other one never reaches the browser). */
-export function I18nProvider({ locale, messages, children }: { locale: Locale; messages: Messages; children: ReactNode }) {
-  const value = useMemo(() => ({ locale, t: makeTranslator(locale, messages) }), [locale, messages]);
+/**
+ * `dictionary`: the active language's dictionary as JSON text, passed by the server (the other
+ * language never reaches the browser; lib/i18n/catalogs.ts says why it is text).
+ */
+export function I18nProvider({ locale, dictionary, children }: { locale: Locale; dictionary: string; children: ReactNode }) {
+  const value = useMemo(() => ({ locale, t: makeTranslator(locale, JSON.parse(dictionary) as Messages) }), [locale, dictionary]);
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }
 

@@ -1,6 +1,6 @@
 import "server-only";
 import { cookies } from "next/headers";
-import { CATALOGS, translator } from "./catalogs.ts";
+import { dictionaryJson, translator } from "./catalogs.ts";
 import { DEFAULT_LOCALE, isLocale, LOCALE_COOKIE, type Locale } from "./index.ts";
 
 export async function getLocale(): Promise<Locale> {
@@ -8,8 +8,8 @@ export async function getLocale(): Promise<Locale> {
   return isLocale(value) ? value : DEFAULT_LOCALE;
 }
 
-/** The request's language, its translator and its dictionary (for the client I18nProvider). */
+/** The request's language, its translator and its dictionary as JSON text (for the client I18nProvider). */
 export async function getI18n() {
   const locale = await getLocale();
-  return { locale, t: translator(locale), messages: CATALOGS[locale] };
+  return { locale, t: translator(locale), dictionary: dictionaryJson(locale) };
 }
