@@ -4,6 +4,9 @@
  * reads only its own member. The member pages then serve the custodial member (its balance and history).
  */
 import { randomBytes } from "node:crypto";
+import type { Page } from "@playwright/test";
+import { en } from "../../web/lib/i18n/messages/en.ts";
+import { fr } from "../../web/lib/i18n/messages/fr.ts";
 import { expect, test } from "./fixtures.ts";
 
 test.describe.configure({ mode: "serial" });
@@ -95,4 +98,62 @@ test("a custodial member's pages: balance and history from the mirror", async ({
   await page.goto("/member");
   await expect(page.getByTestId("header-balance")).toHaveText("0");
   await expect(page.getByTestId("member-balance")).toHaveText(/^0/);
+});
+
+/** Every script `page` downloads from now on (their text, once `settled()` is awaited). */
+function scriptsOf(page: Page) {
+  const bodies: Promise<string>[] = [];
+  page.on("response", (r) => {
+    if (r.request().resourceType() === "script") bodies.push(r.text().catch(() => ""));
+  });
+  return { settled: async () => (await Promise.all(bodies)).join("\n"), clear: () => void bodies.splice(0) };
+}
+
+/** The dictionary's plain texts that exist in `locale` only (as they would appear in a script). */
+function onlyIn(locale: "fr" | "en") {
+  const [mine, other] = locale === "fr" ? [fr, en] : [en, fr];
+  return Object.entries(mine)
+    .filter(([key, text]) => text !== other[key as keyof typeof other] && /^[A-Za-zÀ-ÿ ,.:]{30,}$/.test(text))
+    .map(([, text]) => text);
+}
+
+// wagmi's errors point at its documentation: the wallet libraries' chunk carries the address.
+const WALLET_LIBRARIES = "wagmi.sh";
+
+test("a visitor and a custodial member download neither the wallet libraries nor the other language", async ({ page, request, stack }) => {
+  expect(onlyIn("en").length).toBeGreaterThan(20);
+  expect(onlyIn("fr").length).toBeGreaterThan(20);
+  // A visitor, in French: no wallet code, no English dictionary...
+  let scripts = scriptsOf(page);
+  await page.goto("/member");
+  await page.waitForLoadState("networkidle");
+  let code = await scripts.settled();
+  expect(code).not.toContain(WALLET_LIBRARIES);
+  expect(onlyIn("en").filter((text) => code.includes(text))).toEqual([]);
+  // ...until they choose to connect a wallet: then it loads, and lists the browser's wallet.
+  await page.getByRole("button", { name: "Connecter un portefeuille" }).click();
+  await expect(page.getByRole("button", { name: "E2E Wallet" })).toBeVisible();
+  expect(await scripts.settled()).toContain(WALLET_LIBRARIES);
+
+  // A custodial member never downloads them, in either language.
+  const res = await request.post("/api/auth/signup", { data: { email: email("dora"), password: PASSWORD }, headers: { "content-type": "application/json", origin: stack.webUrl } });
+  expect(res.status()).toBe(201);
+  const [name, value] = res.headers()["set-cookie"]!.split(";")[0]!.split("=") as [string, string];
+  const member = await page.context().newPage();
+  await member.context().addCookies([{ name, value, url: stack.webUrl }]);
+  scripts = scriptsOf(member);
+  await member.goto("/member");
+  await expect(member.getByTestId("member-balance")).toHaveText(/^0/);
+  await member.waitForLoadState("networkidle");
+  expect(await scripts.settled()).not.toContain(WALLET_LIBRARIES);
+  await member.getByTestId("lang-en").click();
+  await expect(member.getByRole("heading", { level: 1 })).toHaveText(en["member.title"]);
+  scripts.clear();
+  await member.reload();
+  await expect(member.getByTestId("member-balance")).toHaveText(/^0/);
+  await member.waitForLoadState("networkidle");
+  code = await scripts.settled();
+  expect(code).not.toContain(WALLET_LIBRARIES);
+  expect(onlyIn("fr").filter((text) => code.includes(text))).toEqual([]);
+  await member.close();
 });

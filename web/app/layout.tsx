@@ -14,7 +14,7 @@ export async function generateMetadata(): Promise<Metadata> {
 export const viewport: Viewport = { width: "device-width", initialScale: 1, themeColor: "#1d3557" };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
-  const { locale, t } = await getI18n();
+  const { locale, t, dictionary } = await getI18n();
   let chain = null;
   try {
     const c = publicConfig();
@@ -25,7 +25,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   return (
     <html lang={locale}>
       <body>
-        <Providers locale={locale} chain={chain}>
+        <Providers locale={locale} dictionary={dictionary} chain={chain}>
           <Header />
           <main id="main" tabIndex={-1}>
             {children}

@@ -2,19 +2,19 @@
 /**
  * The signed-in member in the header of every page (balance and tier from the mirror, refreshed
  * after each write), and the wallet controls: pick an EIP-6963 wallet, connect, Sign-In with
- * Ethereum. Wallet state renders only after mount (it does not exist on the server).
+ * Ethereum. Wallet state renders only after mount (it does not exist on the server). The wallet
+ * libraries load when a visitor chooses "connect a wallet" (or connected one before in this
+ * browser) and on a wallet session's pages: never for a custodial member (lib/wallet).
  */
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useState } from "react";
-import { createSiweMessage } from "viem/siwe";
-import { useConfig, useConnection, useConnectors, useDisconnect } from "wagmi";
-import { connect, signMessage } from "wagmi/actions";
 import { useI18n } from "@/lib/i18n/client.tsx";
 import type { MessageKey } from "@/lib/i18n/index.ts";
 import { formatPoints, shortAddress } from "@/lib/format.ts";
 import { describeError } from "@/lib/tx-errors.ts";
+import { loadWallet, rememberedWallet, useWallet } from "@/lib/wallet/index.ts";
 import { useChainInfo, useOptionalChainInfo } from "./Providers.tsx";
 import { WalletPicker } from "./WalletPicker.tsx";
 
@@ -65,18 +65,18 @@ export function HeaderAccount({ initial }: { initial: Me }) {
           </Link>
         </p>
       )}
-      {mounted && chain ? <WalletControls signedIn={session?.address ?? null} /> : <span className="wallet-placeholder" aria-hidden="true" />}
+      {mounted && chain ? <WalletControls signedIn={session?.address ?? null} kind={session?.kind ?? null} /> : <span className="wallet-placeholder" aria-hidden="true" />}
     </div>
   );
 }
 
-function WalletControls({ signedIn }: { signedIn: string | null }) {
+function WalletControls({ signedIn, kind }: { signedIn: string | null; kind: "wallet" | "custodial" | null }) {
   const { t } = useI18n();
   const chain = useChainInfo();
-  const config = useConfig();
-  const connection = useConnection();
-  const connectors = useConnectors();
-  const { mutateAsync: disconnect } = useDisconnect();
+  // A wallet session (or a visitor whose browser connected a wallet before) needs the wallet at
+  // once: to notice another account in it, to sign in again in one click.
+  const auto = kind === "wallet" || (kind === null && rememberedWallet());
+  const wallet = useWallet(chain, auto);
   const router = useRouter();
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
@@ -84,34 +84,25 @@ function WalletControls({ signedIn }: { signedIn: string | null }) {
   const [busy, setBusy] = useState(false);
   const menuId = useId();
 
-  const connected = connection.status === "connected" ? connection.address : undefined;
+  const connected = wallet.address;
   const mismatch = signedIn && connected && connected.toLowerCase() !== signedIn.toLowerCase();
+
+  function toggle() {
+    setError(null);
+    setOpen((o) => !o);
+    loadWallet(chain).catch((e: unknown) => setError(describeError(e, t)));
+  }
 
   async function signIn(connectorUid?: string) {
     setError(null);
     setBusy(true);
     try {
+      const w = await loadWallet(chain);
       let address = connected;
-      if (!address || connectorUid) {
-        const connector = connectors.find((c) => c.uid === connectorUid) ?? connectors[0];
-        if (!connector) throw new Error(t("wallet.none"));
-        const result = await connect(config, { connector, chainId: chain.chainId });
-        address = result.accounts[0];
-      }
+      if (!address || connectorUid) address = await w.connect(connectorUid, t("wallet.none"));
       setOpen(false);
       const { nonce } = await fetch("/api/auth/nonce", { cache: "no-store" }).then((r) => r.json());
-      const message = createSiweMessage({
-        domain: window.location.host,
-        address: address!,
-        statement: t("wallet.siweStatement"),
-        uri: window.location.origin,
-        version: "1",
-        chainId: chain.chainId,
-        nonce,
-        issuedAt: new Date(),
-        expirationTime: new Date(Date.now() + 10 * 60_000),
-      });
-      const signature = await signMessage(config, { message, account: address! });
+      const { message, signature } = await w.signIn(address, t("wallet.siweStatement"), nonce);
       const res = await fetch("/api/auth/verify", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ message, signature }) });
       if (!res.ok) {
         const body = await res.json().catch(() => null);
@@ -128,7 +119,7 @@ function WalletControls({ signedIn }: { signedIn: string | null }) {
 
   async function signOut() {
     await fetch("/api/auth/logout", { method: "POST" });
-    if (connected) await disconnect({}).catch(() => {});
+    if (connected) await loadWallet(chain).then((w) => w.disconnect()).catch(() => {});
     await queryClient.invalidateQueries({ queryKey: ["me"] });
     router.refresh();
   }
@@ -150,12 +141,12 @@ function WalletControls({ signedIn }: { signedIn: string | null }) {
         </button>
       ) : (
         <>
-          <button type="button" className="button small" aria-expanded={open} aria-controls={menuId} onClick={() => setOpen((o) => !o)} disabled={busy} aria-busy={busy}>
+          <button type="button" className="button small" aria-expanded={open} aria-controls={menuId} onClick={toggle} disabled={busy} aria-busy={busy}>
             {t("wallet.connect")}
           </button>
           {open && (
             <div id={menuId} className="wallet-menu">
-              <WalletPicker connectors={connectors} onPick={(uid) => signIn(uid)} empty={t("wallet.none")} />
+              <WalletPicker connectors={wallet.connectors} ready={wallet.ready} onPick={(uid) => signIn(uid)} empty={t("wallet.none")} loading={t("wallet.loading")} />
             </div>
           )}
         </>

@@ -1,10 +1,9 @@
 "use client";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createContext, useContext, useState, type ReactNode } from "react";
-import { WagmiProvider } from "wagmi";
 import { I18nProvider } from "@/lib/i18n/client.tsx";
 import type { Locale } from "@/lib/i18n/index.ts";
-import { makeWagmiConfig, type ChainInfo } from "@/lib/wagmi.ts";
+import type { ChainInfo } from "@/lib/wagmi.ts";
 
 const ChainContext = createContext<ChainInfo | null>(null);
 
@@ -18,18 +17,19 @@ export function useChainInfo(): ChainInfo {
   return info;
 }
 
-export function Providers({ locale, chain, children }: { locale: Locale; chain: ChainInfo | null; children: ReactNode }) {
+/**
+ * Queries, the language (its dictionary only: `dictionary`, JSON text) and the program's chain. No wallet
+ * provider: the wallet libraries load on demand (lib/wallet), never for a custodial member.
+ */
+export function Providers({ locale, dictionary, chain, children }: { locale: Locale; dictionary: string; chain: ChainInfo | null; children: ReactNode }) {
   const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { staleTime: 5_000, retry: 1 } } }));
-  const [config] = useState(() => (chain ? makeWagmiConfig(chain) : null));
   const inner = (
     <QueryClientProvider client={queryClient}>
-      <I18nProvider locale={locale}>{children}</I18nProvider>
+      <I18nProvider locale={locale} dictionary={dictionary}>
+        {children}
+      </I18nProvider>
     </QueryClientProvider>
   );
-  if (!config || !chain) return inner;
-  return (
-    <ChainContext.Provider value={chain}>
-      <WagmiProvider config={config}>{inner}</WagmiProvider>
-    </ChainContext.Provider>
-  );
+  if (!chain) return inner;
+  return <ChainContext.Provider value={chain}>{inner}</ChainContext.Provider>;
 }

@@ -1,8 +1,26 @@
 "use client";
-/** The browser's EIP-6963 wallets (wagmi connectors) as buttons, or `empty` when there is none. */
-import type { Connector } from "wagmi";
+/**
+ * The browser's EIP-6963 wallets as buttons, or `empty` when there is none; `loading` while the
+ * wallet libraries are still being fetched (lib/wallet).
+ */
+import type { WalletConnector } from "@/lib/wallet/index.ts";
 
-export function WalletPicker({ connectors, onPick, empty, className }: { connectors: readonly Connector[]; onPick: (uid: string) => void; empty: string; className?: string }) {
+export function WalletPicker({
+  connectors,
+  ready,
+  onPick,
+  empty,
+  loading,
+  className,
+}: {
+  connectors: readonly WalletConnector[];
+  ready: boolean;
+  onPick: (uid: string) => void;
+  empty: string;
+  loading: string;
+  className?: string;
+}) {
+  if (!ready) return <p aria-busy="true">{loading}</p>;
   if (connectors.length === 0) return <p className={className ? "warning" : undefined}>{empty}</p>;
   return (
     <ul className={className}>

@@ -9,7 +9,8 @@ import { MERCHANT_ROLE, type ContractErrorName } from "../../contracts/spec/inde
 import { devAccount } from "../../scripts/lib/dev-accounts.ts";
 import { startHardhatNode, type HardhatNode } from "../../test/support/hardhat-node.ts";
 import { deployTestProgram, MEMBERS, MERCHANTS, OPERATOR, type TestProgram } from "../../test/support/program.ts";
-import { translator, type MessageKey } from "./i18n/index.ts";
+import type { MessageKey } from "./i18n/index.ts";
+import { translator } from "./i18n/catalogs.ts";
 import { redeemBlocker, type RedeemableReward } from "./rules.ts";
 import { describeError } from "./tx-errors.ts";
 

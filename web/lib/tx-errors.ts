@@ -1,5 +1,8 @@
-/** Turns wallet and contract errors into catalog messages (custom errors of the contracts included). */
-import { BaseError, ContractFunctionRevertedError, UserRejectedRequestError } from "viem";
+/**
+ * Turns wallet and contract errors into catalog messages (custom errors of the contracts included).
+ * viem's errors are recognised by their names along the `cause` chain, not by their classes: this
+ * file runs in every page, and importing viem's error classes would ship them all to the browser.
+ */
 import type { ContractErrorName } from "../../contracts/spec/errors.ts";
 import type { MessageKey, Translate } from "./i18n/index.ts";
 
@@ -115,6 +118,21 @@ export class ApiError extends Error {
   }
 }
 
+/** An error of viem (its BaseError: a short message, `walk` along the causes in `cause`). */
+function isViemError(error: unknown): error is Error & { shortMessage: string } {
+  return error instanceof Error && typeof (error as { shortMessage?: unknown }).shortMessage === "string" && typeof (error as { walk?: unknown }).walk === "function";
+}
+
+/** The first error along `error`'s cause chain (itself included) that `match` accepts. */
+function findCause(error: unknown, match: (e: { name?: unknown }) => boolean): object | null {
+  const seen = new Set<unknown>();
+  for (let e = error; e && typeof e === "object" && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    if (match(e as { name?: unknown })) return e;
+  }
+  return null;
+}
+
 function describeRevert(name: string, t: Translate): string {
   const key = contractErrorMessage(name);
   return key ? t(key) : t("chain.reverted", { reason: name });
@@ -128,9 +146,9 @@ export function describeError(error: unknown, t: Translate): string {
     const text = t(key);
     return text === key ? error.message : text;
   }
-  if (error instanceof BaseError) {
-    if (error.walk((e) => e instanceof UserRejectedRequestError)) return t("error.rejected");
-    const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null;
+  if (isViemError(error)) {
+    if (findCause(error, (e) => e.name === "UserRejectedRequestError")) return t("error.rejected");
+    const reverted = findCause(error, (e) => e.name === "ContractFunctionRevertedError") as { data?: { errorName?: string } } | null;
     const name = reverted?.data?.errorName;
     if (name) return describeRevert(name, t);
     if ((error as { code?: number }).code === 4001) return t("error.rejected");

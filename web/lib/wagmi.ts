@@ -1,8 +1,9 @@
 /**
  * wagmi for the browser: one chain (the program's), EIP-6963 injected wallets discovered at run
- * time (no connector bundled), reads through the server's read-only /api/rpc.
+ * time (no connector bundled), reads through the server's read-only /api/rpc. Created in the browser
+ * only, by the lazily loaded wallet module (lib/wallet/wallet.ts).
  */
-import { createConfig, http } from "wagmi";
+import { createConfig, http, type CreateConnectorFn } from "wagmi";
 import { defineChain } from "viem";
 
 export interface ChainInfo {
@@ -24,9 +25,9 @@ export function makeWagmiConfig(info: ChainInfo) {
   });
   return createConfig({
     chains: [chain],
-    connectors: [],
+    // None bundled: the EIP-6963 wallets found in the browser are added at run time.
+    connectors: [] as CreateConnectorFn[],
     multiInjectedProviderDiscovery: true,
     transports: { [chain.id]: http(rpc, { batch: true }) },
-    ssr: true,
   });
 }

@@ -11,7 +11,7 @@ import { useState, type FormEvent } from "react";
 import { Field } from "@/components/Field.tsx";
 import { useI18n } from "@/lib/i18n/client.tsx";
 import type { MessageKey } from "@/lib/i18n/index.ts";
-import { postJson } from "./actions.ts";
+import { postJson } from "@/lib/post-json.ts";
 import { ApiError } from "@/lib/tx-errors.ts";
 
 const CHOICES = ["marketing", "partners", "analytics"] as const;

@@ -1,7 +1,8 @@
 "use client";
 /**
  * A custodial member moves to their own wallet: connect it (the site's EIP-6963 wallets through
- * wagmi), sign the proof message (server nonce, this chain, both addresses), then the server moves
+ * wagmi, whose libraries load only when the member starts the move: lib/wallet), sign the proof
+ * message (server nonce, this chain, both addresses), then the server moves
  * the points and the rewards (one relayed transaction each) and switches the session to the
  * wallet. Each step is shown as it happens; an interrupted move resumes where it stopped.
  */
@@ -9,15 +10,14 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { Address, Hex } from "viem";
-import { useConfig, useConnectors } from "wagmi";
-import { connect, signMessage } from "wagmi/actions";
 import { useI18n } from "@/lib/i18n/client.tsx";
 import type { MessageKey } from "@/lib/i18n/index.ts";
 import { moveProofMessage } from "@/lib/custody/move-proof.ts";
+import { postJson } from "@/lib/post-json.ts";
 import { describeError } from "@/lib/tx-errors.ts";
+import { loadWallet, useWallet } from "@/lib/wallet/index.ts";
 import { useChainInfo } from "../Providers.tsx";
 import { WalletPicker } from "../WalletPicker.tsx";
-import { postJson } from "./actions.ts";
 
 const STEPS = ["connect", "prove", "points", "rewards"] as const;
 type Step = (typeof STEPS)[number];
@@ -25,9 +25,8 @@ type Phase = { at: Step | "done" | "idle" | "choose"; error?: string };
 
 export function MoveToWallet({ custodial }: { custodial: string }) {
   const { t } = useI18n();
-  const config = useConfig();
-  const connectors = useConnectors();
   const chain = useChainInfo();
+  const browser = useWallet(chain, false);
   const router = useRouter();
   const queryClient = useQueryClient();
   const [phase, setPhase] = useState<Phase>({ at: "idle" });
@@ -37,13 +36,12 @@ export function MoveToWallet({ custodial }: { custodial: string }) {
     let at: Step = "connect";
     try {
       setPhase({ at });
-      const connector = connectors.find((c) => c.uid === connectorUid) ?? connectors[0];
-      if (!connector) throw new Error(t("move.noWallet"));
-      const wallet = (await connect(config, { connector, chainId: chain.chainId })).accounts[0] as Address;
+      const w = await loadWallet(chain);
+      const wallet = await w.connect(connectorUid, t("move.noWallet"));
       setPhase({ at: (at = "prove") });
       const { nonce } = (await fetch("/api/auth/nonce", { cache: "no-store" }).then((r) => r.json())) as { nonce: string };
       const message = moveProofMessage({ domain: window.location.host, chainId: chain.chainId, custodial: custodial as Address, wallet, nonce });
-      const signature: Hex = await signMessage(config, { message, account: wallet });
+      const signature: Hex = await w.signMessage(wallet, message);
       await postJson("/api/member/move", { wallet, nonce, signature });
       setPhase({ at: (at = "points") });
       for (let i = 0; i < 50; i++) {
@@ -62,19 +60,24 @@ export function MoveToWallet({ custodial }: { custodial: string }) {
     }
   }
 
+  function choose() {
+    setPhase({ at: "choose" });
+    loadWallet(chain).catch((e: unknown) => setPhase({ at: "connect", error: describeError(e, t) }));
+  }
+
   const index = phase.at === "done" ? STEPS.length : STEPS.indexOf(phase.at as Step);
   return (
     <div data-testid="move-to-wallet">
       <p>{t("move.intro")}</p>
       {phase.at === "idle" || (phase.error && phase.at !== "done") ? (
-        <button type="button" className="button" onClick={() => setPhase({ at: "choose" })} disabled={busy} data-testid="move-start">
+        <button type="button" className="button" onClick={choose} disabled={busy} data-testid="move-start">
           {t("move.start")}
         </button>
       ) : null}
       {phase.at === "choose" && (
         <div role="group" aria-label={t("move.chooseWallet")}>
           <p>{t("move.chooseWallet")}</p>
-          <WalletPicker connectors={connectors} onPick={run} empty={t("move.noWallet")} className="plain" />
+          <WalletPicker connectors={browser.connectors} ready={browser.ready} onPick={run} empty={t("move.noWallet")} loading={t("wallet.loading")} className="plain" />
         </div>
       )}
       {phase.at !== "idle" && phase.at !== "choose" && (

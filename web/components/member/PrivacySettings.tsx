@@ -13,7 +13,7 @@ import { useI18n } from "@/lib/i18n/client.tsx";
 import type { MessageKey } from "@/lib/i18n/index.ts";
 import { formatDate, formatPoints } from "@/lib/format.ts";
 import { ApiError, describeError } from "@/lib/tx-errors.ts";
-import { postJson } from "./actions.ts";
+import { postJson } from "@/lib/post-json.ts";
 
 const CHOICES = ["marketing", "partners", "analytics"] as const;
 type Choice = (typeof CHOICES)[number];

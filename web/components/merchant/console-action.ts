@@ -1,7 +1,7 @@
 "use client";
 import { useRouter } from "next/navigation";
 import { useCallback, useState } from "react";
-import { postJson } from "@/components/member/actions.ts";
+import { postJson } from "@/lib/post-json.ts";
 import { useI18n } from "@/lib/i18n/client.tsx";
 import { describeError } from "@/lib/tx-errors.ts";
 

@@ -10,7 +10,7 @@ import { encodeFunctionData, getAddress, type Address, type Hash, type Hex, type
 import { loyaltyPointsAbi, rewardNftAbi } from "../../../contracts/generated/contracts.ts";
 import { voucherDomain, voucherUseTypes } from "../../../contracts/typed-data.ts";
 import { accountState, type SessionLike } from "../auth/account-state.ts";
-import { translator } from "../i18n/index.ts";
+import { translator } from "../i18n/catalogs.ts";
 import { parseAddress, parsePoints, type Parsed } from "../validate.ts";
 import type { Kek } from "./kek.ts";
 import { estimateForwardedGas, MemberBusyError, signForwardRequest, withMemberLock, type SignedForwardRequest } from "./forward.ts";

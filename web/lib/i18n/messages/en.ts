@@ -92,6 +92,7 @@ export const en = {
   "wallet.none": "No wallet found in this browser. Install a wallet extension, or use an email account (coming soon).",
   "wallet.mismatch": "Your wallet shows another address than the signed-in one: sign in again.",
   "wallet.signInFailed": "Sign-in failed.",
+  "wallet.loading": "Looking for the wallets of this browser…",
   "wallet.siweStatement": "Sign in to the Fidélité loyalty programme.",
 
   "member.title": "My account",
@@ -249,6 +250,7 @@ export const en = {
   "tx.indexed": "Up to date",
   "tx.reverted": "The transaction was refused by the ledger.",
   "tx.notIndexed": "Confirmed, but the display is not up to date yet: reload in a moment.",
+  "tx.notConfirmed": "Sent, but not confirmed yet: open the transaction in a moment.",
   "tx.view": "View the transaction",
   "tx.badHash": "This is not a transaction hash.",
   "tx.status": "Status",

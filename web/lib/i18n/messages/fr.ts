@@ -94,6 +94,7 @@ export const fr: Record<MessageKey, string> = {
   "wallet.none": "Aucun portefeuille trouvé dans ce navigateur. Installez une extension de portefeuille, ou utilisez un compte e-mail (bientôt disponible).",
   "wallet.mismatch": "Votre portefeuille affiche une autre adresse que celle connectée : reconnectez-vous.",
   "wallet.signInFailed": "La connexion a échoué.",
+  "wallet.loading": "Recherche des portefeuilles de ce navigateur…",
   "wallet.siweStatement": "Connexion au programme de fidélité Fidélité.",
 
   "member.title": "Mon compte",
@@ -251,6 +252,7 @@ export const fr: Record<MessageKey, string> = {
   "tx.indexed": "À jour",
   "tx.reverted": "La transaction a été refusée par le registre.",
   "tx.notIndexed": "Confirmée, mais l'affichage n'est pas encore à jour : rechargez dans un instant.",
+  "tx.notConfirmed": "Envoyée, mais pas encore confirmée : ouvrez la transaction dans un instant.",
   "tx.view": "Voir la transaction",
   "tx.badHash": "Ce n'est pas un identifiant de transaction.",
   "tx.status": "Statut",
