@@ -68,15 +68,25 @@ export function mailQueue(pool: Queryable, tuning: QueueTuning = DEFAULT_TUNING)
   return boss;
 }
 
+const queueOptions = (tuning: QueueTuning) => ({
+  name: MAIL_QUEUE,
+  policy: "standard" as const,
+  retryLimit: tuning.retryLimit,
+  retryDelay: tuning.retryDelaySeconds,
+  retryBackoff: true,
+  expireInSeconds: tuning.expireInSeconds,
+});
+
+/** The queue, created if missing (its settings then are `tuning`'s). */
 export async function createMailQueue(boss: PgBoss, tuning: QueueTuning): Promise<void> {
-  await boss.createQueue(MAIL_QUEUE, {
-    name: MAIL_QUEUE,
-    policy: "standard",
-    retryLimit: tuning.retryLimit,
-    retryDelay: tuning.retryDelaySeconds,
-    retryBackoff: true,
-    expireInSeconds: tuning.expireInSeconds,
-  });
+  await boss.createQueue(MAIL_QUEUE, queueOptions(tuning));
+}
+
+/** The worker's settings become the queue's, for the jobs queued from now on (a job keeps the
+ * retry and expiry settings it was queued with). */
+export async function tuneMailQueue(boss: PgBoss, tuning: QueueTuning): Promise<void> {
+  await createMailQueue(boss, tuning);
+  await boss.updateQueue(MAIL_QUEUE, queueOptions(tuning));
 }
 
 /**

@@ -19,7 +19,7 @@ import type { MailSettings } from "./config.ts";
 import { composePasswordReset } from "./jobs/password-reset.ts";
 import type { ComposeMail } from "./jobs/types.ts";
 import { composeVerifyEmail } from "./jobs/verify-email.ts";
-import { createMailQueue, DEFAULT_TUNING, MAIL_QUEUE, type MailJob, type MailKind, type QueueTuning } from "./queue.ts";
+import { DEFAULT_TUNING, tuneMailQueue, MAIL_QUEUE, type MailJob, type MailKind, type QueueTuning } from "./queue.ts";
 import type { MailTransport } from "./transport.ts";
 
 const JOBS: Record<MailKind, ComposeMail> = {
@@ -130,7 +130,7 @@ export async function startMailWorker(o: MailWorkerOptions): Promise<MailWorker>
   });
   boss.on("error", (e) => o.log.warn("mail queue error", { error: e }));
   await boss.start();
-  await createMailQueue(boss, tuning);
+  await tuneMailQueue(boss, tuning);
   const handle = async ([job]: PgBoss.JobWithMetadata<MailJob>[]) => {
     if (!job) return;
     const log = o.log.child({ fact: job.data.factId, attempt: job.retryCount + 1 });
