@@ -77,6 +77,8 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
       );
     },
   });
+  // A sender that dies mid-conversation resets its connection: that is the tests' business, not an error.
+  server.on("error", () => {});
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   state.port = (server.server.address() as AddressInfo).port;
   state.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
