@@ -143,3 +143,32 @@ export function ResetPasswordForm() {
     </form>
   );
 }
+
+/** On the member page while the address is unverified: a new verification link. */
+export function ResendVerification() {
+  const { t } = useI18n();
+  const errorText = useErrorText();
+  const [state, setState] = useState<{ busy?: boolean; done?: boolean; error?: string }>({});
+  if (state.done) return <p role="status">{t("member.verifyResent")}</p>;
+  async function resend() {
+    setState({ busy: true });
+    try {
+      await postJson("/api/auth/email/resend", {});
+      setState({ done: true });
+    } catch (err) {
+      setState({ error: errorText(err) });
+    }
+  }
+  return (
+    <>
+      {state.error && (
+        <p className="error" role="alert">
+          {state.error}
+        </p>
+      )}
+      <button type="button" className="button secondary small" onClick={resend} disabled={state.busy} aria-busy={state.busy}>
+        {state.busy ? t("auth.busy") : t("member.verifyResend")}
+      </button>
+    </>
+  );
+}
