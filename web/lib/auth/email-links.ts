@@ -7,10 +7,11 @@
  * until its expiry, and only while the account still has the address it was sent to.
  *
  * Rotating SESSION_SECRET voids the links not yet used (members ask for a new one).
+ * configuredSessionSecret throws in production when SESSION_SECRET is unset.
  */
 import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import type { Queryable } from "../../../scripts/lib/queryable.ts";
-import { ConfigError, configuredSessionSecret } from "../env.ts";
+import { configuredSessionSecret } from "../env.ts";
 
 export type LinkPurpose = "verify" | "reset";
 
@@ -18,9 +19,14 @@ export const LINK_TTL_SECONDS: Record<LinkPurpose, number> = { verify: 48 * 3600
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * The links' key, derived from SESSION_SECRET, which the web app and the mail worker share
+ * (`npm run dev` gives both the same). Production requires it (../env.ts); in development without
+ * it, a fixed development key, so that a web app and a worker started by hand still agree (the
+ * per-process random session key of development would not).
+ */
 function linkKey(env: Env = process.env): Buffer {
-  const secret = configuredSessionSecret(env);
-  if (!secret) throw new ConfigError("SESSION_SECRET must be set to sign emailed links (the web app and the mail worker share it; `npm run dev` sets one)");
+  const secret = configuredSessionSecret(env) ?? Buffer.from("development only: set SESSION_SECRET");
   return createHmac("sha256", secret).update("email-links/v1").digest();
 }
 
