@@ -4,9 +4,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createLogger } from "../../scripts/lib/log.ts";
-import { useTestDatabase } from "../support/postgres-suite.ts";
-import { startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
+import { createLogger } from "../../../scripts/lib/log.ts";
+import { useTestDatabase } from "../../../test/support/postgres-suite.ts";
+import { startSmtpServer, type TestSmtpServer } from "../../../test/support/smtp.ts";
 
 vi.mock("server-only", () => ({}));
 const SITE = "https://loyalty.example";
@@ -28,8 +28,8 @@ describe("email-trust routes", () => {
   beforeAll(async () => {
     process.env.DATABASE_URL = suite.db.url;
     smtp = await startSmtpServer();
-    const { startMailWorker } = await import("../../web/lib/mail/worker.ts");
-    const { smtpTransport } = await import("../../web/lib/mail/transport.ts");
+    const { startMailWorker } = await import("../mail/worker.ts");
+    const { smtpTransport } = await import("../mail/transport.ts");
     const smtpSettings = { host: "127.0.0.1", port: smtp.port, secure: false };
     const worker = await startMailWorker({
       databaseUrl: suite.db.url,
@@ -41,18 +41,18 @@ describe("email-trust routes", () => {
     });
     stopWorker = () => worker.stop(5_000);
     routes = {
-      signup: (await import("../../web/app/api/auth/signup/route.ts")).POST,
-      verify: (await import("../../web/app/api/auth/email/verify/route.ts")).POST,
-      resend: (await import("../../web/app/api/auth/email/resend/route.ts")).POST,
-      forgot: (await import("../../web/app/api/auth/password/forgot/route.ts")).POST,
-      reset: (await import("../../web/app/api/auth/password/reset/route.ts")).POST,
-      logoutAll: (await import("../../web/app/api/member/logout-all/route.ts")).POST,
+      signup: (await import("../../app/api/auth/signup/route.ts")).POST,
+      verify: (await import("../../app/api/auth/email/verify/route.ts")).POST,
+      resend: (await import("../../app/api/auth/email/resend/route.ts")).POST,
+      forgot: (await import("../../app/api/auth/password/forgot/route.ts")).POST,
+      reset: (await import("../../app/api/auth/password/reset/route.ts")).POST,
+      logoutAll: (await import("../../app/api/member/logout-all/route.ts")).POST,
     };
   });
   afterAll(async () => {
     await stopWorker?.();
     await smtp?.close();
-    const { queries } = await import("../../web/lib/data/db.ts");
+    const { queries } = await import("../data/db.ts");
     await queries().pool.end().catch(() => {});
   });
 
