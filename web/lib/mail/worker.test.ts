@@ -3,7 +3,7 @@
  * run, stopped, restarted, and two at once, against a real Postgres and a real SMTP server in
  * this process. Every due mail arrives exactly once, counted by its fact id on the SMTP side.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSmtpServer, type TestSmtpServer } from "../../../test/support/smtp.ts";
@@ -151,6 +151,14 @@ describe("the mail worker, crashed and restarted", () => {
     for (const w of [a!, b!]) w.child.kill("SIGTERM");
     await Promise.all([a!.exited, b!.exited]);
   }, 180_000);
+
+  it("tells the operator what was sent (npm run mail -- --status)", async () => {
+    const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/mail/cli.ts", "--status"], { encoding: "utf8", env: { ...process.env, DATABASE_URL: suite.db.url }, timeout: 60_000 });
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.mail).toEqual({ queued: 0, sent: 90, skipped: 0, failed: 0 });
+    expect(report.lastFailures).toEqual([]);
+  });
 
   it("queues a fact's mail once, however often it is asked for", async () => {
     const queue = await mailQueue(suite.pool);
