@@ -7,7 +7,7 @@ const cli = (script: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 
-describe.each(["scripts/deploy.ts", "scripts/seed.ts", "scripts/dev.ts"])("%s", (script) => {
+describe.each(["scripts/deploy.ts", "scripts/seed.ts", "scripts/dev.ts", "scripts/mail/cli.ts"])("%s", (script) => {
   it("explains itself with --help and exits 0", () => {
     const r = cli(script, ["--help"]);
     expect(r.code).toBe(0);
@@ -19,6 +19,22 @@ describe.each(["scripts/deploy.ts", "scripts/seed.ts", "scripts/dev.ts"])("%s", 
     const r = cli(script, ["--no-such-option"]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/no-such-option/);
+  });
+});
+
+describe("mail worker: what it cannot work with, it says before starting", () => {
+  const production = { NODE_ENV: "production", APP_URL: "https://loyalty.example", SESSION_SECRET: "s".repeat(40), DATABASE_URL: "postgres://postgres@127.0.0.1:5432/postgres" };
+  it("refuses to run in production without an SMTP server", () => {
+    const r = cli("scripts/mail/cli.ts", [], production);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/SMTP_URL \(or SMTP_HOST\) is required in production/);
+  });
+
+  it("refuses a database the indexer never migrated, without quoting the SMTP password", () => {
+    const r = cli("scripts/mail/cli.ts", [], { ...production, SMTP_URL: "smtp://me:hunter2-secret@127.0.0.1:1" });
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/no mail_messages table/);
+    expect(r.err + r.out).not.toContain("hunter2-secret");
   });
 });
 

@@ -1,8 +1,9 @@
 /**
  * `npm run dev`: the whole system on one machine. Compiles and deploys the contracts on a local
  * Hardhat chain, seeds the demo program, mirrors it into Postgres with the indexer (an embedded
- * Postgres under ./.data unless DATABASE_URL is set), runs the expiry keeper and serves the web app. Ctrl-C stops
- * everything it started.
+ * Postgres under ./.data unless DATABASE_URL is set), runs the expiry keeper, the mail worker and a
+ * local mail catcher (MailDev: every mail the programme sends lands in its web inbox, none leaves
+ * the machine) and serves the web app. Ctrl-C stops everything it started.
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -21,12 +22,14 @@ import { DEV_ROLES, devAccount } from "./lib/dev-accounts.ts";
 const spec = {
   name: "dev",
   summary: "run the whole loyalty platform locally: chain, contracts, demo data",
-  usage: "npm run dev -- [--port <n>] [--web-port <n>] [--indexer-port <n>] [--keeper-port <n>] [--no-seed] [--no-web]",
+  usage: "npm run dev -- [--port <n>] [--web-port <n>] [--indexer-port <n>] [--keeper-port <n>] [--mail-port <n>] [--mail-web-port <n>] [--no-seed] [--no-web]",
   options: {
     port: { type: "string", default: "8545" },
     "web-port": { type: "string", default: "3000" },
     "indexer-port": { type: "string", default: "42069" },
     "keeper-port": { type: "string", default: process.env.KEEPER_PORT ?? "42070" },
+    "mail-port": { type: "string", default: "1025" },
+    "mail-web-port": { type: "string", default: "1080" },
     "no-seed": { type: "boolean", default: false },
     "no-web": { type: "boolean", default: false },
   },
@@ -35,6 +38,8 @@ const spec = {
     "web-port": "port of the web app",
     "indexer-port": "port of the indexer's /health, /ready and /metrics",
     "keeper-port": "port of the expiry keeper's /health and /metrics (or KEEPER_PORT)",
+    "mail-port": "SMTP port of the local mail catcher (the mail worker sends there)",
+    "mail-web-port": "port of the mail catcher's web inbox",
     "no-seed": "deploy the contracts but create no demo data",
     "no-web": "run chain, contracts and indexer only",
   },
@@ -79,6 +84,20 @@ async function main() {
         void shutdown(1);
       }
     });
+
+  // The mail catcher, started first: it takes a few seconds and needs nothing else. Node itself
+  // runs it (not npx), so that stopping it stops it.
+  const mailInbox = `http://127.0.0.1:${args["mail-web-port"]}`;
+  const catcher = startProcess(
+    "maildev",
+    process.execPath,
+    [path.resolve("node_modules/maildev/dist/bin/maildev.js"), "--smtp", args["mail-port"]!, "--ip", "127.0.0.1", "--web", args["mail-web-port"]!, "--web-ip", "127.0.0.1"],
+    { quiet: true },
+  );
+  exitWith(catcher, "the mail catcher");
+  // One session key for this run, shared by the web app (cookies, emailed links) and the mail
+  // worker (which writes those links).
+  const sessionSecret = process.env.SESSION_SECRET ?? randomBytes(32).toString("hex");
 
   const chain = startProcess("chain", "npx", ["hardhat", "node", "--network", "demo", "--port", args.port!], { quiet: true });
   exitWith(chain, "the chain");
@@ -127,7 +146,21 @@ async function main() {
   exitWith(keeper, "the keeper");
   await waitFor("the keeper", async () => (await fetch(`${keeperUrl}/health`)).ok, 60_000);
 
+  // The mail worker: the queue's jobs (verification and reset links) go to the catcher by SMTP.
   const webUrl = `http://localhost:${args["web-port"]}`;
+  await waitFor(`the mail catcher on ${mailInbox}`, async () => (await fetch(`${mailInbox}/api/healthz`)).ok, 60_000);
+  const mail = startProcess("mail", process.execPath, ["--import", "tsx", "scripts/mail/cli.ts", "--poll", "1"], {
+    env: {
+      ...process.env,
+      LOG_FORMAT: "json",
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      SMTP_URL: process.env.SMTP_URL ?? `smtp://127.0.0.1:${args["mail-port"]}`,
+      APP_URL: process.env.APP_URL ?? webUrl,
+      SESSION_SECRET: sessionSecret,
+    },
+  });
+  exitWith(mail, "the mail worker");
+
   if (!args["no-web"]) {
     const web = startProcess("web", "npx", ["next", "dev", "web", "--port", args["web-port"]!], {
       // The relayer (gasless member actions, the purchase API's issuing agent) is Hardhat account
@@ -143,7 +176,7 @@ async function main() {
         // `next dev` asks the npm registry for its latest version: refused (see the file).
         NODE_OPTIONS: [process.env.NODE_OPTIONS, `--import=${pathToFileURL(path.resolve("scripts/tooling/no-outbound-fetch.mjs")).href}`].filter(Boolean).join(" "),
         APP_URL: process.env.APP_URL ?? webUrl,
-        SESSION_SECRET: process.env.SESSION_SECRET ?? randomBytes(32).toString("hex"),
+        SESSION_SECRET: sessionSecret,
       },
     });
     exitWith(web, "the web app");
@@ -159,6 +192,7 @@ async function main() {
       `  chain      ${rpcUrl}  (chain id ${deployment.chainId})`,
       `  indexer    ${indexerUrl}/health  /ready  /metrics`,
       `  keeper     ${keeperUrl}/health  /metrics  (expires inactive members' points every 30 s)`,
+      `  mail       ${mailInbox}  (inbox of every mail sent: verification, password reset; SMTP 127.0.0.1:${args["mail-port"]})`,
       ...(demoKey && !args["no-web"]
         ? [
             `  purchases  POST ${webUrl}/api/v1/purchases  (described at /api/v1/openapi.json), e.g.`,

@@ -1,7 +1,7 @@
 /**
  * `npm run smoke`: what a newcomer does after `npm install`, checked. Starts `npm run dev` in its own
  * process group (as a terminal does), waits for its banner, then checks the home page, the member
- * page, an email sign-up and the banner's own purchase `curl`; sends SIGINT to the group (Ctrl-C)
+ * page, an email sign-up, its verification mail in the mail catcher's inbox, and the banner's own purchase `curl`; sends SIGINT to the group (Ctrl-C)
  * and fails if any process it started or any port it opened is left behind. Where strace exists it
  * also records every outbound connection attempt of the whole process tree and fails on any that
  * leaves this machine: the stack must run with no network.
@@ -21,11 +21,13 @@ import { createLogger } from "./lib/log.ts";
 const spec = {
   name: "smoke",
   summary: "start `npm run dev` as a newcomer would, check it works, Ctrl-C it, check nothing is left",
-  usage: "npm run smoke -- [--port <n>] [--web-port <n>] [--indexer-port <n>] [--timeout <s>] [--no-trace]",
+  usage: "npm run smoke -- [--port <n>] [--web-port <n>] [--indexer-port <n>] [--mail-port <n>] [--mail-web-port <n>] [--timeout <s>] [--no-trace]",
   options: {
     port: { type: "string", default: "8545" },
     "web-port": { type: "string", default: "3000" },
     "indexer-port": { type: "string", default: "42069" },
+    "mail-port": { type: "string", default: "1025" },
+    "mail-web-port": { type: "string", default: "1080" },
     timeout: { type: "string", default: "900" },
     "no-trace": { type: "boolean", default: false },
   },
@@ -33,6 +35,8 @@ const spec = {
     port: "port of the local chain (passed to npm run dev)",
     "web-port": "port of the web app (passed to npm run dev)",
     "indexer-port": "port of the indexer's health server (passed to npm run dev)",
+    "mail-port": "SMTP port of the mail catcher (passed to npm run dev)",
+    "mail-web-port": "port of the mail catcher's inbox (passed to npm run dev)",
     timeout: "seconds to wait for the banner",
     "no-trace": "do not record outbound connection attempts with strace",
   },
@@ -123,7 +127,7 @@ function outboundAttempts(traceFile: string): string[] {
 
 async function main() {
   const args = parseCli(spec);
-  const ports = { chain: Number(args.port), web: Number(args["web-port"]), indexer: Number(args["indexer-port"]) };
+  const ports = { chain: Number(args.port), web: Number(args["web-port"]), indexer: Number(args["indexer-port"]), mail: Number(args["mail-port"]), "mail-web": Number(args["mail-web-port"]) };
   const webUrl = `http://localhost:${ports.web}`;
   for (const [what, port] of Object.entries(ports)) {
     if (await portOpen(port)) throw new Error(`port ${port} (${what}) is already in use: stop what listens there or pass --${what === "chain" ? "" : `${what}-`}port`);
@@ -131,7 +135,7 @@ async function main() {
 
   const strace = !args["no-trace"] && spawnSync("strace", ["-V"]).status === 0;
   const traceFile = path.join(os.tmpdir(), `smoke-connect-${randomBytes(4).toString("hex")}.trace`);
-  const devArgs = ["run", "dev", "--", "--port", String(ports.chain), "--web-port", String(ports.web), "--indexer-port", String(ports.indexer)];
+  const devArgs = ["run", "dev", "--", "--port", String(ports.chain), "--web-port", String(ports.web), "--indexer-port", String(ports.indexer), "--mail-port", String(ports.mail), "--mail-web-port", String(ports["mail-web"])];
   // With strace, `setsid` puts npm at the head of its own process group, apart from strace, so
   // that the Ctrl-C below reaches the stack and not the tracer.
   const [command, commandArgs] = strace
@@ -205,8 +209,8 @@ async function main() {
       const res = await fetch(`${webUrl}/member`);
       return res.status === 200 ? undefined : `GET /member answered ${res.status}`;
     });
+    const email = `smoke-${randomBytes(4).toString("hex")}@example.test`;
     await check("email sign-up", async () => {
-      const email = `smoke-${randomBytes(4).toString("hex")}@example.test`;
       const res = await fetch(`${webUrl}/api/auth/signup`, {
         method: "POST",
         headers: { "content-type": "application/json", origin: webUrl },
@@ -214,6 +218,20 @@ async function main() {
       });
       const body = (await res.json().catch(() => ({}))) as { address?: string };
       return res.status === 201 && body.address ? undefined : `POST /api/auth/signup answered ${res.status} ${JSON.stringify(body)}`;
+    });
+    await check("mail catcher inbox", async () => {
+      const inbox = /^\s*mail\s+(http:\/\/\S+)/.exec(output.find((l) => /^\s*mail\s+http/.test(l)) ?? "")?.[1];
+      if (!inbox) return "the banner names no mail inbox";
+      const page = await fetch(inbox, { headers: { accept: "text/html" } });
+      if (page.status !== 200) return `GET ${inbox} answered ${page.status}`;
+      // The sign-up's verification mail, sent by the mail worker through the catcher's SMTP.
+      for (const until = Date.now() + 60_000; Date.now() < until; await new Promise((r) => setTimeout(r, 500))) {
+        const mails = (await (await fetch(`${inbox}/api/email`)).json()) as { to?: { address: string }[]; headers?: Record<string, string>; text?: string }[];
+        const mine = mails.filter((m) => m.to?.some((t) => t.address === email));
+        if (mine.length > 1) return `${mine.length} verification mails for one sign-up`;
+        if (mine.length === 1) return mine[0]!.headers?.["x-fact-id"]?.startsWith("verify:") && mine[0]!.text?.includes(`${webUrl}/verify-email#token=`) ? undefined : "the mail is not a verification link";
+      }
+      return "the sign-up's verification mail did not reach the inbox within 60 s";
     });
     await check("the banner's purchase curl", async () => {
       // The banner's command exactly as printed (its continuation lines joined), run by a shell

@@ -304,9 +304,25 @@ describe("purchase API on the real stack", () => {
     expect((await post(null, { path: "/api/v1/purchases/no-such-order/refund", raw: "" })).status).toBe(404);
   });
 
+  it("refuses points to an unverified email with member_unverified, issuing nothing; once verified, the same order goes through", async () => {
+    const address = fresh();
+    await db.query(`INSERT INTO users (email, address) VALUES ('squatter@example.com', $1)`, [address.toLowerCase()]);
+    const issuedBefore = (await issuedLogs()).length;
+    const refused = await post({ member: { email: "squatter@example.com" }, amountCents: 900, currency: "EUR", orderId: "unverified-email" });
+    expect([refused.status, refused.body.error?.code]).toEqual([422, "member_unverified"]);
+    expect(refused.body.error.message).toMatch(/verified/);
+    expect((await db.query(`SELECT count(*)::int AS n FROM purchases WHERE order_id = 'unverified-email'`)).rows[0].n).toBe(0);
+    expect((await issuedLogs()).length).toBe(issuedBefore);
+    expect(await balance(address)).toBe(0n);
+    await db.query(`UPDATE users SET email_verified_at = now() WHERE email = 'squatter@example.com'`);
+    const later = await post({ member: { email: "squatter@example.com" }, amountCents: 900, currency: "EUR", orderId: "unverified-email" });
+    expect(later.status).toBe(201);
+    expect(await balance(address)).toBe(BigInt(later.body.points));
+  });
+
   it("accepts a member by email, and stops accepting a key once revoked", async () => {
     const address = fresh();
-    const { rows } = await db.query(`INSERT INTO users (email, address) VALUES ('shopper@example.com', $1) RETURNING id`, [address.toLowerCase()]);
+    const { rows } = await db.query(`INSERT INTO users (email, address, email_verified_at) VALUES ('shopper@example.com', $1, now()) RETURNING id`, [address.toLowerCase()]);
     const byEmail = await post({ member: { email: "Shopper@Example.com" }, amountCents: 700, currency: "EUR", orderId: "by-email" });
     // The points reach the member's wallet, whose address the API never tells (it is no directory).
     expect([byEmail.status, byEmail.body.member]).toEqual([201, { given: "email" }]);

@@ -7,6 +7,9 @@ import { VoucherButton } from "@/components/member/VoucherButton.tsx";
 import { RewardCard, rewardImage } from "@/components/RewardCard.tsx";
 import { Unavailable } from "@/components/Unavailable.tsx";
 import { getSession } from "@/lib/auth/session.ts";
+import { findAccount } from "@/lib/auth/account-state.ts";
+import { ResendVerification } from "@/components/member/EmailLinkForms.tsx";
+import { appDb } from "@/lib/data/db.ts";
 import { getCatalog, getCharities, getHistory, getMemberOverview, getMirrorStatus, getSettings } from "@/lib/data/index.ts";
 import type { HistoryRow } from "@/lib/data/types.ts";
 import { formatDate, formatPoints, shortAddress, shortHash } from "@/lib/format.ts";
@@ -100,6 +103,8 @@ export default async function MemberPage({ searchParams }: { searchParams: Promi
     );
   }
   const { cursor, moved } = await searchParams;
+  // An email member who has not opened the verification link yet is told why it matters.
+  const account = session.kind === "custodial" ? await findAccount(appDb(), session.address).catch(() => null) : null;
   let data;
   try {
     const [overview, history, catalog, charities, status, settings] = await Promise.all([
@@ -132,6 +137,12 @@ export default async function MemberPage({ searchParams }: { searchParams: Promi
     <>
       <h1>{t("member.title")}</h1>
       <p className="muted small mono">{session.address}</p>
+      {account?.email && !account.emailVerifiedAt && (
+        <div role="status" className="card" data-testid="verify-pending">
+          <p>{t("member.verifyPending")}</p>
+          <ResendVerification />
+        </div>
+      )}
       {moved === "1" && session.kind === "wallet" && (
         <p role="status" className="card" data-testid="move-done">
           {t("move.step.done")}

@@ -27,7 +27,7 @@ const FIELD_OF: Record<string, "email" | "password" | "referral"> = {
 };
 
 export function AuthForm({ mode }: { mode: "signup" | "login" }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const router = useRouter();
   const queryClient = useQueryClient();
   const [email, setEmail] = useState("");
@@ -53,7 +53,7 @@ export function AuthForm({ mode }: { mode: "signup" | "login" }) {
     if (Object.keys(local).length) return;
     setBusy(true);
     try {
-      const body = mode === "signup" ? { email, password, consent, ...(referral.trim() ? { referral: referral.trim() } : {}) } : { email, password };
+      const body = mode === "signup" ? { email, password, consent, language: locale, ...(referral.trim() ? { referral: referral.trim() } : {}) } : { email, password };
       await postJson(`/api/auth/${mode}`, body);
       await queryClient.invalidateQueries({ queryKey: ["me"] });
       router.push("/member");
@@ -107,6 +107,11 @@ export function AuthForm({ mode }: { mode: "signup" | "login" }) {
       <p className="small">
         {mode === "signup" ? <Link href="/login">{t("auth.haveAccount")}</Link> : <Link href="/signup">{t("auth.noAccount")}</Link>}
       </p>
+      {mode === "login" && (
+        <p className="small">
+          <Link href="/forgot-password">{t("auth.forgotLink")}</Link>
+        </p>
+      )}
       <p className="small muted">{t("auth.walletInstead")}</p>
     </form>
   );

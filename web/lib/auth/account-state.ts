@@ -24,6 +24,9 @@ export interface AccountRow {
   deleted: boolean;
   hasKey: boolean;
   createdAt: Date;
+  /** When the member proved their email (null: unverified, or no email). */
+  emailVerifiedAt: Date | null;
+  language: "fr" | "en";
 }
 
 export type AccountState =
@@ -42,9 +45,11 @@ type Row = {
   deleted_at: Date | null;
   has_key: boolean;
   created_at: Date;
+  email_verified_at: Date | null;
+  language: string;
 };
 
-const COLUMNS = `id, address, email, self_custody, session_version, custodial_address, moved_at, move_target, deleted_at, key_ciphertext IS NOT NULL AS has_key, created_at`;
+const COLUMNS = `id, address, email, self_custody, session_version, custodial_address, moved_at, move_target, deleted_at, key_ciphertext IS NOT NULL AS has_key, created_at, email_verified_at, language`;
 
 function toAccount(r: Row): AccountRow {
   return {
@@ -59,6 +64,8 @@ function toAccount(r: Row): AccountRow {
     deleted: r.deleted_at !== null,
     hasKey: r.has_key,
     createdAt: r.created_at,
+    emailVerifiedAt: r.email_verified_at,
+    language: r.language === "en" ? "en" : "fr",
   };
 }
 

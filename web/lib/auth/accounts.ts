@@ -13,6 +13,9 @@ import type { Queryable } from "../../../scripts/lib/queryable.ts";
 import { parseConsents } from "../custody/consents.ts";
 import { isReferralCodeShape, recordReferral, resolveReferrer } from "../custody/referrals.ts";
 import { allowAttempt, resetAttempts, type Limit } from "./rate-limit.ts";
+import { isLocale } from "../i18n/index.ts";
+import { mailQueue } from "../mail/queue.ts";
+import { queueVerification, transaction } from "./email-trust.ts";
 
 /**
  * Log-in attempts are counted per email AND client address (a guesser is stopped without locking
@@ -50,12 +53,14 @@ function checkPassword(password: unknown): AuthResult | null {
 }
 
 /**
- * Sign-up: { email, password, consent?: { marketing?, partners?, analytics? }, referral? } where
- * referral is the referrer's member id or address (recorded in `referrals`, for the purchase API's
- * first-purchase referral bonus).
+ * Sign-up: { email, password, consent?: { marketing?, partners?, analytics? }, referral?, language? }
+ * where referral is the referrer's member id or address (recorded in `referrals`, for the purchase
+ * API's first-purchase referral bonus) and language ("fr" | "en", default fr) that of the member's
+ * mail. The account, its referral, its verification link and that link's mail are one
+ * transaction (./email-trust.ts): a member never exists without the mail that verifies them.
  */
 export async function signUp(db: Queryable, kek: Kek, body: unknown, ip: string): Promise<AuthResult> {
-  const b = (body ?? {}) as { email?: unknown; password?: unknown; consent?: unknown; referral?: unknown };
+  const b = (body ?? {}) as { email?: unknown; password?: unknown; consent?: unknown; referral?: unknown; language?: unknown };
   if (typeof body !== "object" || body === null || Array.isArray(body)) return fail(400, "bad_json", "expected a JSON object");
   const email = checkEmail(b.email);
   if (!email) return fail(400, "bad_email", "email must be a valid address");
@@ -63,14 +68,21 @@ export async function signUp(db: Queryable, kek: Kek, body: unknown, ip: string)
   if (bad) return bad;
   const consent = parseConsents(b.consent);
   if (!consent) return fail(400, "bad_consent", "consent must be an object of marketing/partners/analytics booleans");
+  if (b.language !== undefined && !isLocale(b.language)) return fail(400, "bad_language", "language must be fr or en");
+  const language = isLocale(b.language) ? b.language : "fr";
   const code = b.referral === undefined || b.referral === null || b.referral === "" ? null : b.referral;
   if (code !== null && (typeof code !== "string" || code.length > 100 || !isReferralCodeShape(code))) return fail(400, "bad_referral", "the referral code is a member id or a wallet address");
   if (!(await allowAttempt(db, `signup:ip:${ip}`, LIMITS.signupPerIp))) return fail(429, "rate_limited", "too many sign-ups from this address: try again later");
   const referrer = code === null ? null : await resolveReferrer(db, code);
   if (code !== null && !referrer) return fail(422, "unknown_referrer", "no member has this referral code");
+  const queue = await mailQueue(db);
   try {
-    const user = await createCustodialUser(db, { email, password: b.password as string, consent }, kek);
-    if (referrer) await recordReferral(db, user.address, referrer);
+    const user = await transaction(db, async (tx) => {
+      const created = await createCustodialUser(tx, { email, password: b.password as string, consent, language }, kek);
+      if (referrer) await recordReferral(tx, created.address, referrer);
+      await queueVerification(tx, queue, { id: created.id, email });
+      return created;
+    });
     return { status: 201, address: user.address, kind: "custodial", version: user.sessionVersion };
   } catch (e) {
     if (e instanceof EmailTakenError) return fail(409, "email_taken", "an account with this email exists: log in instead");

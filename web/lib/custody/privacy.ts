@@ -78,6 +78,8 @@ export async function exportData(db: Queryable, session: SessionLike): Promise<R
         kind: session.kind,
         address: session.address,
         email: user?.email ?? null,
+        emailVerifiedAt: user?.emailVerifiedAt ?? null,
+        language: user?.language ?? null,
         createdAt: user?.createdAt ?? null,
         custodialAddress: user?.custodialAddress ?? null,
         movedToSelfCustodyAt: user?.movedAt ?? null,
@@ -120,8 +122,8 @@ export async function deleteAccount(db: Queryable, session: SessionLike, body: u
   if (user.hasKey || user.email !== null || user.custodialAddress !== null) {
     // Keep the row and its address (never handed to anyone else); erase everything personal.
     await db.query(
-      `WITH gone AS (DELETE FROM consent_events WHERE user_id = $1)
-       UPDATE users SET email = NULL, password_hash = NULL, consent = '{}', key_ciphertext = NULL, key_iv = NULL, key_tag = NULL, key_version = NULL,
+      `WITH gone AS (DELETE FROM consent_events WHERE user_id = $1), links AS (DELETE FROM email_tokens WHERE user_id = $1)
+       UPDATE users SET email = NULL, email_verified_at = NULL, password_hash = NULL, consent = '{}', key_ciphertext = NULL, key_iv = NULL, key_tag = NULL, key_version = NULL,
          move_target = NULL, deleted_at = now(), session_version = session_version + 1 WHERE id = $1`,
       [user.id],
     );

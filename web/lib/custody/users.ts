@@ -32,7 +32,7 @@ export const normalizeEmail = (email: string) => email.trim().toLowerCase();
  * EmailTakenError when the email is already registered. */
 export async function createCustodialUser(
   db: Queryable,
-  input: { email: string; password: string; consent?: Record<string, boolean> },
+  input: { email: string; password: string; consent?: Record<string, boolean>; language?: "fr" | "en" },
   kek: Kek,
 ): Promise<{ id: string; address: Address; sessionVersion: number }> {
   const passwordHash = await hashPassword(input.password);
@@ -41,11 +41,11 @@ export async function createCustodialUser(
   try {
     const { rows } = await db.query<{ id: string; session_version: number }>(
       `WITH u AS (
-         INSERT INTO users (email, password_hash, address, key_ciphertext, key_iv, key_tag, key_version, consent)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, session_version),
+         INSERT INTO users (email, password_hash, address, key_ciphertext, key_iv, key_tag, key_version, consent, language)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, session_version),
        c AS (INSERT INTO consent_events (user_id, choice, granted, source) SELECT u.id, e.key, e.value::boolean, 'signup' FROM u, jsonb_each_text($8::jsonb) e)
        SELECT id, session_version FROM u`,
-      [normalizeEmail(input.email), passwordHash, address.toLowerCase(), encrypted.ciphertext, encrypted.iv, encrypted.tag, encrypted.version, consent],
+      [normalizeEmail(input.email), passwordHash, address.toLowerCase(), encrypted.ciphertext, encrypted.iv, encrypted.tag, encrypted.version, consent, input.language ?? "fr"],
     );
     return { id: rows[0]!.id, address, sessionVersion: rows[0]!.session_version };
   } catch (e) {

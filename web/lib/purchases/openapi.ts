@@ -41,7 +41,10 @@ export function openApiDocument(serverUrl?: string) {
             ),
             "413": error(["too_large"], "Body over 8 KiB"),
             "415": error(["bad_content_type"], "Not application/json"),
-            "422": error(["invalid_member", "invalid_amount", "unsupported_currency", "invalid_order_id", "self_issuance", "member_moved", "issuance_refused"], "A field is invalid"),
+            "422": error(
+              ["invalid_member", "member_unverified", "invalid_amount", "unsupported_currency", "invalid_order_id", "self_issuance", "member_moved", "issuance_refused"],
+              "A field is invalid; member_unverified: the member named by email has not verified that address yet, so nothing was issued (retry the same orderId once they have, or name them by wallet address or member id)",
+            ),
             "429": error(["rate_limited"], "Too many requests of this key, or purchases by email/id (or for unknown members) of this key or merchant: wait Retry-After seconds"),
             "503": error(["relayer_unavailable", "program_paused", "no_database"], "Try again later with the same orderId"),
           },

@@ -73,11 +73,13 @@ export async function resolveMember(db: Queryable, member: PurchaseInput["member
   }
   const byEmail = "email" in member;
   if (!byEmail && !/^[0-9a-f-]{36}$/i.test(member.id)) return fail(404, "unknown_member", "no member has this id");
-  const { rows } = await db.query<{ address: string }>(
-    `SELECT address FROM users WHERE ${byEmail ? "email = lower($1)" : "id = $1::uuid"} AND deleted_at IS NULL`,
+  const { rows } = await db.query<{ address: string; verified: boolean }>(
+    `SELECT address, email_verified_at IS NOT NULL AS verified FROM users WHERE ${byEmail ? "email = lower($1)" : "id = $1::uuid"} AND deleted_at IS NULL`,
     [byEmail ? member.email : member.id],
   );
   if (!rows[0]) return fail(404, "unknown_member", `no member has this ${byEmail ? "email" : "id"}`);
+  // Whoever registers an address first is not its owner until the verification link says so.
+  if (byEmail && !rows[0].verified) return fail(422, "member_unverified", "this member has not verified their email yet: nothing was issued; retry the same order later, or send their wallet address or member id");
   return getAddress(rows[0].address);
 }
 
