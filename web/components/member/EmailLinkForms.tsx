@@ -11,7 +11,7 @@ import { Field } from "@/components/Field.tsx";
 import { useI18n } from "@/lib/i18n/client.tsx";
 import type { MessageKey } from "@/lib/i18n/index.ts";
 import { ApiError } from "@/lib/tx-errors.ts";
-import { postJson } from "./actions.ts";
+import { postJson } from "@/lib/post-json.ts";
 
 function useFragmentToken(): string | null | undefined {
   const [token, setToken] = useState<string | null | undefined>(undefined);
