@@ -58,4 +58,6 @@ export interface Relayer {
   forward(request: SignedForwardRequest, opts?: { idempotencyKey?: string; account?: string; ip?: string }): Promise<RelayedTx>;
   /** The relayer's own call (issueFor / clawbackFor / migrateAccount / migrateTokens). */
   call(call: { to: Address; data: Hex; idempotencyKey?: string }): Promise<RelayedTx>;
+  /** The transaction stored under an idempotency key, followed to its receipt; null when none was or will be mined. */
+  findByKey(idempotencyKey: string): Promise<RelayedTx | null>;
 }
