@@ -77,6 +77,13 @@ export class PurchaseBatcher {
     this.log = o.log ?? createLogger({ component: "purchase-batcher" });
   }
 
+  /** Purchases waiting for their merchant's next batch (not counting the batches in flight). */
+  queued(): number {
+    let n = 0;
+    for (const lane of this.lanes.values()) n += lane.queue.length;
+    return n;
+  }
+
   /** Issues one purchase in its merchant's next batch; rejects with RelayRejectedError when the whole batch was refused. */
   async issue(entry: BatchEntry): Promise<BatchOutcome> {
     if (entry.previousKey) {
