@@ -12,6 +12,12 @@
  * chain recorded under the merchant's ref is this purchase's: same member, same points. Otherwise
  * (the merchant console used the order id, for another member or amount) the purchase fails with
  * 409 issuance_mismatch and nothing is issued; a refund checks the same before clawing back.
+ * A batch's RefAlreadyUsed skip is read the same way (an earlier batch of this purchase issued it).
+ *
+ * A purchase is in one batch at a time: the batch's key is written on its row before the batch is
+ * sent (batcher.ts). A server that dies leaves its purchases pending; once their lease runs out,
+ * another server (a retry, or the recoverPurchases sweep) takes each over, alone, and finishes it
+ * from its batch's receipt or in a new batch.
  */
 import { fail, type Failure, type Result } from "../edge/result.ts";
 import { encodeFunctionData, getAddress, isAddress, parseEventLogs, zeroAddress, type Address, type Hash, type PublicClient } from "viem";
