@@ -6,7 +6,7 @@
  * "answered", finished by others over the same database without losing or doubling anything.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPublicClient, decodeFunctionData, http, parseEventLogs, type Address, type Hash, type PublicClient } from "viem";
+import { createPublicClient, decodeFunctionData, encodeFunctionData, http, parseEventLogs, type Address, type Hash, type PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { loyaltyPointsAbi } from "../../../contracts/generated/contracts.ts";
@@ -84,13 +84,14 @@ describe("purchase batches", () => {
     const hash = await program.wallet(from).writeContract({ address: program.points, abi: loyaltyPointsAbi, functionName: functionName as never, args: args as never } as never);
     expect((await program.publicClient.waitForTransactionReceipt({ hash })).status).toBe("success");
   };
-  /** How many times the chain issued under each of `merchant`'s refs, and how many entries it skipped. */
-  async function onChain(who: Address) {
+  /** How many times the chain issued under each of `who`'s refs, and how many of `refs` it skipped. */
+  async function onChain(who: Address, refs: Hash[] = []) {
     const logs = await program.publicClient.getLogs({ address: program.points, fromBlock: 0n, toBlock: "latest" });
     const events = parseEventLogs({ abi: loyaltyPointsAbi, logs, eventName: ["PointsIssued", "PurchaseSkipped"] }).filter((l) => l.args.merchant === who);
     const issued = new Map<string, number>();
     for (const e of events) if (e.eventName === "PointsIssued") issued.set(e.args.ref, (issued.get(e.args.ref) ?? 0) + 1);
-    return { issued, skipped: events.filter((e) => e.eventName === "PurchaseSkipped").length };
+    const mine = new Set(refs);
+    return { issued, skipped: events.filter((e) => e.eventName === "PurchaseSkipped" && mine.has(e.args.ref)).length };
   }
 
   beforeAll(async () => {
@@ -118,7 +119,7 @@ describe("purchase batches", () => {
     const sent = s.calls.flatMap((c) => c.refs);
     expect(sent).toHaveLength(200);
     expect(new Set(sent).size).toBe(200);
-    const { issued, skipped } = await onChain(merchant);
+    const { issued, skipped } = await onChain(merchant, bodies.map((b) => purchaseRef(merchant, b.orderId)));
     for (const b of bodies) expect(issued.get(purchaseRef(merchant, b.orderId)), b.orderId).toBe(1);
     expect(skipped).toBe(0);
     // Each member holds the sum of their purchases' points (1 point per euro by default).
@@ -143,6 +144,21 @@ describe("purchase batches", () => {
     expect(s.calls[1]!.at - t0).toBeLessThan(500);
     expect(took).toBeLessThan(1_500);
     expect(await balance(member)).toBe(52n);
+  });
+
+  it("answers issued, with the earlier batch's transaction, a purchase whose earlier batch issued it (RefAlreadyUsed)", async () => {
+    // A batch that carried the purchase was mined, but the row no longer names it (its server died
+    // before the row was written, and it was sent again): the chain skips it as RefAlreadyUsed.
+    const member = fresh();
+    const relayer = newRelayer();
+    const data = encodeFunctionData({ abi: loyaltyPointsAbi, functionName: "issuePurchasesFor", args: [merchant, [{ member, amount: 77n, ref: purchaseRef(merchant, "issued-earlier") }]] });
+    const earlier = await relayer.call({ to: program.points, data });
+    const s = spy(relayer);
+    const r = await recordPurchase(depsOver(s.relayer), merchant, { member: { address: member }, amountCents: 7_700, currency: "EUR", orderId: "issued-earlier" });
+    expect(r).toMatchObject({ status: 201, body: { status: "issued", points: "77", txHash: earlier.hash, blockNumber: earlier.blockNumber.toString() } });
+    expect(s.calls).toHaveLength(1);
+    expect(await balance(member)).toBe(77n);
+    expect((await onChain(merchant)).issued.get(purchaseRef(merchant, "issued-earlier"))).toBe(1);
   });
 
   it("skips one entry of a batch (allowance exhausted, member moved away) with its own 4xx while the others issue", async () => {
@@ -173,7 +189,9 @@ describe("purchase batches", () => {
     const members = Array.from({ length: 10 }, fresh);
     const rest = Promise.all([
       ...members.map((m, i) => recordPurchase(deps, tight, { member: { address: m }, amountCents: 10_000, currency: "EUR", orderId: `tight-${i}` })),
-      recordPurchase(deps, tight, { member: { address: mover.address }, amountCents: 10_000, currency: "EUR", orderId: "tight-moved" }),
+      // 10 points: wherever it stands in the batch, the allowance left (at least 50) covers it, so
+      // the chain gets to the member's move (it checks the allowance first).
+      recordPurchase(deps, tight, { member: { address: mover.address }, amountCents: 1_000, currency: "EUR", orderId: "tight-moved" }),
     ]);
     await until(() => deps.batcher.queued() === 11, "11 queued purchases");
     release();
@@ -236,7 +254,7 @@ describe("purchase batches", () => {
     expect(resent.filter((r) => sentByA.has(r))).toEqual([]);
     expect(resent).toHaveLength(40 - sentByA.size);
     expect(new Set(resent).size).toBe(resent.length);
-    const { issued, skipped } = await onChain(merchant);
+    const { issued, skipped } = await onChain(merchant, bodies.map((b) => purchaseRef(merchant, b.orderId)));
     for (const body of bodies) expect(issued.get(purchaseRef(merchant, body.orderId)), body.orderId).toBe(1);
     expect(skipped).toBe(0);
     for (const m of members) {

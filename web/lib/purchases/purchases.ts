@@ -435,12 +435,15 @@ async function markFailed(deps: PurchaseDeps, row: PurchaseRow, result: Failure)
  * After a restart (or another server's death): pending purchases untouched for the lease are taken
  * over, each by one server (the UPDATE's row lock), and finished as a retry would: resolved from the
  * receipt of the batch recorded on them, or sent in a new batch when that batch was never mined.
- * Returns how many it took.
+ * Returns how many it took (at most `limit` a sweep: the next sweep takes the rest).
  */
-export async function recoverPurchases(deps: PurchaseDeps): Promise<number> {
+export async function recoverPurchases(deps: PurchaseDeps, limit = 2_000): Promise<number> {
+  // SKIP LOCKED: two servers sweeping at once share the rows instead of waiting for each other.
   const { rows } = await deps.db.query<PurchaseRow>(
-    `UPDATE purchases SET updated_at = now() WHERE status = 'pending' AND updated_at < now() - make_interval(secs => $1) RETURNING *`,
-    [(deps.leaseMs ?? LEASE_MS) / 1000],
+    `UPDATE purchases SET updated_at = now() WHERE id IN (
+       SELECT id FROM purchases WHERE status = 'pending' AND updated_at < now() - make_interval(secs => $1) ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED
+     ) AND status = 'pending' AND updated_at < now() - make_interval(secs => $1) RETURNING *`,
+    [(deps.leaseMs ?? LEASE_MS) / 1000, limit],
   );
   await Promise.all(rows.map((row) => own(deps, row, 201).catch(() => {})));
   return rows.length;
