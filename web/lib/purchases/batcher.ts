@@ -164,9 +164,10 @@ export class PurchaseBatcher {
   private async outcomes(tx: RelayedTx, merchant: Address): Promise<Map<string, BatchOutcome>> {
     const found = new Map<string, BatchOutcome>();
     if (tx.status !== "confirmed") return found;
-    const receipt = await this.o.client.getTransactionReceipt({ hash: tx.hash });
-    const logs = receipt.logs.filter((l) => getAddress(l.address) === getAddress(this.o.points));
-    const at = { hash: tx.hash, blockNumber: receipt.blockNumber };
+    // The receipt's logs as the relayer saw them mined, or from the node (a transaction found by key).
+    const all = tx.logs ?? (await this.o.client.getTransactionReceipt({ hash: tx.hash })).logs;
+    const logs = all.filter((l) => getAddress(l.address) === getAddress(this.o.points));
+    const at = { hash: tx.hash, blockNumber: tx.blockNumber };
     for (const log of parseEventLogs({ abi: loyaltyPointsAbi, logs, eventName: ["PointsIssued", "PurchaseSkipped"] })) {
       if (getAddress(log.args.merchant) !== merchant) continue;
       const ref = log.args.ref.toLowerCase();
