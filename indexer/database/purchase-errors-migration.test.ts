@@ -4,42 +4,16 @@
  * parse becomes what it answered for it), the status becomes the purchase_status enum, and only
  * its three values (and errors only on failed purchases) can be written afterwards.
  */
-import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { databaseUrl, TEST_PG_URL } from "../../test/support/postgres.ts";
-import { migrate, MIGRATIONS_DIR } from "./migrator.ts";
+import { describe, expect, it } from "vitest";
+import { useMigrationStep } from "../../test/support/migration-step.ts";
 
 const THIS = "20261203100000_purchase_error_columns";
-const name = `t_purchase_errors_${process.pid}`;
-let before: string;
-let admin: pg.Client;
-let db: pg.Client;
-
-beforeAll(async () => {
-  // The committed migrations up to (not including) this one.
-  before = mkdtempSync(path.join(tmpdir(), "migrations-"));
-  for (const m of readdirSync(MIGRATIONS_DIR)) if (m < THIS) cpSync(path.join(MIGRATIONS_DIR, m), path.join(before, m), { recursive: true });
-  admin = new pg.Client({ connectionString: TEST_PG_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${name}"`);
-  db = new pg.Client({ connectionString: databaseUrl(name) });
-  await db.connect();
-});
-
-afterAll(async () => {
-  await db?.end();
-  await admin?.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin?.end();
-  if (before) rmSync(before, { recursive: true, force: true });
-});
+const step = useMigrationStep(THIS);
 
 describe("purchase error columns migration", () => {
   it("converts the rows written before it, then keeps status and errors consistent", async () => {
-    await migrate(db, { dir: before });
+    const { db } = step();
+    await step().applyBefore();
     const insert = (orderId: string, status: string, lastError: string | null) =>
       db.query(`INSERT INTO purchases (merchant, order_id, member, amount_cents, currency, status, ref, last_error) VALUES ('0xm', $1, '0xa', 100, 'EUR', $2, '0xr', $3)`, [orderId, status, lastError]);
     await insert("allowance", "failed", "409 allowance_exceeded the merchant's issuance allowance is too small (available 3 points, needed 50): ask the operator for more");
@@ -49,8 +23,7 @@ describe("purchase error columns migration", () => {
     await insert("issued", "issued", null);
     await insert("pending", "pending", null);
 
-    // This one first, then any committed after it.
-    expect((await migrate(db))[0]).toBe(THIS);
+    expect(await step().applyIt()).toEqual([THIS]);
     const { rows } = await db.query(`SELECT order_id, status::text, error_status, error_code, error_message FROM purchases ORDER BY order_id`);
     expect(rows).toEqual([
       {

@@ -160,6 +160,32 @@ describe("session cookies cannot be forged or altered", () => {
   });
 });
 
+describe("a stolen session cookie dies with \"sign out everywhere\"", () => {
+  it("a copy of the member's cookie taken before is signed out afterwards, on every route, /api/me included", async () => {
+    const member = new Browser(site, { "x-forwarded-for": ip(30) });
+    const email = `stolen-${randomBytes(4).toString("hex")}@example.com`;
+    const signup = await member.post("/api/auth/signup", { email, password: "correct horse battery staple" });
+    expect(signup.status).toBe(201);
+    const address = signup.body.address;
+    // The attacker copied the cookie (a shared computer, a leaked backup of the browser profile).
+    const thief = new Browser(site, { "x-forwarded-for": ip(31) });
+    thief.cookies.set("fid_session", member.cookies.get("fid_session")!);
+    expect(await whoAmI(thief)).toBe(address);
+
+    expect((await member.post("/api/member/logout-all", {})).status).toBe(200);
+
+    expect(await whoAmI(thief)).toBeNull();
+    const transfer = await thief.post("/api/member/transfer", { to: devAccount(5).address, amount: "1" });
+    expect(transfer.status).toBe(401);
+    expect(transfer.body.error.code).toBe("session_revoked");
+    expect((await thief.fetch("/api/member/export")).status).toBe(401);
+    // The member signs in again and is recognised; the old copy still is not.
+    expect((await member.post("/api/auth/login", { email, password: "correct horse battery staple" })).status).toBe(200);
+    expect(await whoAmI(member)).toBe(address);
+    expect(await whoAmI(thief)).toBeNull();
+  });
+});
+
 describe("state-changing routes accept only this site's origin", () => {
   it("refuses a foreign Origin whatever the forwarded headers claim, a missing Origin and Origin: null", async () => {
     const b = new Browser(site, { "x-forwarded-for": ip(9) });

@@ -64,6 +64,8 @@ export function PrivacySettings({ kind, initial }: { kind: "wallet" | "custodial
       await postJson("/api/member/delete", { ...(kind === "custodial" ? { password } : {}), ...(holds ? { confirmLoss } : {}) });
       setDeleted(true);
       await queryClient.invalidateQueries();
+      // The refreshed page is signed out and unmounts this component: it says so itself (?deleted=1).
+      router.replace("/member/privacy?deleted=1");
       router.refresh();
     } catch (err) {
       if (err instanceof ApiError && err.code === "still_holds_assets") setHolds({ points: String(err.details.points ?? "0"), nfts: Number(err.details.nfts ?? 0) });
@@ -73,13 +75,7 @@ export function PrivacySettings({ kind, initial }: { kind: "wallet" | "custodial
     }
   }
 
-  if (deleted) {
-    return (
-      <p role="status" className="card" data-testid="deleted">
-        {t("privacy.deleted")}
-      </p>
-    );
-  }
+  if (deleted) return <AccountDeleted />;
 
   return (
     <>
@@ -174,5 +170,15 @@ export function PrivacySettings({ kind, initial }: { kind: "wallet" | "custodial
         </form>
       </section>
     </>
+  );
+}
+
+/** What a member sees once their account is deleted (also on the signed-out page it leads to). */
+export function AccountDeleted() {
+  const { t } = useI18n();
+  return (
+    <p role="status" className="card" data-testid="deleted">
+      {t("privacy.deleted")}
+    </p>
   );
 }

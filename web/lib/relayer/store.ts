@@ -104,7 +104,7 @@ export class TxStore {
     const { rows } = await db.query<{ id: string }>(
       `INSERT INTO relayer_txs (idempotency_key, kind, relayer, chain_id, nonce, "to", data, raw, hash, status)
        SELECT k, kind, $1, $2, n, t, d, r, h, 'queued'
-       FROM unnest($3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[]) WITH ORDINALITY AS u(k, kind, n, t, d, r, h, ord)
+       FROM unnest($3::text[], $4::relayer_tx_kind[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[]) WITH ORDINALITY AS u(k, kind, n, t, d, r, h, ord)
        ORDER BY ord RETURNING id::text`,
       [
         this.me,
@@ -158,7 +158,7 @@ export class TxStore {
   async recordReceipts(db: Queryable, records: ReceiptRecord[]): Promise<void> {
     await db.query(
       `UPDATE relayer_txs AS t SET status = u.s, block_number = u.b, last_error = COALESCE(u.e, t.last_error), updated_at = now()
-       FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[]) AS u(id, s, b, e) WHERE t.id = u.id`,
+       FROM unnest($1::bigint[], $2::relayer_tx_status[], $3::bigint[], $4::text[]) AS u(id, s, b, e) WHERE t.id = u.id`,
       [records.map((r) => r.id), records.map((r) => r.status), records.map((r) => r.blockNumber.toString()), records.map((r) => r.reason)],
     );
   }

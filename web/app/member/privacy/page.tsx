@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { PrivacySettings, type ConsentView } from "@/components/member/PrivacySettings.tsx";
+import { AccountDeleted, PrivacySettings, type ConsentView } from "@/components/member/PrivacySettings.tsx";
 import { Unavailable } from "@/components/Unavailable.tsx";
 import { getSession } from "@/lib/auth/session.ts";
 import { getConsents } from "@/lib/custody/privacy.ts";
@@ -14,13 +14,15 @@ export async function generateMetadata(): Promise<Metadata> {
   return { title: t("privacy.title") };
 }
 
-export default async function PrivacyPage() {
+export default async function PrivacyPage({ searchParams }: { searchParams: Promise<{ deleted?: string }> }) {
   const { t } = await getI18n();
   const session = await getSession();
   if (!session) {
+    const { deleted } = await searchParams;
     return (
       <>
         <h1>{t("privacy.title")}</h1>
+        {deleted === "1" && <AccountDeleted />}
         <div className="card">
           <p>{t("privacy.signInPrompt")}</p>
           <p>
