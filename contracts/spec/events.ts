@@ -3,6 +3,12 @@ export const POINT_EVENT_KINDS = ["issuance", "transfer", "redemption", "donatio
 export type PointEventKind = (typeof POINT_EVENT_KINDS)[number];
 
 /**
+ * The most purchases one `issuePurchases`/`issuePurchasesFor` call takes (LoyaltyPoints'
+ * MAX_PURCHASE_BATCH; spec.chain.test.ts checks it against the deployed contract).
+ */
+export const MAX_PURCHASE_BATCH = 200;
+
+/**
  * Why a purchase of a batch issued nothing: LoyaltyPoints' `SkipReason`, by its index in the enum
  * (the ABI carries only the index), carried by `PurchaseSkipped`.
  */

@@ -11,6 +11,7 @@ import { TEST_PG_URL } from "../../test/support/postgres.ts";
 import { deployTestProgram, MEMBERS, MERCHANTS, type TestProgram } from "../../test/support/program.ts";
 import { programAddresses } from "./addresses.ts";
 import { encodeTokenId, rewardIdOf, rewardIdSql, serialOf, TOKEN_ID_SPAN } from "./ids.ts";
+import { MAX_PURCHASE_BATCH } from "./events.ts";
 import { ROLES } from "./roles.ts";
 import { tierFor, tierSql } from "./tiers.ts";
 
@@ -38,6 +39,12 @@ const issue = (member: number, amount: bigint) =>
 describe("roles", () => {
   it("equal the points contract's constants", async () => {
     for (const [name, value] of Object.entries(ROLES)) expect(await readPoints(name), name).toBe(value);
+  });
+});
+
+describe("purchase batches", () => {
+  it("take at most the points contract's MAX_PURCHASE_BATCH", async () => {
+    expect(BigInt(MAX_PURCHASE_BATCH)).toBe(await readPoints<bigint>("MAX_PURCHASE_BATCH"));
   });
 });
 

@@ -11,7 +11,8 @@
  * target), or of the highest level when none does. Every level is in the table above it.
  *
  * The JSON line also carries `levels`: the figures at concurrency 1, 10, 100 and 500 (the default
- * levels), each run.
+ * levels), each run; and the check: points answered, points on chain, how many transactions
+ * carried how many purchases.
  *
  *   npm run bench:api -- [--levels 1,10,100,500] [--seconds 10]
  */
@@ -147,13 +148,16 @@ try {
   const issued = BigInt((await db.query(`SELECT coalesce(sum(points), 0)::text AS s FROM purchases WHERE order_id LIKE 'bench-%' AND status = 'issued'`)).rows[0].s);
   const balances = await Promise.all(members.map((m) => client.readContract({ address: points, abi: loyaltyPointsAbi, functionName: "balanceOf", args: [m] })));
   const onChain = balances.reduce((a, b) => a + b, 0n);
+  // How many transactions carried them (purchases coalesce into batches).
+  const carried = (await db.query(`SELECT count(DISTINCT tx_hash)::int AS txs, count(*)::int AS n FROM purchases WHERE order_id LIKE 'bench-%' AND status = 'issued'`)).rows[0];
+  const [txCount, purchaseCount] = [carried.txs as number, carried.n as number];
 
   const f = (n: number) => (Number.isNaN(n) ? "—" : n.toFixed(0));
   console.log("");
   console.log("| concurrency | purchases | errors | purchases/s | p50 ms | p95 ms | p99 ms | indexed p95 ms |");
   console.log("|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) console.log(`| ${r.concurrency} | ${r.purchases} | ${r.errors} | ${r.perSecond.toFixed(1)} | ${f(r.p50)} | ${f(r.p95)} | ${f(r.p99)} | ${f(r.indexedP95)} |`);
-  console.log(`points answered ${issued}, on chain ${onChain}: ${issued === onChain ? "match" : "MISMATCH"}`);
+  console.log(`points answered ${issued}, on chain ${onChain}: ${issued === onChain ? "match" : "MISMATCH"}; ${purchaseCount} purchases in ${txCount} transactions`);
   const withinTarget = rows.filter((r) => r.p95 <= 1_000);
   const top = (withinTarget.length ? withinTarget : rows.slice(-1)).reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
   // The fixed levels, so that two runs compare level by level whatever the best one was.
@@ -172,6 +176,11 @@ try {
       concurrency: top.concurrency,
       errors: top.errors,
       levels: byLevel,
+      pointsAnswered: issued.toString(),
+      pointsOnChain: onChain.toString(),
+      pointsMatch: issued === onChain,
+      transactions: txCount,
+      purchasesIssued: purchaseCount,
     }),
   );
   if (issued !== onChain) process.exitCode = 1;

@@ -12,7 +12,8 @@ import { createSiweMessage } from "viem/siwe";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { loyaltyForwarderAbi, loyaltyPointsAbi } from "../../contracts/generated/contracts.ts";
-import { forwarderDomain, forwardRequestTypes, purchaseRef } from "../../contracts/typed-data.ts";
+import { MIGRATOR_ROLE } from "../../contracts/spec/index.ts";
+import { accountMigrationDomain, accountMigrationTypes, forwarderDomain, forwardRequestTypes, purchaseRef } from "../../contracts/typed-data.ts";
 import { devAccount } from "../../scripts/lib/dev-accounts.ts";
 import { createApiKey, revokeApiKey } from "../../web/lib/purchases/api-keys.ts";
 import { computePoints, DEFAULT_RULES, type EarningRules } from "../../web/lib/purchases/rules.ts";
@@ -138,8 +139,40 @@ describe("purchase API on the real stack", () => {
       expect(a.body.breakdown).toEqual(expected.breakdown.map((l) => ({ ...l, points: l.points.toString() })));
       expect(await balance(p.member)).toBe(expected.points);
     }
+    // Coalesced: far fewer transactions than purchases, and each purchase issued once under its ref.
     const hashes = answers.map((a) => a.body.txHash).filter(Boolean);
-    expect(new Set(hashes).size).toBe(hashes.length);
+    expect(new Set(hashes).size).toBeLessThanOrEqual(hashes.length / 4);
+    const issued = await issuedLogs();
+    for (const p of purchases) {
+      const mine = issued.filter((l) => l.args.ref === purchaseRef(MERCHANT, p.orderId));
+      expect(mine.length, p.orderId).toBeLessThanOrEqual(1);
+      expect(mine.length === 1).toBe(answers[purchases.indexOf(p)]!.body.points !== "0");
+    }
+  }, 120_000);
+
+  it("answers a member who moved to their own wallet 422 member_moved, while the purchases batched with it issue", async () => {
+    const mover = privateKeyToAccount(generatePrivateKey());
+    const wallet = fresh();
+    await send(OPERATOR, "grantRole", [MIGRATOR_ROLE, devAccount(OPERATOR).address]);
+    const deadline = BigInt(Math.floor(Date.now() / 1000) + 3600);
+    const [nonce, name] = await Promise.all([
+      client.readContract({ address: points, abi: loyaltyPointsAbi, functionName: "nonces", args: [mover.address] }),
+      client.readContract({ address: points, abi: loyaltyPointsAbi, functionName: "name" }),
+    ]);
+    const signature = await mover.signTypedData({ domain: accountMigrationDomain(hardhat.id, points, name), types: accountMigrationTypes, primaryType: "AccountMigration", message: { from: mover.address, to: wallet, nonce, deadline } });
+    await send(OPERATOR, "migrateAccount", [mover.address, wallet, deadline, signature]);
+    const members = Array.from({ length: 60 }, fresh);
+    const answers = await Promise.all([
+      ...members.map((m, i) => post({ member: { address: m }, amountCents: 2_000, currency: "EUR", orderId: `with-mover-${i}` })),
+      post({ member: { address: mover.address }, amountCents: 2_000, currency: "EUR", orderId: "mover" }),
+    ]);
+    const moved = answers.at(-1)!;
+    expect([moved.status, moved.body.error?.code]).toEqual([422, "member_moved"]);
+    expect(moved.body.error.message).toContain(getAddress(wallet));
+    expect(answers.slice(0, -1).map((a) => a.status)).toEqual(members.map(() => 201));
+    expect(new Set(answers.slice(0, -1).map((a) => a.body.txHash)).size).toBeLessThan(members.length / 4);
+    expect(await balance(mover.address)).toBe(0n);
+    expect((await get("/api/v1/purchases/mover")).body).toMatchObject({ status: "failed", error: { code: "member_moved" } });
   }, 120_000);
 
   it("applies the member's on-chain tier and the active campaigns", async () => {

@@ -14,6 +14,7 @@ import { purchaseRef } from "../../../contracts/typed-data.ts";
 import { devAccount } from "../../../scripts/lib/dev-accounts.ts";
 import { PgRelayer } from "../../../web/lib/relayer/relayer.ts";
 import type { PoolLike } from "../../../scripts/lib/queryable.ts";
+import { PurchaseBatcher } from "../../../web/lib/purchases/batcher.ts";
 import { getPurchase, recordPurchase, refundPurchase, type PurchaseDeps } from "../../../web/lib/purchases/purchases.ts";
 import { startHardhatNode, type HardhatNode } from "../../support/hardhat-node.ts";
 import { useTestDatabase } from "../../support/postgres-suite.ts";
@@ -58,7 +59,8 @@ describe("adversarial — the purchase API's issued means issued", () => {
       log: () => {},
       pollMs: 10,
     });
-    deps = { db: suite.pool as unknown as PoolLike, client, relayer, points: program.points };
+    const batcher = new PurchaseBatcher({ db: suite.pool as unknown as PoolLike, client, relayer, points: program.points });
+    deps = { db: suite.pool as unknown as PoolLike, client, relayer, batcher, points: program.points };
   }, 120_000);
   afterAll(async () => {
     await relayer?.stop();

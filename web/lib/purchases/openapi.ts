@@ -16,7 +16,7 @@ export function openApiDocument(serverUrl?: string) {
       title: "Fidélité purchase API",
       version: "1.0.0",
       description:
-        "Turns a merchant's purchases into loyalty points issued on chain (LoyaltyPoints.issueFor, by the platform's relayer as the merchant's issuing agent). " +
+        "Turns a merchant's purchases into loyalty points issued on chain (LoyaltyPoints.issuePurchasesFor, by the platform's relayer as the merchant's issuing agent: concurrent purchases of a merchant travel in one batch, each with its own ref and events; the answer comes once its batch is mined). " +
         "Idempotent per (merchant, orderId): a retried or concurrent duplicate never issues twice (in the database, and on chain through the issuance ref keccak256(abi.encode(merchant, orderId))). " +
         "Amounts and points are decimal strings in responses (they can exceed 2^53). Errors: 4xx/5xx with { error: { code, message } }.",
     },

@@ -14,6 +14,7 @@ import { useTestDatabase } from "../../../test/support/postgres-suite.ts";
 import { deployTestProgram, MERCHANTS, type TestProgram } from "../../../test/support/program.ts";
 import { PgRelayer } from "../relayer/relayer.ts";
 import type { PoolLike } from "../../../scripts/lib/queryable.ts";
+import { PurchaseBatcher } from "./batcher.ts";
 import { recordPurchase, refundPurchase, type PurchaseDeps } from "./purchases.ts";
 
 const merchant = devAccount(MERCHANTS[0]!).address;
@@ -41,7 +42,8 @@ describe("purchases", () => {
       log: () => {},
       pollMs: 10,
     });
-    deps = { db: suite.pool as unknown as PoolLike, client, relayer, points: program.points };
+    const batcher = new PurchaseBatcher({ db: suite.pool as unknown as PoolLike, client, relayer, points: program.points });
+    deps = { db: suite.pool as unknown as PoolLike, client, relayer, batcher, points: program.points };
   }, 120_000);
   afterAll(async () => {
     await relayer?.stop();

@@ -1,6 +1,8 @@
 /**
  * The purchase API's logic (routes in app/api/v1/purchases): a merchant's purchase becomes points
- * issued on chain by the platform's relayer as the merchant's issuing agent (issueFor).
+ * issued on chain by the platform's relayer as the merchant's issuing agent: concurrent purchases of
+ * one merchant coalesce into one issuePurchasesFor batch (batcher.ts), each with its own ref and
+ * events; a referral bonus is its own issueFor.
  *
  * Idempotency, twice: in the database, one row per (merchant, order id) taken by
  * `INSERT … ON CONFLICT DO NOTHING` (the one request that inserts it issues; concurrent duplicates
@@ -10,6 +12,12 @@
  * chain recorded under the merchant's ref is this purchase's: same member, same points. Otherwise
  * (the merchant console used the order id, for another member or amount) the purchase fails with
  * 409 issuance_mismatch and nothing is issued; a refund checks the same before clawing back.
+ * A batch's RefAlreadyUsed skip is read the same way (an earlier batch of this purchase issued it).
+ *
+ * A purchase is in one batch at a time: the batch's key is written on its row before the batch is
+ * sent (batcher.ts). A server that dies leaves its purchases pending; once their lease runs out,
+ * another server (a retry, or the recoverPurchases sweep) takes each over, alone, and finishes it
+ * from its batch's receipt or in a new batch.
  */
 import { fail, type Failure, type Result } from "../edge/result.ts";
 import { encodeFunctionData, getAddress, isAddress, parseEventLogs, zeroAddress, type Address, type Hash, type PublicClient } from "viem";
@@ -18,14 +26,20 @@ import { MERCHANT_ROLE } from "../../../contracts/spec/index.ts";
 import { purchaseRef } from "../../../contracts/typed-data.ts";
 import type { PoolLike, Queryable } from "../../../scripts/lib/queryable.ts";
 import { RelayRejectedError, type RelayedTx, type Relayer } from "../relayer/types.ts";
+import { PurchaseTakenOverError, type PurchaseBatcher } from "./batcher.ts";
 import { computePoints, wholeNumber, type BreakdownLine } from "./rules.ts";
+import { skipFailure } from "./skips.ts";
 import { activeCampaigns, getRules } from "./store.ts";
 
 export interface PurchaseDeps {
   db: PoolLike;
   client: PublicClient;
   relayer: Relayer;
+  /** Coalesces the purchases' issuances into batches (one per server process, over `relayer`). */
+  batcher: PurchaseBatcher;
   points: Address;
+  /** A pending purchase untouched this long (its server died) may be taken over (default 30 s). */
+  leaseMs?: number;
   /** Where the program's logs start (the deployment's block): earlier blocks are never searched. */
   fromBlock?: bigint;
 }
@@ -121,6 +135,7 @@ interface PurchaseRow {
   ref: string;
   tx_hash: string | null;
   block_number: string | null;
+  batch_key: string | null;
   error_status: number | null;
   error_code: string | null;
   error_message: string | null;
@@ -208,7 +223,7 @@ export async function recordPurchase(deps: PurchaseDeps, merchant: Address, body
     // Being issued by another server, or by one that died: take it over once its lease ran out.
     const stale = await deps.db.query<PurchaseRow>(
       `UPDATE purchases SET updated_at = now() WHERE id = $1 AND status = 'pending' AND updated_at < now() - make_interval(secs => $2) RETURNING *`,
-      [row.id, LEASE_MS / 1000],
+      [row.id, (deps.leaseMs ?? LEASE_MS) / 1000],
     );
     if (stale.rows[0]) return own(deps, stale.rows[0], 201);
     await new Promise((r) => setTimeout(r, 100));
@@ -312,6 +327,28 @@ async function issueOnce(deps: PurchaseDeps, merchant: Address, member: Address,
   return refusal(new RelayRejectedError("would_revert", `the issuance reverted on chain (${tx.revertReason ?? "unknown reason"})`, tx.revertReason));
 }
 
+/**
+ * The purchase's entry in its merchant's next batch. A skip is answered as issueFor's revert for the
+ * same cause would be, except RefAlreadyUsed for this very issuance (an earlier batch of this
+ * purchase, whose answer was lost): that is the purchase issued.
+ */
+async function issueInBatch(deps: PurchaseDeps, row: PurchaseRow, merchant: Address, member: Address, amount: bigint): Promise<{ hash: Hash; blockNumber: bigint } | Failure> {
+  const ref = row.ref as Hash;
+  let outcome;
+  try {
+    outcome = await deps.batcher.issue({ purchaseId: row.id, merchant, member, amount, ref, previousKey: row.batch_key });
+  } catch (e) {
+    if (e instanceof RelayRejectedError) return refusal(e);
+    throw e;
+  }
+  if (outcome.kind === "issued") return outcome;
+  if (outcome.reason === "RefAlreadyUsed") {
+    const done = await earlierIssuance(deps, merchant, member, amount, ref);
+    if (done) return done;
+  }
+  return skipFailure(deps, merchant, member, amount, outcome.reason);
+}
+
 async function issue(deps: PurchaseDeps, row: PurchaseRow): Promise<Result> {
   const merchant = getAddress(row.merchant);
   const member = getAddress(row.member);
@@ -352,7 +389,7 @@ async function issue(deps: PurchaseDeps, row: PurchaseRow): Promise<Result> {
     [row.id, earned.points.toString(), JSON.stringify(breakdown), referral?.referrer.toLowerCase() ?? null, referral?.points.toString() ?? null],
   );
 
-  const main = earned.points > 0n ? issueOnce(deps, merchant, member, earned.points, row.ref as Hash, `purchase:${row.id}:${row.attempt}`) : Promise.resolve(null);
+  const main = earned.points > 0n ? issueInBatch(deps, row, merchant, member, earned.points) : Promise.resolve(null);
   const bonus = referral
     ? issueOnce(deps, merchant, referral.referrer, referral.points, purchaseRef(merchant, row.order_id + REFERRAL_SUFFIX), `referral:${row.id}:${row.attempt}`).catch((e) =>
         fail(503, "unavailable", (e as Error).name),
@@ -363,6 +400,8 @@ async function issue(deps: PurchaseDeps, row: PurchaseRow): Promise<Result> {
     issued = await main;
   } catch (e) {
     await bonus;
+    // Another server took the purchase over (its lease ran out here): its row is that server's now.
+    if (e instanceof PurchaseTakenOverError) return fail(503, "relayer_unavailable", "this purchase is being issued by another server: retry with the same orderId");
     return markFailed(deps, row, fail(503, "relayer_unavailable", `the relayer failed: ${(e as Error).name}`));
   }
   const bonusResult = await bonus;
@@ -392,6 +431,24 @@ async function markFailed(deps: PurchaseDeps, row: PurchaseRow, result: Failure)
     result.error.message,
   ]);
   return result;
+}
+
+/**
+ * After a restart (or another server's death): pending purchases untouched for the lease are taken
+ * over, each by one server (the UPDATE's row lock), and finished as a retry would: resolved from the
+ * receipt of the batch recorded on them, or sent in a new batch when that batch was never mined.
+ * Returns how many it took (at most `limit` a sweep: the next sweep takes the rest).
+ */
+export async function recoverPurchases(deps: PurchaseDeps, limit = 2_000): Promise<number> {
+  // SKIP LOCKED: two servers sweeping at once share the rows instead of waiting for each other.
+  const { rows } = await deps.db.query<PurchaseRow>(
+    `UPDATE purchases SET updated_at = now() WHERE id IN (
+       SELECT id FROM purchases WHERE status = 'pending' AND updated_at < now() - make_interval(secs => $1) ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED
+     ) AND status = 'pending' AND updated_at < now() - make_interval(secs => $1) RETURNING *`,
+    [(deps.leaseMs ?? LEASE_MS) / 1000, limit],
+  );
+  await Promise.all(rows.map((row) => own(deps, row, 201).catch(() => {})));
+  return rows.length;
 }
 
 export async function getPurchase(deps: Pick<PurchaseDeps, "db">, merchant: Address, orderId: string): Promise<Result> {

@@ -1,7 +1,8 @@
 /**
  * Admission: whether the relayer agrees to pay for a call, decided before anything is signed or a
  * nonce taken. The relayer's own calls: allowed function (allowlist.ts), useful, simulated within
- * its gas cap. Members' forward requests, in this order: allowed and canonically encoded, no
+ * its gas cap (a purchase batch's cap grows with its entries, 1 to MAX_PURCHASE_BATCH of them, each
+ * issuing something; only the server's purchase API sends one, members' requests never carry it). Members' forward requests, in this order: allowed and canonically encoded, no
  * value, gas within the function's cap, useful, a deadline neither past nor too far away (cheap
  * checks first), then a valid signature (forwarder.verify), then the quotas (counted only once the
  * signature verifies, so nobody can use up another's), no reward token handed to an account with

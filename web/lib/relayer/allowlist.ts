@@ -7,6 +7,7 @@
  */
 import { decodeFunctionData, encodeFunctionData, getAddress, type Abi, type Address, type Hex } from "viem";
 import { loyaltyPointsAbi, rewardNftAbi } from "../../../contracts/generated/contracts.ts";
+import { MAX_PURCHASE_BATCH } from "../../../contracts/spec/events.ts";
 
 export interface ProgramAddresses {
   points: Address;
@@ -14,8 +15,19 @@ export interface ProgramAddresses {
   forwarder: Address;
 }
 
+/**
+ * The cap of a call that carries a list of entries (a batch): `base + perEntry × entries`, for 1 to
+ * `maxEntries` entries in its argument `entriesArg` (an empty or oversized batch is refused).
+ */
+export interface PerEntryCap {
+  base: bigint;
+  perEntry: bigint;
+  entriesArg: number;
+  maxEntries: number;
+}
+
 /** Per allowed function, the most gas its call may take (measured cost × ~2, see README). */
-export type GasCaps = { points: Readonly<Record<string, bigint>>; rewards: Readonly<Record<string, bigint>> };
+export type GasCaps = { points: Readonly<Record<string, bigint | PerEntryCap>>; rewards: Readonly<Record<string, bigint | PerEntryCap>> };
 
 /**
  * Members' forwarded requests: their own points and reward tokens, nothing administrative. The cap
@@ -31,7 +43,15 @@ export const FORWARD_ALLOWED: GasCaps = {
  * expiries): the cap bounds the transaction's gas.
  */
 export const CALL_ALLOWED: GasCaps = {
-  points: { issueFor: 300_000n, clawbackFor: 200_000n, migrateAccount: 300_000n, expire: 100_000n },
+  points: {
+    issueFor: 300_000n,
+    // Purchases coalesced by the purchase API (lib/purchases/batcher.ts): ~36k gas per purchase to a
+    // member holding points, ~60k to a first-time member, plus the call's own ~60k.
+    issuePurchasesFor: { base: 150_000n, perEntry: 100_000n, entriesArg: 1, maxEntries: MAX_PURCHASE_BATCH },
+    clawbackFor: 200_000n,
+    migrateAccount: 300_000n,
+    expire: 100_000n,
+  },
   // 100 tokens per call (lib/custody/move.ts): ~1.2M gas.
   rewards: { migrateTokens: 2_000_000n },
 };
@@ -52,9 +72,16 @@ export function checkAllowed(addresses: ProgramAddresses, allowed: GasCaps, to: 
   } catch {
     return { ok: false, reason: `calldata ${data.slice(0, 10)} is no function of ${contract}` };
   }
-  const maxGas = allowed[contract][decoded.functionName];
-  if (maxGas === undefined) return { ok: false, reason: `${contract}.${decoded.functionName} is not relayed` };
+  const cap = allowed[contract][decoded.functionName];
+  if (cap === undefined) return { ok: false, reason: `${contract}.${decoded.functionName} is not relayed` };
   const args = decoded.args ?? [];
+  let maxGas: bigint;
+  if (typeof cap === "bigint") maxGas = cap;
+  else {
+    const entries = (args[cap.entriesArg] as readonly unknown[] | undefined)?.length ?? 0;
+    if (entries < 1 || entries > cap.maxEntries) return { ok: false, reason: `${contract}.${decoded.functionName} takes 1 to ${cap.maxEntries} entries, not ${entries}` };
+    maxGas = cap.base + cap.perEntry * BigInt(entries);
+  }
   let canonical: Hex;
   try {
     canonical = encodeFunctionData({ abi, functionName: decoded.functionName, args } as never);
@@ -86,6 +113,15 @@ export function uselessCall(functionName: string, args: readonly unknown[], from
       return null;
     case "issueFor":
       return (args[2] as bigint) > 0n ? null : "an issuance of 0 points does nothing";
+    case "issuePurchasesFor": {
+      // Every entry must issue something, each under its own ref: the relayer pays for no entry the
+      // contract would skip before looking (0 points, no member, a ref twice in the batch).
+      const purchases = args[1] as readonly { member: Address; amount: bigint; ref: string }[];
+      if (purchases.some((p) => p.amount <= 0n)) return "a purchase of 0 points does nothing";
+      if (purchases.some((p) => same(p.member, "0x0000000000000000000000000000000000000000") || same(p.member, args[0]))) return "a purchase for no member or for the merchant itself does nothing";
+      if (new Set(purchases.map((p) => p.ref.toLowerCase())).size !== purchases.length) return "a ref twice in one batch issues once";
+      return null;
+    }
     case "clawbackFor":
       return (args[2] as bigint) > 0n ? null : "a refund of 0 points does nothing";
     case "migrateTokens":

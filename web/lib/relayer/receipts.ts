@@ -133,6 +133,7 @@ export class ReceiptWatcher {
         status: receipt.status === "success" ? "confirmed" : "reverted",
         blockNumber: receipt.blockNumber,
         gasUsed: receipt.gasUsed,
+        logs: receipt.logs,
         ...(reasons[i] ? { revertReason: reasons[i]! } : {}),
       };
       if (receipt.status !== "success") this.o.log("warn", "reverted on chain", { id, hash: receipt.transactionHash, reason: reasons[i] });

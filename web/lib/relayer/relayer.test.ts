@@ -24,6 +24,7 @@ import { devAccount } from "../../../scripts/lib/dev-accounts.ts";
 import { startHardhatNode, type HardhatNode } from "../../../test/support/hardhat-node.ts";
 import { useTestDatabase } from "../../../test/support/postgres-suite.ts";
 import { deployTestProgram, MERCHANTS, MEMBERS, type TestProgram } from "../../../test/support/program.ts";
+import { CALL_ALLOWED, checkAllowed } from "./allowlist.ts";
 import { PgRelayer, type PoolLike } from "./relayer.ts";
 import { RelayRejectedError, type SignedForwardRequest } from "./types.ts";
 
@@ -141,6 +142,47 @@ describe("relayer", () => {
     const { nonce: _n, ...rest } = message;
     return { ...rest, signature };
   }
+
+  const batchOf = (who: Address, n: number, label: string, amount = 3n) =>
+    encodeFunctionData({
+      abi: loyaltyPointsAbi,
+      functionName: "issuePurchasesFor",
+      args: [who, Array.from({ length: n }, (_, i) => ({ member: devAccount(MEMBERS[i % MEMBERS.length]!).address, amount, ref: purchaseRef(who, `${label}-${i}`) }))],
+    });
+
+  it("relays a merchant's purchase batch as its agent, with a gas cap that grows with the entries", async () => {
+    const r = makeRelayer();
+    const before = await balance(member);
+    const tx = await r.call({ to: program.points, data: batchOf(merchant, MEMBERS.length * 2, "batch-ok") });
+    expect(tx.status).toBe("confirmed");
+    expect(await balance(member)).toBe(before + 6n);
+    // The cap is per entry: what 20 entries used fits 20 entries' cap, and 100 entries get 5 times the room.
+    const receipt = await program.publicClient.getTransactionReceipt({ hash: tx.hash });
+    const addresses = { points: program.points, rewards: program.rewards, forwarder: program.deployment.contracts.LoyaltyForwarder.address };
+    const capOf = (n: number) => (checkAllowed(addresses, CALL_ALLOWED, program.points, batchOf(merchant, n, "cap")) as { maxGas: bigint }).maxGas;
+    expect(receipt.gasUsed).toBeLessThan(capOf(MEMBERS.length * 2));
+    expect(capOf(100) - capOf(1)).toBe((capOf(2) - capOf(1)) * 99n);
+  });
+
+  it("refuses an empty, oversized or useless purchase batch, a non-agent's, and any batch a member forwards", async () => {
+    const r = makeRelayer();
+    await r.call(issueFor("fund-batch-forward", 100n));
+    const [nonce, count] = [await nextNonce(), await txCount()];
+    const max = Number(await program.publicClient.readContract({ address: program.points, abi: loyaltyPointsAbi, functionName: "MAX_PURCHASE_BATCH" }));
+    await expect(r.call({ to: program.points, data: batchOf(merchant, 0, "empty") })).rejects.toMatchObject({ code: "not_allowed", status: 403 });
+    await expect(r.call({ to: program.points, data: batchOf(merchant, max + 1, "oversized") })).rejects.toMatchObject({ code: "not_allowed", status: 403 });
+    await expect(r.call({ to: program.points, data: batchOf(merchant, 2, "zero", 0n) })).rejects.toMatchObject({ code: "not_allowed" });
+    const twice = encodeFunctionData({ abi: loyaltyPointsAbi, functionName: "issuePurchasesFor", args: [merchant, [1, 2].map(() => ({ member, amount: 1n, ref: purchaseRef(merchant, "twice") }))] });
+    await expect(r.call({ to: program.points, data: twice })).rejects.toMatchObject({ code: "not_allowed" });
+    const self = encodeFunctionData({ abi: loyaltyPointsAbi, functionName: "issuePurchasesFor", args: [merchant, [{ member: merchant, amount: 1n, ref: purchaseRef(merchant, "self") }]] });
+    await expect(r.call({ to: program.points, data: self })).rejects.toMatchObject({ code: "not_allowed" });
+    // A merchant that never made the relayer its agent: the chain refuses, nothing is signed.
+    await expect(r.call({ to: program.points, data: batchOf(devAccount(MERCHANTS[1]!).address, 3, "not-agent") })).rejects.toMatchObject({ code: "would_revert", revertName: "NotIssuingAgent" });
+    // A member cannot have the relayer pay for a batch (only the purchase API, server side, sends them).
+    await expect(r.forward(await signForward(MEMBERS[0]!, program.points, batchOf(merchant, 3, "from-member")))).rejects.toMatchObject({ code: "not_allowed", status: 403 });
+    expect(await nextNonce()).toBe(nonce);
+    expect(await txCount()).toBe(count);
+  });
 
   it("forwards a member's signed transfer, and refuses bad signatures, expired deadlines, other functions", async () => {
     const r = makeRelayer();

@@ -134,6 +134,18 @@ export class PgRelayer implements Relayer {
   }
 
   /**
+   * The transaction stored under an idempotency key, followed to its receipt; null when none was
+   * ever stored under it or the one stored never made it to a block (failed): then nothing sent under
+   * this key was or will be mined, and its caller may send the same work again under a new key.
+   */
+  async findByKey(idempotencyKey: string): Promise<RelayedTx | null> {
+    await this.init();
+    const row = await this.store.byKey(idempotencyKey);
+    if (!row || row.status === "failed") return null;
+    return this.receipts.attach(row);
+  }
+
+  /**
    * Admission of the relayer's own call without sending it: allowed, useful, simulated within its
    * gas cap (the same checks as call()). With submit(), for callers that need the gas figure before
    * they commit to sending (the expiry keeper charges its budget with it).

@@ -3,7 +3,7 @@
  * Kept apart from the implementation so that client-free modules (custody, routes, tests) can import
  * them without pulling in the Postgres pool or the key.
  */
-import type { Address, Hash, Hex } from "viem";
+import type { Address, Hash, Hex, Log } from "viem";
 import { HttpError } from "../edge/errors.ts";
 
 /**
@@ -30,6 +30,8 @@ export interface RelayedTx {
   blockNumber: bigint;
   /** From the receipt, when this process saw it mined. */
   gasUsed?: bigint;
+  /** The receipt's logs, when this process saw it mined (callers that read events need no second fetch). */
+  logs?: Log[];
   revertReason?: string;
 }
 
@@ -58,4 +60,6 @@ export interface Relayer {
   forward(request: SignedForwardRequest, opts?: { idempotencyKey?: string; account?: string; ip?: string }): Promise<RelayedTx>;
   /** The relayer's own call (issueFor / clawbackFor / migrateAccount / migrateTokens). */
   call(call: { to: Address; data: Hex; idempotencyKey?: string }): Promise<RelayedTx>;
+  /** The transaction stored under an idempotency key, followed to its receipt; null when none was or will be mined. */
+  findByKey(idempotencyKey: string): Promise<RelayedTx | null>;
 }
