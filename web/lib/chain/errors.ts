@@ -56,5 +56,7 @@ export function classifyBroadcastError(e: unknown): BroadcastOutcome {
   const message = shortError(e);
   const detail = `${message} ${(e as BaseError).details ?? ""}`.toLowerCase();
   if (/already known|known transaction|already imported/.test(detail)) return "ok";
-  return { error: message, nonceTooLow: /nonce too low|nonce.*(lower|already been used)/.test(detail) };
+  // viem's short message for an RPC error is generic ("Missing or invalid parameters"): the node's own words say why.
+  const nodeSaid = e instanceof BaseError && e.details && !message.includes(e.details) ? ` (${redactUrls(e.details).slice(0, 200)})` : "";
+  return { error: `${message}${nodeSaid}`, nonceTooLow: /nonce too low|nonce.*(lower|already been used)/.test(detail) };
 }
