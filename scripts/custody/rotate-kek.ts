@@ -36,7 +36,7 @@ const spec = {
   },
   help: {
     "dry-run": "count the keys under each version and say which versions have a configured KEK; change nothing",
-    "batch-size": "rows re-encrypted per transaction",
+    "batch-size": "rows re-encrypted per transaction (their row locks are held for its length: smaller is gentler on a busy app)",
     "data-dir": "where `npm run dev`'s embedded PostgreSQL keeps its data (used when DATABASE_URL is unset)",
   },
 } as const;

@@ -6,7 +6,7 @@
  *   LOCKED` (the row lock an UPDATE of non-key columns takes: it never blocks the inserts that
  *   reference a member), in id order from a cursor: two runs share the work instead of waiting on
  *   each other, and a row the app is changing is left for later instead of waited for.
- * - Each row is re-encrypted in one UPDATE whose WHERE re-checks the old version and ciphertext, so
+ * - A batch's rows are re-encrypted in one UPDATE whose WHERE re-checks each row's old version and ciphertext, so
  *   a concurrent change (a move to self-custody that clears the key, another run) is never
  *   overwritten; the new ciphertext is decrypted and its address checked before it is written
  *   (web/lib/custody/keys.ts `reencryptKey`).
@@ -15,7 +15,7 @@
  * - A row that does not decrypt (corrupted, or a version with no configured KEK) is reported by id
  *   and address, left as it is, and counted as failed; the others go on. Nothing here logs a key.
  */
-import { getAddress, type Address } from "viem";
+import { getAddress } from "viem";
 import type { Logger } from "../lib/log.ts";
 import type { PoolLike } from "../lib/queryable.ts";
 import type { Kek } from "../../web/lib/custody/kek.ts";
@@ -91,23 +91,25 @@ export async function rotateKeys(options: RotationOptions): Promise<RotationRepo
           ORDER BY id LIMIT $3 FOR NO KEY UPDATE SKIP LOCKED`,
         [cursor, version, batchSize],
       );
+      const next: { id: string; ciphertext: Buffer; iv: Buffer; tag: Buffer; oldVersion: number; oldCiphertext: Buffer }[] = [];
       for (const r of rows) {
         last = r.id;
-        let address: Address;
-        let next;
         try {
-          address = getAddress(r.address);
-          next = reencryptKey({ ciphertext: r.key_ciphertext, iv: r.key_iv, tag: r.key_tag, version: r.key_version }, address, kek);
+          const e = reencryptKey({ ciphertext: r.key_ciphertext, iv: r.key_iv, tag: r.key_tag, version: r.key_version }, getAddress(r.address), kek);
+          next.push({ id: r.id, ciphertext: e.ciphertext, iv: e.iv, tag: e.tag, oldVersion: r.key_version, oldCiphertext: r.key_ciphertext });
         } catch (error) {
           batch.failures.push({ id: r.id, address: r.address, version: r.key_version, error: (error as Error).message });
-          continue;
         }
+      }
+      if (next.length) {
+        // One statement for the batch; each row is written only if it still holds what was read.
         const { rowCount } = await client.query(
-          `UPDATE users SET key_ciphertext = $2, key_iv = $3, key_tag = $4, key_version = $5
-            WHERE id = $1 AND key_version = $6 AND key_ciphertext = $7`,
-          [r.id, next.ciphertext, next.iv, next.tag, next.version, r.key_version, r.key_ciphertext],
+          `UPDATE users u SET key_ciphertext = n.ciphertext, key_iv = n.iv, key_tag = n.tag, key_version = $1
+             FROM unnest($2::uuid[], $3::bytea[], $4::bytea[], $5::bytea[], $6::int[], $7::bytea[]) AS n(id, ciphertext, iv, tag, old_version, old_ciphertext)
+            WHERE u.id = n.id AND u.key_version = n.old_version AND u.key_ciphertext = n.old_ciphertext`,
+          [version, next.map((n) => n.id), next.map((n) => n.ciphertext), next.map((n) => n.iv), next.map((n) => n.tag), next.map((n) => n.oldVersion), next.map((n) => n.oldCiphertext)],
         );
-        if (rowCount === 1) batch.rotated++;
+        batch.rotated = rowCount ?? 0;
       }
       await client.query("COMMIT");
       client.release();

@@ -94,16 +94,16 @@ export function decryptAccount(encrypted: EncryptedKey, address: Address, kek: K
 
 /**
  * The key of `address` re-encrypted under the current KEK (rotation): decrypted under the KEK of
- * its stored version, checked to be that address's key, encrypted anew, and the new ciphertext
- * decrypted again and checked to derive the same address before it is returned. Every plain copy
+ * its stored version, encrypted anew, and the new ciphertext decrypted again and checked to derive
+ * that address before it is returned. Every plain copy
  * is wiped. KeyDecryptionError (or UnknownKekVersionError) when any step fails.
  */
 export function reencryptKey(encrypted: EncryptedKey, address: Address, kek: Kek): EncryptedKey {
   const current: Kek = { version: kek.version, key: kek.key };
   const key = decryptKey(encrypted, address, kek);
   try {
-    if (privateKeyToAccount(`0x${key.toString("hex")}`).address.toLowerCase() !== address.toLowerCase()) throw new KeyDecryptionError("the decrypted key is not this address's");
     const next = encryptKey(key, address, current);
+    // Decrypts the new ciphertext and derives its address: a key that was not this address's fails here too.
     decryptAccount(next, address, current);
     return next;
   } finally {
