@@ -25,6 +25,7 @@ import { continueMove, startMove, tokensHeld, type MoveDeps } from "./move.ts";
 import { moveProofMessage } from "./move-proof.ts";
 import { deleteAccount, exportData, getConsents, setConsents } from "./privacy.ts";
 import { MIGRATOR_ROLE } from "../../../contracts/spec/index.ts";
+import { rotateKeys } from "../../../scripts/custody/rotate.ts";
 
 const RELAYER = devAccount(1);
 const kek = parseKek(randomBytes(32).toString("hex"));
@@ -264,5 +265,25 @@ describe("custodial members on a real chain", () => {
       const key = decryptKey(r, r.address, kek);
       for (const needle of [key.toString("hex"), key.toString("base64").toLowerCase()]) expect(dump).not.toContain(needle);
     }
+  });
+
+  // Last: it re-encrypts every key of this database under a new KEK, which the tests above do not know.
+  it("members act through the relayer during and after a KEK rotation, the previous KEK then gone", async () => {
+    const m = await member(300n);
+    const next = parseKek(randomBytes(32).toString("hex"), "2");
+    const during = { ...next, previous: { version: kek.version, key: kek.key } };
+    const to = devAccount(MEMBERS[1]!).address;
+    const before = await balance(to);
+    // The app already runs with the new KEK and the previous one: the key still under v1 signs.
+    expect(await custodialAction({ ...deps, kek: during }, m, "transfer", { to, amount: "10" })).toMatchObject({ status: 200, body: { status: "confirmed" } });
+    const report = await rotateKeys({ pool: suite.pool, kek: during, batchSize: 2 });
+    expect(report).toMatchObject({ failed: 0, pending: 0 });
+    expect(report.rotated).toBeGreaterThan(0);
+    expect((await suite.pool.query(`SELECT DISTINCT key_version AS v FROM users WHERE key_ciphertext IS NOT NULL`)).rows).toEqual([{ v: 2 }]);
+    // Only the new KEK configured: the member transfers and redeems as before.
+    expect(await custodialAction({ ...deps, kek: next }, m, "transfer", { to, amount: "20" })).toMatchObject({ status: 200, body: { status: "confirmed" } });
+    expect(await custodialAction({ ...deps, kek: next }, m, "redeem", { rewardId: "1" })).toMatchObject({ status: 200 });
+    expect(await balance(to)).toBe(before + 30n);
+    expect(await balance(m.address)).toBe(300n - 30n - 50n);
   });
 });
