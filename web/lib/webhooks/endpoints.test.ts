@@ -48,7 +48,8 @@ describe("webhook endpoint URLs", () => {
       await expect(post(`http://127.0.0.1:${port}/`, {}, "{}", 2_000, true)).rejects.toThrow(/https/);
       // Outside production the same loopback receiver is reachable.
       expect(await post(`${receiver.url}/`, {}, "{}", 2_000, false)).toEqual({ status: 200 });
-      expect(receiver.received).toHaveLength(1);
+      expect(await post(`http://localhost:${port}/`, {}, "{}", 2_000, false)).toEqual({ status: 200 });
+      expect(receiver.received).toHaveLength(2);
     } finally {
       await receiver.close();
     }
