@@ -7,7 +7,7 @@ const cli = (script: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 
-describe.each(["scripts/deploy.ts", "scripts/seed.ts", "scripts/dev.ts", "scripts/mail/cli.ts"])("%s", (script) => {
+describe.each(["scripts/deploy.ts", "scripts/seed.ts", "scripts/dev.ts", "scripts/mail/cli.ts", "scripts/webhooks/cli.ts"])("%s", (script) => {
   it("explains itself with --help and exits 0", () => {
     const r = cli(script, ["--help"]);
     expect(r.code).toBe(0);
@@ -35,6 +35,20 @@ describe("mail worker: what it cannot work with, it says before starting", () =>
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/no mail_messages table/);
     expect(r.err + r.out).not.toContain("hunter2-secret");
+  });
+});
+
+describe("webhook worker: what it cannot work with, it says before starting", () => {
+  it("refuses a lease no longer than the delivery timeout", () => {
+    const r = cli("scripts/webhooks/cli.ts", ["--lease", "10", "--timeout", "10"], { DATABASE_URL: "postgres://postgres@127.0.0.1:5432/postgres" });
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--lease must be longer than --timeout/);
+  });
+
+  it("refuses a database the indexer never migrated", () => {
+    const r = cli("scripts/webhooks/cli.ts", [], { DATABASE_URL: "postgres://postgres@127.0.0.1:5432/postgres" });
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/no webhook_deliveries table/);
   });
 });
 

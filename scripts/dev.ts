@@ -161,6 +161,12 @@ async function main() {
   });
   exitWith(mail, "the mail worker");
 
+  // The webhook worker: merchants' signed webhooks (purchase.issued, purchase.refunded).
+  const webhooks = startProcess("webhooks", process.execPath, ["--import", "tsx", "scripts/webhooks/cli.ts", "--poll", "1"], {
+    env: { ...process.env, LOG_FORMAT: "json", ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) },
+  });
+  exitWith(webhooks, "the webhook worker");
+
   if (!args["no-web"]) {
     const web = startProcess("web", "npx", ["next", "dev", "web", "--port", args["web-port"]!], {
       // The relayer (gasless member actions, the purchase API's issuing agent) is Hardhat account
@@ -192,6 +198,7 @@ async function main() {
       `  chain      ${rpcUrl}  (chain id ${deployment.chainId})`,
       `  indexer    ${indexerUrl}/health  /ready  /metrics`,
       `  keeper     ${keeperUrl}/health  /metrics  (expires inactive members' points every 30 s)`,
+      `  webhooks   the worker delivers merchants' signed webhooks (npm run webhooks -- --status)`,
       `  mail       ${mailInbox}  (inbox of every mail sent: verification, password reset; SMTP 127.0.0.1:${args["mail-port"]})`,
       ...(demoKey && !args["no-web"]
         ? [

@@ -30,6 +30,7 @@ import { PurchaseTakenOverError, type PurchaseBatcher } from "./batcher.ts";
 import { computePoints, wholeNumber, type BreakdownLine } from "./rules.ts";
 import { skipFailure } from "./skips.ts";
 import { activeCampaigns, getRules } from "./store.ts";
+import { purchaseIssued, purchaseRefunded } from "../webhooks/outbox.ts";
 
 export interface PurchaseDeps {
   db: PoolLike;
@@ -411,7 +412,8 @@ async function issue(deps: PurchaseDeps, row: PurchaseRow): Promise<Result> {
   }
   const referralTx = bonusResult && !("error" in bonusResult) ? bonusResult : null;
   const { rows } = await deps.db.query<PurchaseRow>(
-    `UPDATE purchases SET status = 'issued', tx_hash = $2, block_number = $3, referral_tx_hash = $4, referral_status = $5, updated_at = now() WHERE id = $1 RETURNING *`,
+    `WITH p AS (UPDATE purchases SET status = 'issued', tx_hash = $2, block_number = $3, referral_tx_hash = $4, referral_status = $5, updated_at = now() WHERE id = $1 RETURNING *),
+          w AS (${purchaseIssued("p")}) SELECT * FROM p`,
     [
       row.id,
       issued?.hash ?? null,
@@ -520,7 +522,7 @@ export async function refundPurchase(deps: PurchaseDeps, merchant: Address, orde
       await db.query("ROLLBACK");
       return refusal(new RelayRejectedError("would_revert", `the refund reverted on chain (${tx.revertReason ?? "unknown reason"})`, tx.revertReason));
     }
-    await db.query(`UPDATE purchases SET refunded_points = refunded_points + $2, refund_tx_hash = $3, refunded_at = now(), updated_at = now() WHERE id = $1`, [
+    await db.query(`WITH p AS (UPDATE purchases SET refunded_points = refunded_points + $2, refund_tx_hash = $3, refunded_at = now(), updated_at = now() WHERE id = $1 RETURNING *), w AS (${purchaseRefunded("p", "$2::bigint")}) SELECT 1`, [
       row.id,
       clawable.toString(),
       tx.hash,
