@@ -208,9 +208,9 @@ export class ExpiryKeeper {
       await publicClient.sendRawTransaction({ serializedTransaction: c.signedTx });
     } catch (error) {
       const outcome = classifyBroadcastError(error);
-      if (outcome === "transport") {
+      if (outcome === "transport" || outcome === "early") {
         report.pending++;
-        log.warn("the node did not answer the broadcast: the next pass sends it again", { error: shortError(error) });
+        log.warn("the node did not take the broadcast yet: the next pass sends it again", { error: shortError(error) });
         return;
       }
       if (outcome !== "ok") {

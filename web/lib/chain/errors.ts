@@ -48,14 +48,19 @@ export function shortError(e: unknown): string {
   return redactUrls(m).slice(0, 300);
 }
 
-/** What an eth_sendRawTransaction error means: "ok" (the node has it already), "transport" (no answer), or the node's refusal. */
-export type BroadcastOutcome = "ok" | "transport" | { error: string; nonceTooLow: boolean };
+/**
+ * What an eth_sendRawTransaction error means: "ok" (the node has it already), "transport" (no
+ * answer), "early" (its nonce is ahead of the node's: an earlier nonce of ours has not arrived yet,
+ * which an automining node such as Hardhat refuses instead of queueing), or the node's refusal.
+ */
+export type BroadcastOutcome = "ok" | "transport" | "early" | { error: string; nonceTooLow: boolean };
 
 export function classifyBroadcastError(e: unknown): BroadcastOutcome {
   if (isTransportError(e)) return "transport";
   const message = shortError(e);
   const detail = `${message} ${(e as BaseError).details ?? ""}`.toLowerCase();
   if (/already known|known transaction|already imported/.test(detail)) return "ok";
+  if (/nonce too high/.test(detail)) return "early";
   // viem's short message for an RPC error is generic ("Missing or invalid parameters"): the node's own words say why.
   const nodeSaid = e instanceof BaseError && e.details && !message.includes(e.details) ? ` (${redactUrls(e.details).slice(0, 200)})` : "";
   return { error: `${message}${nodeSaid}`, nonceTooLow: /nonce too low|nonce.*(lower|already been used)/.test(detail) };

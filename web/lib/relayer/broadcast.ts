@@ -50,7 +50,7 @@ export class Broadcaster {
   async sendWithRetry(raw: Hex): Promise<BroadcastOutcome> {
     for (let attempt = 0; ; attempt++) {
       const r = await this.send(raw);
-      if (r !== "transport" || attempt >= this.o.retries) return r;
+      if ((r !== "transport" && r !== "early") || attempt >= this.o.retries) return r;
       await sleep(100 * 2 ** attempt);
     }
   }
@@ -64,8 +64,8 @@ export class Broadcaster {
       const r = results[i]!;
       this.o.log("info", "broadcast", { id: s.id, hash: s.hash, nonce: s.nonce, kind: s.p.kind, to: s.p.to, selector: s.p.data.slice(0, 10), key: s.p.idempotencyKey, result: typeof r === "string" ? r : "refused" });
       if (r === "ok") sent.push(s.id);
-      else if (r !== "transport") await this.refused(s, r);
-      // Transport failures stay 'queued': the watcher's sweep re-broadcasts them.
+      else if (r !== "transport" && r !== "early") await this.refused(s, r);
+      // Transport failures and nonces still early stay 'queued': the watcher's sweep re-broadcasts them.
     }
     await this.o.store.markSent(this.o.store.pool, sent);
     // Not awaited: the next batch need not wait for these receipts.

@@ -55,7 +55,7 @@ export async function recover({ client, address, chainId, store, receipts, broad
           await store.markSent(db, [tx.id], false);
           receipts.track(tx.hash, tx.id, tx.raw);
           covered.add(BigInt(tx.nonce));
-        } else if (result !== "transport") {
+        } else if (result !== "transport" && result !== "early") {
           // Refused, e.g. "nonce too low" because another server's copy of it was just mined.
           const mined = await client.getTransactionReceipt({ hash: tx.hash }).catch(() => null);
           if (mined) {

@@ -296,6 +296,42 @@ describe("relayer", () => {
     expect((await suite.pool.query(`SELECT status FROM relayer_txs WHERE id = $1`, [tx.id])).rows[0].status).toBe("confirmed");
   });
 
+  it("a later nonce that reaches an automining node first waits for the earlier one: nothing is filled, all confirm", async () => {
+    // Hardhat refuses a nonce ahead of its own ("Nonce too high… can't be queued when automining").
+    // This transport delivers broadcasts that arrive together in reverse order: the later nonce first.
+    const base = http(node.url)({ chain: hardhat });
+    let group: { params: unknown; resolve(v: unknown): void; reject(e: unknown): void }[] = [];
+    let reordered = 0;
+    const flush = async () => {
+      const batch = group.reverse();
+      group = [];
+      if (batch.length > 1) reordered++;
+      for (const g of batch) await base.request({ method: "eth_sendRawTransaction", params: g.params } as never).then(g.resolve, g.reject);
+    };
+    const client = createPublicClient({
+      chain: hardhat,
+      cacheTime: 0,
+      transport: custom({
+        async request({ method, params }) {
+          if (method !== "eth_sendRawTransaction") return base.request({ method, params } as never);
+          return new Promise((resolve, reject) => {
+            if (!group.length) setTimeout(() => void flush(), 50);
+            group.push({ params, resolve, reject });
+          });
+        },
+      }),
+    });
+    const r = makeRelayer({ client, retries: 4 });
+    const pending = await chainNonce();
+    const fills = async () => Number((await suite.pool.query(`SELECT count(*) FROM relayer_txs WHERE kind = 'fill'`)).rows[0].count);
+    const fillsBefore = await fills();
+    const txs = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => r.call(issueFor(`early-${i}`))));
+    expect(reordered).toBeGreaterThan(0);
+    expect(txs.map((t) => t.status)).toEqual(Array(6).fill("confirmed"));
+    expect(await fills()).toBe(fillsBefore);
+    expect(await chainNonce()).toBe(pending + 6);
+  });
+
   it("fills the nonce of a transaction the node refuses, tells the caller, and goes on", async () => {
     const refusal = () => new RpcRequestError({ body: {}, url: node.url, error: { code: -32003, message: "transaction underpriced" } });
     const r = makeRelayer({ client: flakyClient(1, refusal) });
