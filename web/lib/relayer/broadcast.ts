@@ -55,7 +55,7 @@ export class Broadcaster {
     }
   }
 
-  /** Broadcasts a stored batch (in parallel: its nonces are consecutive and the node orders them). */
+  /** Broadcasts a stored batch in parallel; its nonces are consecutive, and one that reaches an automining node ahead of the one before is retried ("early"). */
   async broadcastBatch(signed: Signed[]): Promise<void> {
     if (!signed.length) return;
     const results = await Promise.all(signed.map((s) => this.sendWithRetry(s.raw)));
